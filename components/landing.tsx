@@ -1,0 +1,48 @@
+'use client';
+import { useEffect, useState } from 'react';
+import { useRouter } from 'next/navigation';
+import type { ProtocolError, Response } from '@/lib/protocol';
+import { getSocket } from '@/lib/client/connection';
+import { hello } from '@/lib/client/session-runtime';
+
+export function Landing() {
+  const router = useRouter();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ProtocolError | null>(null);
+
+  // Open the tab's socket at page load, so the session page starts on a warm connection.
+  useEffect(() => void getSocket(), []);
+
+  async function newSession() {
+    setBusy(true);
+    setError(null);
+    const socket = getSocket();
+    const hi = await hello(socket);
+    const created: Response<{ sessionId: string }> = hi.ok
+      ? await new Promise((resolve) => socket.emit('session:create', {}, resolve))
+      : hi;
+    if (!created.ok) {
+      setError(created.error);
+      setBusy(false);
+      return;
+    }
+    router.push(`/s/${created.data.sessionId}`);
+  }
+
+  return (
+    <main className="landing">
+      <h1>
+        <span className="logo">◆</span> Flint
+      </h1>
+      <p>Live coding with very fast models. Ask for a change and watch it stream into the editor.</p>
+      <button data-testid="new-session" className="primary" onClick={newSession} disabled={busy}>
+        {busy ? 'Starting…' : 'New session'}
+      </button>
+      {error && (
+        <p className="error-banner" data-testid="error-banner" role="alert">
+          {error.message}
+        </p>
+      )}
+    </main>
+  );
+}

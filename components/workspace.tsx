@@ -1,0 +1,64 @@
+'use client';
+import Link from 'next/link';
+import { SessionProvider, useIdeStore } from './session-provider';
+import { FileTree } from './file-tree';
+import { CodeEditor } from './code-editor';
+import { PromptPanel } from './prompt-panel';
+
+export function Workspace({ sessionId }: { sessionId: string }) {
+  return (
+    <SessionProvider sessionId={sessionId}>
+      <WorkspaceLayout sessionId={sessionId} />
+    </SessionProvider>
+  );
+}
+
+function WorkspaceLayout({ sessionId }: { sessionId: string }) {
+  const fatal = useIdeStore((s) => s.fatal);
+  const connection = useIdeStore((s) => s.connection);
+  const provider = useIdeStore((s) => s.provider);
+  if (fatal) {
+    return (
+      <main className="fatal">
+        <h1>Flint can’t open this session</h1>
+        <p className="error-banner" data-testid="error-banner" role="alert" data-code={fatal.code}>
+          {fatal.message}
+        </p>
+        <p>
+          <Link href="/">Start a new session</Link>
+          {(fatal.code === 'clientTooOld' || fatal.code === 'serverTooOld') && (
+            <>
+              {' · '}
+              <a href={`/s/${sessionId}`}>Reload</a>
+            </>
+          )}
+        </p>
+      </main>
+    );
+  }
+  return (
+    <div className="workspace">
+      <header className="topbar">
+        <Link href="/" className="brand">
+          <span className="logo">◆</span> Flint
+        </Link>
+        <span className="session-id" title="Session id">{sessionId}</span>
+        <span className={`conn conn-${connection}`} data-testid="connection-status">
+          {connection}
+        </span>
+        <span className="provider" data-testid="provider-status">
+          {provider ? `${provider.name} · ${provider.model} · ready` : 'connecting…'}
+        </span>
+      </header>
+      <aside className="sidebar">
+        <FileTree />
+      </aside>
+      <section className="editor-pane">
+        <CodeEditor />
+      </section>
+      <section className="ai-pane">
+        <PromptPanel />
+      </section>
+    </div>
+  );
+}

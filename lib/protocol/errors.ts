@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * Every error code the server may send. Keep in sync with `ERROR_MESSAGES` below.
+ * Example: `{ code: 'badRequest', message: 'prompt: expected string' }`
+ */
+export const ErrorCode = z.enum([
+  'badRequest',
+  'payloadTooLarge',
+  'unknownEvent',
+  'helloRequired',
+  'clientTooOld',
+  'serverTooOld',
+  'sessionNotFound',
+  'notJoined',
+  'fileNotFound',
+  'fileExists',
+  'busy',
+  'streamNotFound',
+  'upstream',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ProtocolErrorSchema = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  /** The event that caused the error, when there is one. */
+  event: z.string().optional(),
+});
+export type ProtocolError = z.infer<typeof ProtocolErrorSchema>;
+
+/** What a person reads for each code. Keep in sync with `ErrorCode`. */
+export const ERROR_MESSAGES: Record<ErrorCode, string> = {
+  badRequest: 'The request was not understood.',
+  payloadTooLarge: 'The request is too large.',
+  unknownEvent: 'Unknown request.',
+  helloRequired: 'The connection is not ready yet.',
+  clientTooOld: 'Flint was updated. Reload the page to continue.',
+  serverTooOld: 'This page is newer than the server. Try again after the server is updated.',
+  sessionNotFound: 'This session does not exist or has expired.',
+  notJoined: 'Join a session first.',
+  fileNotFound: 'That file does not exist.',
+  fileExists: 'A file with that name already exists.',
+  busy: 'The model is still answering the last prompt.',
+  streamNotFound: 'That stream has already finished.',
+  upstream: 'The model could not answer.',
+  internal: 'Something went wrong on the server.',
+};
+
+/** Acknowledgement of every client request: `{ok:true, data}` or `{ok:false, error}`. */
+export type Response<T> = { ok: true; data: T } | { ok: false; error: ProtocolError };
+
+export function protocolError(code: ErrorCode, message = ERROR_MESSAGES[code], event?: string): ProtocolError {
+  return event ? { code, message, event } : { code, message };
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { LIMITS } from './limits';
+import type { ProtocolError, Response } from './errors';
+
+/**
+ * Client → server payload schemas, one per event. The server validates every payload with
+ * these at the edge; the browser uses the derived types. Keep in sync with
+ * `ClientToServerEvents` below and with CONTEXT.md.
+ */
+
+/** A workspace-relative path such as `src/cart.ts`: no leading slash, no `..`, no empty segment. */
+export const FilePath = z
+  .string()
+  .min(1, 'path is empty')
+  .max(LIMITS.maxPathChars, `path is longer than ${LIMITS.maxPathChars} characters`)
+  .regex(/^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/, 'path may use letters, digits, _ . @ - and / between names')
+  .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'path may not contain . or .. segments');
+export type FilePath = z.infer<typeof FilePath>;
+
+export const SessionId = z
+  .string()
+  .length(LIMITS.sessionIdChars, 'session id has the wrong length')
+  .regex(/^[A-Za-z0-9_-]+$/, 'session id is not base64url');
+
+export const HelloPayload = z.object({ protocolVersion: z.number().int().nonnegative() }).strict();
+export type HelloPayload = z.infer<typeof HelloPayload>;
+
+export const CreatePayload = z.object({}).strict();
+export const JoinPayload = z.object({ sessionId: SessionId }).strict();
+export type JoinPayload = z.infer<typeof JoinPayload>;
+
+/** A Yjs update, sent as binary. socket.io delivers a Buffer on Node and an ArrayBuffer in browsers. */
+export const DocUpdatePayload = z
+  .instanceof(Uint8Array, { message: 'expected a binary Yjs update' })
+  .refine((u) => u.byteLength > 0, 'update is empty')
+  .refine((u) => u.byteLength <= LIMITS.maxDocUpdateBytes, `update is larger than ${LIMITS.maxDocUpdateBytes} bytes`);
+
+export const FileCreatePayload = z
+  .object({ path: FilePath, content: z.string().max(LIMITS.maxDocUpdateBytes).optional() })
+  .strict();
+export const FileRenamePayload = z.object({ from: FilePath, to: FilePath }).strict();
+export const FileDeletePayload = z.object({ path: FilePath }).strict();
+
+/** Character offsets into the open file. */
+export const Selection = z
+  .object({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative() })
+  .strict()
+  .refine((s) => s.start <= s.end, 'selection start is after its end');
+export type Selection = z.infer<typeof Selection>;
+
+export const PromptPayload = z
+  .object({
+    prompt: z
+      .string()
+      .trim()
+      .min(1, 'prompt is empty')
+      .max(LIMITS.maxPromptChars, `prompt is longer than ${LIMITS.maxPromptChars} characters`),
+    path: FilePath,
+    selection: Selection.optional(),
+  })
+  .strict();
+export type PromptPayload = z.infer<typeof PromptPayload>;
+
+export const StreamId = z.string().min(1).max(64);
+export const InterruptPayload = z.object({ streamId: StreamId }).strict();
+
+/** Keep in sync with `ClientToServerEvents`. */
+export const CLIENT_EVENT_SCHEMAS = {
+  'session:hello': HelloPayload,
+  'session:create': CreatePayload,
+  'session:join': JoinPayload,
+  'doc:update': DocUpdatePayload,
+  'file:create': FileCreatePayload,
+  'file:rename': FileRenamePayload,
+  'file:delete': FileDeletePayload,
+  'ai:prompt': PromptPayload,
+  'ai:interrupt': InterruptPayload,
+} as const;
+export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
+export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
+
+/** What `session:join` answers: the whole document, and the inference tier in use. */
+export interface JoinResult {
+  sessionId: string;
+  /** `Y.encodeStateAsUpdate` of the session's document. */
+  state: Uint8Array;
+  provider: { name: string; model: string };
+}
+
+type Ack<T> = (response: Response<T>) => void;
+type Payload<E extends ClientEventName> = z.input<(typeof CLIENT_EVENT_SCHEMAS)[E]>;
+
+export interface ClientToServerEvents {
+  'session:hello': (p: Payload<'session:hello'>, ack: Ack<{ protocolVersion: number }>) => void;
+  'session:create': (p: Payload<'session:create'>, ack: Ack<{ sessionId: string }>) => void;
+  'session:join': (p: Payload<'session:join'>, ack: Ack<JoinResult>) => void;
+  'doc:update': (update: Uint8Array, ack?: Ack<Record<string, never>>) => void;
+  'file:create': (p: Payload<'file:create'>, ack: Ack<{ path: string }>) => void;
+  'file:rename': (p: Payload<'file:rename'>, ack: Ack<{ path: string }>) => void;
+  'file:delete': (p: Payload<'file:delete'>, ack: Ack<{ path: string }>) => void;
+  'ai:prompt': (p: Payload<'ai:prompt'>, ack: Ack<{ streamId: string }>) => void;
+  'ai:interrupt': (p: Payload<'ai:interrupt'>, ack: Ack<{ streamId: string }>) => void;
+}
+
+/** How a stream ended. */
+export type StreamEndStatus = 'done' | 'interrupted' | 'error';
+
+/** Token usage as the provider reported it, or as counted from deltas when it did not. */
+export interface StreamUsage {
+  promptTokens?: number;
+  completionTokens: number;
+}
+
+/**
+ * Server → client. `ai:*` events carry the stream id, so a late delta of an interrupted stream
+ * can be dropped by the client.
+ * Example: `ai:delta {streamId:'s1', seq:3, text:'const x', tokens:2}`
+ */
+export interface ServerToClientEvents {
+  'doc:update': (update: Uint8Array) => void;
+  'ai:start': (e: { streamId: string; path: string; provider: string; model: string }) => void;
+  /** `tokens`: how many upstream deltas this message merges (one per upstream chunk). */
+  'ai:delta': (e: { streamId: string; seq: number; text: string; tokens: number }) => void;
+  'ai:end': (e: {
+    streamId: string;
+    status: StreamEndStatus;
+    error?: ProtocolError;
+    usage: StreamUsage;
+    /** Server-side: request sent → first upstream byte, and request sent → end. */
+    timing: { serverTtftMs: number | null; totalMs: number };
+  }) => void;
+  /** An error not tied to an acknowledgement (an unknown event, or a request sent without one). */
+  'protocol:error': (e: ProtocolError) => void;
+}

@@ -1,0 +1,102 @@
+import { createStore, type StateCreator } from 'zustand/vanilla';
+import type { ProtocolError } from '@/lib/protocol';
+
+/**
+ * One store per open session, created by `IdeStoreProvider` (never a module-level global, so two
+ * sessions or two server renders never share state). Composed from typed slices.
+ */
+
+export type ConnectionState = 'connecting' | 'joining' | 'ready' | 'reconnecting' | 'failed';
+export type StreamStatus = 'idle' | 'queued' | 'streaming' | 'done' | 'interrupted' | 'error';
+
+export interface ConnectionSlice {
+  connection: ConnectionState;
+  /** A fatal problem (version mismatch, unknown session): the workspace cannot be used. */
+  fatal: ProtocolError | null;
+  provider: { name: string; model: string } | null;
+  setConnection(connection: ConnectionState): void;
+  setFatal(error: ProtocolError): void;
+}
+
+export interface FilesSlice {
+  files: string[];
+  openPath: string | null;
+  setFiles(files: string[]): void;
+  openFile(path: string | null): void;
+}
+
+export interface StreamState {
+  id: string | null;
+  status: StreamStatus;
+  /** Submit → first character painted, in ms; measured in this browser. */
+  ttftMs: number | null;
+  /** Tokens per second between the first and the last delta received. */
+  tokensPerSecond: number | null;
+  tokens: number;
+  chars: number;
+  /** Characters dropped because the stream was interrupted mid-way. */
+  dropped: number;
+}
+
+export interface StreamSlice {
+  stream: StreamState;
+  updateStream(patch: Partial<StreamState>): void;
+}
+
+export interface ErrorSlice {
+  error: ProtocolError | null;
+  showError(error: ProtocolError | null): void;
+}
+
+export type IdeStore = ConnectionSlice & FilesSlice & StreamSlice & ErrorSlice;
+
+const connectionSlice: StateCreator<IdeStore, [], [], ConnectionSlice> = (set) => ({
+  connection: 'connecting',
+  fatal: null,
+  provider: null,
+  setConnection: (connection) => set({ connection }),
+  setFatal: (fatal) => set({ fatal, connection: 'failed' }),
+});
+
+const filesSlice: StateCreator<IdeStore, [], [], FilesSlice> = (set, get) => ({
+  files: [],
+  openPath: null,
+  setFiles: (files) => {
+    const { openPath } = get();
+    const stillOpen = openPath !== null && files.includes(openPath);
+    set({ files, openPath: stillOpen ? openPath : (files.find((f) => /\.(ts|tsx|js)$/.test(f) && !f.includes('.test.')) ?? files[0] ?? null) });
+  },
+  openFile: (openPath) => set({ openPath }),
+});
+
+export const IDLE_STREAM: StreamState = {
+  id: null,
+  status: 'idle',
+  ttftMs: null,
+  tokensPerSecond: null,
+  tokens: 0,
+  chars: 0,
+  dropped: 0,
+};
+
+const streamSlice: StateCreator<IdeStore, [], [], StreamSlice> = (set) => ({
+  stream: IDLE_STREAM,
+  updateStream: (patch) => set((s) => ({ stream: { ...s.stream, ...patch } })),
+});
+
+const errorSlice: StateCreator<IdeStore, [], [], ErrorSlice> = (set) => ({
+  error: null,
+  showError: (error) => set({ error }),
+});
+
+export function createIdeStore() {
+  return createStore<IdeStore>()((...a) => ({
+    ...connectionSlice(...a),
+    ...filesSlice(...a),
+    ...streamSlice(...a),
+    ...errorSlice(...a),
+  }));
+}
+export type IdeStoreApi = ReturnType<typeof createIdeStore>;
+
+export const selectIsStreaming = (s: IdeStore) => s.stream.status === 'streaming' || s.stream.status === 'queued';

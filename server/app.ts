@@ -1,0 +1,215 @@
+import type http from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import * as Y from 'yjs';
+import type { z } from 'zod';
+import {
+  CLIENT_EVENT_SCHEMAS,
+  LIMITS,
+  PROTOCOL_VERSION,
+  protocolError,
+  type ClientEventName,
+  type ClientToServerEvents,
+  type ProtocolError,
+  type Response,
+  type ServerToClientEvents,
+} from '@/lib/protocol';
+import { filesOf } from '@/lib/collab/workspace-doc';
+import { FlintError } from './errors';
+import { AiController } from './ai/ai-controller';
+import type { InferenceProvider } from './inference/types';
+import { SessionStore, type Session } from './sessions/session-store';
+
+interface SocketData {
+  hello: boolean;
+  sessionId?: string;
+}
+
+type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type FlintSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type Parsed<E extends ClientEventName> = z.output<(typeof CLIENT_EVENT_SCHEMAS)[E]>;
+
+export interface AppDeps {
+  sessions: SessionStore;
+  provider: InferenceProvider;
+  streamIdleMs?: number;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+export interface FlintApp {
+  io: Io;
+  sessions: SessionStore;
+  ai: AiController;
+  close(): Promise<void>;
+}
+
+const KNOWN_EVENTS = new Set<string>(Object.keys(CLIENT_EVENT_SCHEMAS));
+
+/** Summarises zod issues in one line a developer can act on, without echoing the payload. */
+function describeIssues(error: z.ZodError): { code: 'badRequest' | 'payloadTooLarge'; message: string } {
+  const tooBig = error.issues.some((i) => i.code === 'too_big');
+  const message = error.issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+  return { code: tooBig ? 'payloadTooLarge' : 'badRequest', message: message.slice(0, 300) };
+}
+
+/**
+ * The socket.io side of Flint, attached to an existing HTTP server. Every client event goes
+ * through `on()`: hello first, payload validated with its zod schema, errors answered with a
+ * typed `Response` (or `protocol:error` when the client sent no acknowledgement callback).
+ */
+export function createApplication(httpServer: http.Server, deps: AppDeps): FlintApp {
+  const log = deps.log ?? ((msg, err) => console.error(`[flint] ${msg}`, err ?? ''));
+  const io: Io = new Server(httpServer, {
+    transports: ['websocket'],
+    perMessageDeflate: false,
+    maxHttpBufferSize: LIMITS.maxMessageBytes,
+    serveClient: false,
+  });
+  const { sessions } = deps;
+  const ai = new AiController(io, deps.provider, { idleMs: deps.streamIdleMs ?? 30_000 });
+  const watched = new WeakSet<Y.Doc>();
+
+  /** Fans every change of a session's document out to its room, except back to its sender. */
+  function watch(session: Session) {
+    if (watched.has(session.doc)) return;
+    watched.add(session.doc);
+    session.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      const target = typeof origin === 'string' ? io.to(session.id).except(origin) : io.to(session.id);
+      target.emit('doc:update', update);
+    });
+  }
+
+  function joined(socket: FlintSocket): Session {
+    const id = socket.data.sessionId;
+    const session = id ? sessions.get(id) : undefined;
+    if (!session) throw new FlintError('notJoined');
+    return session;
+  }
+
+  io.on('connection', (socket) => {
+    socket.data.hello = false;
+
+    function on<E extends ClientEventName>(
+      event: E,
+      handler: (payload: Parsed<E>) => unknown | Promise<unknown>,
+    ) {
+      // socket.io's typed `on` cannot express "any arity"; the edge checks arity itself.
+      (socket.on as (ev: string, fn: (...args: unknown[]) => void) => void)(event, async (...args: unknown[]) => {
+        const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (r: Response<unknown>) => void) : undefined;
+        const reply = (r: Response<unknown>) => {
+          if (ack) ack(r);
+          else if (!r.ok) socket.emit('protocol:error', r.error);
+        };
+        const fail = (e: ProtocolError) => reply({ ok: false, error: e });
+        if (event !== 'session:hello' && !socket.data.hello) return fail(protocolError('helloRequired', undefined, event));
+        if (args.length !== 1) return fail(protocolError('badRequest', `expected one payload, got ${args.length}`, event));
+        const parsed = CLIENT_EVENT_SCHEMAS[event].safeParse(args[0]);
+        if (!parsed.success) {
+          const { code, message } = describeIssues(parsed.error);
+          return fail(protocolError(code, message, event));
+        }
+        try {
+          const data = await handler(parsed.data as Parsed<E>);
+          reply({ ok: true, data: data ?? {} });
+        } catch (err) {
+          if (err instanceof FlintError) return fail(err.toProtocol(event));
+          log(`handler ${event} failed`, err);
+          fail(protocolError('internal', undefined, event));
+        }
+      });
+    }
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (KNOWN_EVENTS.has(event)) return;
+      const error = protocolError('unknownEvent', `unknown event ${JSON.stringify(String(event).slice(0, 64))}`);
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') ack({ ok: false, error });
+      else socket.emit('protocol:error', error);
+    });
+
+    on('session:hello', ({ protocolVersion }) => {
+      if (protocolVersion !== PROTOCOL_VERSION) {
+        const code = protocolVersion < PROTOCOL_VERSION ? 'clientTooOld' : 'serverTooOld';
+        // The DISCONNECT packet is queued after the acknowledgement, so the client reads the reason first.
+        setImmediate(() => socket.disconnect());
+        throw new FlintError(code, `${code === 'clientTooOld' ? 'Flint was updated' : 'This page is newer than the server'}: protocol ${protocolVersion}, server speaks ${PROTOCOL_VERSION}. Reload the page.`);
+      }
+      socket.data.hello = true;
+      return { protocolVersion: PROTOCOL_VERSION };
+    });
+
+    on('session:create', () => {
+      const session = sessions.create();
+      return { sessionId: session.id };
+    });
+
+    on('session:join', async ({ sessionId }) => {
+      const session = sessions.get(sessionId);
+      if (!session) throw new FlintError('sessionNotFound');
+      if (socket.data.sessionId && socket.data.sessionId !== sessionId) await socket.leave(socket.data.sessionId);
+      watch(session);
+      socket.data.sessionId = sessionId;
+      await socket.join(sessionId);
+      return { sessionId, state: Y.encodeStateAsUpdate(session.doc), provider: { name: deps.provider.name, model: deps.provider.model } };
+    });
+
+    on('doc:update', (update) => {
+      const session = joined(socket);
+      try {
+        Y.applyUpdate(session.doc, update, socket.id);
+      } catch {
+        throw new FlintError('badRequest', 'not a valid Yjs update');
+      }
+    });
+
+    on('file:create', ({ path, content }) => {
+      const files = filesOf(joined(socket).doc);
+      if (files.has(path)) throw new FlintError('fileExists', `${path} already exists.`);
+      files.set(path, new Y.Text(content ?? ''));
+      return { path };
+    });
+
+    on('file:rename', ({ from, to }) => {
+      const { doc } = joined(socket);
+      const files = filesOf(doc);
+      const text = files.get(from);
+      if (!text) throw new FlintError('fileNotFound', `${from} does not exist.`);
+      if (from !== to && files.has(to)) throw new FlintError('fileExists', `${to} already exists.`);
+      if (from !== to) {
+        doc.transact(() => {
+          const content = text.toString();
+          files.delete(from);
+          files.set(to, new Y.Text(content));
+        });
+      }
+      return { path: to };
+    });
+
+    on('file:delete', ({ path }) => {
+      const files = filesOf(joined(socket).doc);
+      if (!files.has(path)) throw new FlintError('fileNotFound', `${path} does not exist.`);
+      files.delete(path);
+      return { path };
+    });
+
+    on('ai:prompt', (payload) => ({ streamId: ai.start(joined(socket), payload) }));
+
+    on('ai:interrupt', ({ streamId }) => {
+      ai.interrupt(joined(socket), streamId);
+      return { streamId };
+    });
+  });
+
+  return {
+    io,
+    sessions,
+    ai,
+    close: () =>
+      new Promise<void>((resolve) => {
+        ai.abortAll();
+        io.close(() => resolve());
+      }),
+  };
+}
