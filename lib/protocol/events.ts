@@ -32,8 +32,19 @@ export type JoinPayload = z.infer<typeof JoinPayload>;
 /** A Yjs update, sent as binary. socket.io delivers a Buffer on Node and an ArrayBuffer in browsers. */
 export const DocUpdatePayload = z
   .instanceof(Uint8Array, { message: 'expected a binary Yjs update' })
-  .refine((u) => u.byteLength > 0, 'update is empty')
-  .refine((u) => u.byteLength <= LIMITS.maxDocUpdateBytes, `update is larger than ${LIMITS.maxDocUpdateBytes} bytes`);
+  .superRefine((u, ctx) => {
+    if (u.byteLength === 0) ctx.addIssue({ code: 'custom', message: 'update is empty' });
+    if (u.byteLength > LIMITS.maxDocUpdateBytes) {
+      ctx.addIssue({
+        code: 'too_big',
+        origin: 'file',
+        maximum: LIMITS.maxDocUpdateBytes,
+        inclusive: true,
+        input: u.byteLength,
+        message: `update is larger than ${LIMITS.maxDocUpdateBytes} bytes`,
+      });
+    }
+  });
 
 export const FileCreatePayload = z
   .object({ path: FilePath, content: z.string().max(LIMITS.maxDocUpdateBytes).optional() })

@@ -109,6 +109,8 @@ export class AiController {
           setImmediate(flush);
         }
       }
+      // The openai client ends the iteration quietly on abort; an aborted stream is not "done".
+      if (signal.aborted) throw signal.reason;
       flush();
     } catch (err) {
       if (stalled) {

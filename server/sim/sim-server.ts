@@ -140,12 +140,13 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
     stats.requests++;
     const prompt = lastUserText(body.messages);
     const rule = takeRule(prompt);
+    const lastLine = prompt.trim().split('\n').pop() ?? '';
     const fault = rule?.fault;
     if (fault?.type === 'status') {
       const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
       return apiError(res, fault.status, `Simulated ${fault.status}`, fault.status === 429 ? 'rate_limit_exceeded' : 'server_error', headers);
     }
-    const text = rule?.text ?? generatedResponse(prompt, rule?.tokens);
+    const text = rule?.text ?? generatedResponse(lastLine, rule?.tokens);
     const tokens = tokenize(text);
     const ttftMs = rule?.ttftMs ?? defaults.ttftMs;
     const tps = rule?.tokensPerSecond ?? defaults.tokensPerSecond;

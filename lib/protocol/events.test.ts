@@ -1,0 +1,33 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CLIENT_EVENT_SCHEMAS, FilePath, PromptPayload, SessionId } from './index';
+
+describe('FilePath', () => {
+  for (const ok of ['src/cart.ts', 'README.md', 'a/b/c-d_e.test.tsx', '@scope/x.js']) {
+    it(`accepts ${ok}`, () => assert.ok(FilePath.safeParse(ok).success));
+  }
+  for (const bad of ['', '/etc/passwd', '../x', 'a/../b', 'a//b', 'a/', 'with space', 'x'.repeat(300), 'a\\b', './a']) {
+    it(`rejects ${JSON.stringify(bad).slice(0, 20)}`, () => assert.equal(FilePath.safeParse(bad).success, false));
+  }
+});
+
+describe('payload schemas', () => {
+  it('reject unknown fields (strict), so typos surface as errors', () => {
+    assert.equal(PromptPayload.safeParse({ prompt: 'x', path: 'a.ts', extra: 1 }).success, false);
+  });
+  it('trim prompts and reject empty ones', () => {
+    assert.equal(PromptPayload.safeParse({ prompt: '   ', path: 'a.ts' }).success, false);
+    assert.equal(PromptPayload.parse({ prompt: ' go ', path: 'a.ts' }).prompt, 'go');
+  });
+  it('reject a selection whose start is after its end', () => {
+    assert.equal(PromptPayload.safeParse({ prompt: 'x', path: 'a.ts', selection: { start: 5, end: 2 } }).success, false);
+  });
+  it('accept only 22-character base64url session ids', () => {
+    assert.ok(SessionId.safeParse('AAAAAAAAAAAAAAAAAAAAAA').success);
+    assert.equal(SessionId.safeParse('AAAA').success, false);
+    assert.equal(SessionId.safeParse('AAAAAAAAAAAAAAAAAAAA/A').success, false);
+  });
+  it('name every event domain:verb', () => {
+    for (const name of Object.keys(CLIENT_EVENT_SCHEMAS)) assert.match(name, /^[a-z]+:[a-z]+$/);
+  });
+});

@@ -1,0 +1,111 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { io as connect, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, Response, ServerToClientEvents } from '@/lib/protocol';
+import { PROTOCOL_VERSION } from '@/lib/protocol';
+import { createApplication, type FlintApp } from './app';
+import { createOpenAICompatibleProvider } from './inference/openai-compatible';
+import { SessionStore } from './sessions/session-store';
+import { startSimServer, type SimServer } from './sim/sim-server';
+
+export type TestClient = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestServer {
+  url: string;
+  app: FlintApp;
+  sim: SimServer;
+  close(): Promise<void>;
+}
+
+/** A real Flint socket server on a random port, in front of a real simulator on another. */
+export async function startTestServer(opts: { streamIdleMs?: number; tokensPerSecond?: number } = {}): Promise<TestServer> {
+  const sim = await startSimServer({ tokensPerSecond: opts.tokensPerSecond ?? 1000 });
+  const provider = createOpenAICompatibleProvider({ name: 'simulator', baseURL: `${sim.url}/v1`, model: 'flint-sim' });
+  const httpServer = http.createServer((_req, res) => {
+    res.writeHead(404).end();
+  });
+  const app = createApplication(httpServer, { sessions: new SessionStore(), provider, streamIdleMs: opts.streamIdleMs, log: () => {} });
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    sim,
+    async close() {
+      await app.close();
+      await sim.close();
+    },
+  };
+}
+
+const clients: TestClient[] = [];
+
+export function connectClient(url: string): Promise<TestClient> {
+  const socket: TestClient = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  clients.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+export function closeClients() {
+  for (const c of clients.splice(0)) c.disconnect();
+}
+
+/** Emits any event with any arguments and waits for the acknowledgement. */
+export function request<T = unknown>(socket: TestClient, event: string, ...args: unknown[]): Promise<Response<T>> {
+  return (socket as unknown as { timeout(ms: number): { emitWithAck(e: string, ...a: unknown[]): Promise<Response<T>> } })
+    .timeout(5000)
+    .emitWithAck(event, ...args);
+}
+
+export async function helloClient(url: string): Promise<TestClient> {
+  const socket = await connectClient(url);
+  const r = await request(socket, 'session:hello', { protocolVersion: PROTOCOL_VERSION });
+  if (!r.ok) throw new Error(`hello failed: ${r.error.message}`);
+  return socket;
+}
+
+/** A client that said hello, created a session and joined it. */
+export async function joinedClient(url: string, sessionId?: string): Promise<{ socket: TestClient; sessionId: string; state: Uint8Array }> {
+  const socket = await helloClient(url);
+  if (!sessionId) {
+    const created = await request<{ sessionId: string }>(socket, 'session:create', {});
+    if (!created.ok) throw new Error(created.error.message);
+    sessionId = created.data.sessionId;
+  }
+  const joined = await request<{ state: Uint8Array }>(socket, 'session:join', { sessionId });
+  if (!joined.ok) throw new Error(joined.error.message);
+  return { socket, sessionId, state: new Uint8Array(joined.data.state) };
+}
+
+export function nextEvent<E extends keyof ServerToClientEvents>(
+  socket: TestClient,
+  event: E,
+  filter: (...args: Parameters<ServerToClientEvents[E]>) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<Parameters<ServerToClientEvents[E]>> {
+  return new Promise((resolve, reject) => {
+    const s = socket as unknown as { on(e: string, f: (...a: never[]) => void): void; off(e: string, f: (...a: never[]) => void): void };
+    const timer = setTimeout(() => {
+      s.off(event, fn);
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const fn = (...args: never[]) => {
+      if (!filter(...(args as unknown as Parameters<ServerToClientEvents[E]>))) return;
+      clearTimeout(timer);
+      s.off(event, fn);
+      resolve(args as unknown as Parameters<ServerToClientEvents[E]>);
+    };
+    s.on(event, fn);
+  });
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
