@@ -15,6 +15,8 @@ export function PromptPanel() {
   const tps = useIdeStore(selectTps);
   const tokens = useIdeStore((s) => s.stream.tokens);
   const dropped = useIdeStore((s) => s.stream.dropped);
+  const queuePosition = useIdeStore((s) => s.stream.queuePosition);
+  const capacityRetryMs = useIdeStore((s) => s.stream.capacityRetryMs);
   const error = useIdeStore((s) => s.error);
   const openPath = useIdeStore((s) => s.openPath);
   const ready = useIdeStore((s) => s.connection === 'ready');
@@ -41,6 +43,16 @@ export function PromptPanel() {
         </span>
         <span className="metric">{tokens} tokens</span>
       </div>
+      {status === 'queued' && queuePosition !== null && (
+        <p className="note">
+          Waiting for a free slot: position <b data-testid="queue-position">{queuePosition}</b> in the queue. Esc cancels.
+        </p>
+      )}
+      {status === 'queued' && capacityRetryMs !== null && (
+        <p className="note" data-testid="capacity-wait">
+          The model is at capacity: waiting for capacity, retrying in {Math.max(1, Math.round(capacityRetryMs / 1000))} s.
+        </p>
+      )}
       {status === 'interrupted' && dropped > 0 && (
         <p className="note">Interrupted: {dropped} characters that had arrived were not applied.</p>
       )}

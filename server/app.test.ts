@@ -21,7 +21,7 @@ import {
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer({ streamIdleMs: 300 });
+  server = await startTestServer({ limits: { streamIdleMs: 300, promptsPerMinute: 10_000, upstreamRetries: 0 } });
 });
 after(async () => {
   closeClients();

@@ -17,7 +17,9 @@ import { filesOf } from '@/lib/collab/workspace-doc';
 import { FlintError } from './errors';
 import { AiController } from './ai/ai-controller';
 import type { InferenceProvider } from './inference/types';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { SessionStore, type Session } from './sessions/session-store';
+import { createMetrics, type Metrics } from './metrics';
 
 interface SocketData {
   hello: boolean;
@@ -31,14 +33,34 @@ type Parsed<E extends ClientEventName> = z.output<(typeof CLIENT_EVENT_SCHEMAS)[
 export interface AppDeps {
   sessions: SessionStore;
   provider: InferenceProvider;
-  streamIdleMs?: number;
+  metrics?: Metrics;
+  limits?: Partial<AppLimits>;
   log?: (msg: string, err?: unknown) => void;
 }
+
+export interface AppLimits {
+  /** A stream that produces nothing for this long is ended with an error. */
+  streamIdleMs: number;
+  /** Streams running upstream at once, across all sessions; the rest queue (FIFO). */
+  maxConcurrentStreams: number;
+  /** Upstream 429s waited out (honouring retry-after) before a stream fails. */
+  upstreamRetries: number;
+  /** Prompts one person (for now: one IP address) may send per minute. */
+  promptsPerMinute: number;
+}
+
+export const DEFAULT_LIMITS: AppLimits = {
+  streamIdleMs: 30_000,
+  maxConcurrentStreams: 8,
+  upstreamRetries: 3,
+  promptsPerMinute: 60,
+};
 
 export interface FlintApp {
   io: Io;
   sessions: SessionStore;
   ai: AiController;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -68,7 +90,15 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     serveClient: false,
   });
   const { sessions } = deps;
-  const ai = new AiController(io, deps.provider, { idleMs: deps.streamIdleMs ?? 30_000 });
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const metrics = deps.metrics ?? createMetrics();
+  const ai = new AiController(
+    io,
+    deps.provider,
+    { idleMs: limits.streamIdleMs, maxConcurrentStreams: limits.maxConcurrentStreams, upstreamRetries: limits.upstreamRetries },
+    metrics,
+  );
+  const promptLimiter = new RateLimiterMemory({ points: limits.promptsPerMinute, duration: 60 });
   const watched = new WeakSet<Y.Doc>();
 
   /** Fans every change of a session's document out to its room, except back to its sender. */
@@ -102,7 +132,10 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
           if (ack) ack(r);
           else if (!r.ok) socket.emit('protocol:error', r.error);
         };
-        const fail = (e: ProtocolError) => reply({ ok: false, error: e });
+        const fail = (e: ProtocolError) => {
+          metrics.protocolErrors.inc({ code: e.code });
+          reply({ ok: false, error: e });
+        };
         if (event !== 'session:hello' && !socket.data.hello) return fail(protocolError('helloRequired', undefined, event));
         if (args.length !== 1) return fail(protocolError('badRequest', `expected one payload, got ${args.length}`, event));
         const parsed = CLIENT_EVENT_SCHEMAS[event].safeParse(args[0]);
@@ -194,7 +227,21 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       return { path };
     });
 
-    on('ai:prompt', (payload) => ({ streamId: ai.start(joined(socket), payload) }));
+    on('ai:prompt', async (payload) => {
+      const session = joined(socket);
+      try {
+        await promptLimiter.consume(socket.handshake.address);
+      } catch (res) {
+        if (!(res instanceof RateLimiterRes)) throw res;
+        throw new FlintError('rateLimited', `Too many prompts: try again in ${Math.ceil(res.msBeforeNext / 1000)} s.`);
+      }
+      return { streamId: ai.start(session, payload) };
+    });
+
+    on('ai:report', ({ browserTtftMs }) => {
+      joined(socket);
+      ai.report(browserTtftMs);
+    });
 
     on('ai:interrupt', ({ streamId }) => {
       ai.interrupt(joined(socket), streamId);
@@ -206,6 +253,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     io,
     sessions,
     ai,
+    metrics,
     close: () =>
       new Promise<void>((resolve) => {
         ai.abortAll();

@@ -18,6 +18,11 @@ const Env = z.object({
   FLINT_SIM_TTFT_MS: z.coerce.number().nonnegative().default(0),
   /** A stream that produces nothing for this long is ended with an error. */
   FLINT_STREAM_IDLE_MS: z.coerce.number().int().positive().default(30_000),
+  /** Streams running upstream at once; more wait in a FIFO queue with their position shown. */
+  FLINT_MAX_CONCURRENT_STREAMS: z.coerce.number().int().positive().default(8),
+  /** Upstream 429s waited out (honouring retry-after) before a stream fails. */
+  FLINT_UPSTREAM_RETRIES: z.coerce.number().int().nonnegative().default(3),
+  FLINT_PROMPTS_PER_MINUTE: z.coerce.number().int().positive().default(60),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -41,6 +46,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     apiKey: e.FLINT_API_KEY,
     model: e.FLINT_MODEL,
     sim: { port: e.FLINT_SIM_PORT, tokensPerSecond: e.FLINT_SIM_TPS, ttftMs: e.FLINT_SIM_TTFT_MS },
-    streamIdleMs: e.FLINT_STREAM_IDLE_MS,
+    limits: {
+      streamIdleMs: e.FLINT_STREAM_IDLE_MS,
+      maxConcurrentStreams: e.FLINT_MAX_CONCURRENT_STREAMS,
+      upstreamRetries: e.FLINT_UPSTREAM_RETRIES,
+      promptsPerMinute: e.FLINT_PROMPTS_PER_MINUTE,
+    },
   };
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import next from 'next';
 import { loadConfig } from './config';
 import { createApplication } from './app';
+import { createMetrics } from './metrics';
 import { createOpenAICompatibleProvider } from './inference/openai-compatible';
 import { SessionStore } from './sessions/session-store';
 import { startSimServer, type SimServer } from './sim/sim-server';
@@ -30,10 +31,17 @@ async function main() {
   const nextApp = next({ dev: config.dev, hostname: config.host, port: config.port });
   await nextApp.prepare();
   const handle = nextApp.getRequestHandler();
+  const metrics = createMetrics();
   const httpServer = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      void metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
+      });
+      return;
+    }
     void handle(req, res);
   });
-  const app = createApplication(httpServer, { sessions: new SessionStore(), provider, streamIdleMs: config.streamIdleMs });
+  const app = createApplication(httpServer, { sessions: new SessionStore(), provider, metrics, limits: config.limits });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, Response, ServerToClientEvents } from '@/lib/protocol';
 import { PROTOCOL_VERSION } from '@/lib/protocol';
-import { createApplication, type FlintApp } from './app';
+import { createApplication, type AppLimits, type FlintApp } from './app';
 import { createOpenAICompatibleProvider } from './inference/openai-compatible';
 import { SessionStore } from './sessions/session-store';
 import { startSimServer, type SimServer } from './sim/sim-server';
@@ -18,13 +18,13 @@ export interface TestServer {
 }
 
 /** A real Flint socket server on a random port, in front of a real simulator on another. */
-export async function startTestServer(opts: { streamIdleMs?: number; tokensPerSecond?: number } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { limits?: Partial<AppLimits>; tokensPerSecond?: number } = {}): Promise<TestServer> {
   const sim = await startSimServer({ tokensPerSecond: opts.tokensPerSecond ?? 1000 });
   const provider = createOpenAICompatibleProvider({ name: 'simulator', baseURL: `${sim.url}/v1`, model: 'flint-sim' });
   const httpServer = http.createServer((_req, res) => {
     res.writeHead(404).end();
   });
-  const app = createApplication(httpServer, { sessions: new SessionStore(), provider, streamIdleMs: opts.streamIdleMs, log: () => {} });
+  const app = createApplication(httpServer, { sessions: new SessionStore(), provider, limits: opts.limits, log: () => {} });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   return {

@@ -78,6 +78,7 @@ export class SessionRuntime {
       if (!this.disposed && this.store.getState().connection !== 'failed') this.store.getState().setConnection('reconnecting');
     });
     this.listen('doc:update', (update) => Y.applyUpdate(this.doc, new Uint8Array(update), REMOTE));
+    this.listen('ai:queued', (e) => this.onQueued(e));
     this.listen('ai:start', (e) => this.onStart(e));
     this.listen('ai:delta', (e) => this.onDelta(e));
     this.listen('ai:end', (e) => this.onEnd(e));
@@ -195,12 +196,29 @@ export class SessionRuntime {
     });
   }
 
+  /** Is this stream the one the store shows? Adopts another tab's stream of this session. */
+  private current(streamId: string): boolean {
+    if (this.stopped.has(streamId)) return false;
+    const store = this.store.getState();
+    if (this.own?.id === streamId || store.stream.id === streamId) return true;
+    if (this.own) return false;
+    store.updateStream({ ...IDLE_STREAM, id: streamId, status: 'streaming' });
+    return true;
+  }
+
+  private onQueued(e: Parameters<ServerToClientEvents['ai:queued']>[0]) {
+    if (!this.current(e.streamId)) return;
+    this.store.getState().updateStream(
+      e.reason === 'queue'
+        ? { status: 'queued', queuePosition: e.position, capacityRetryMs: null }
+        : { status: 'queued', queuePosition: null, capacityRetryMs: e.retryInMs },
+    );
+  }
+
   private onStart(e: Parameters<ServerToClientEvents['ai:start']>[0]) {
-    if (this.stopped.has(e.streamId)) return;
+    if (!this.current(e.streamId)) return;
     this.store.setState({ provider: { name: e.provider, model: e.model } });
-    if (this.own?.id === e.streamId) return;
-    // Another tab of this session prompted: show its progress here too.
-    this.store.getState().updateStream({ ...IDLE_STREAM, id: e.streamId, status: 'streaming' });
+    this.store.getState().updateStream({ status: 'streaming', queuePosition: null, capacityRetryMs: null });
   }
 
   private onDelta(e: Parameters<ServerToClientEvents['ai:delta']>[0]) {
@@ -239,6 +257,7 @@ export class SessionRuntime {
     if (!own.painted) {
       own.painted = true;
       patch.ttftMs = now - own.submittedAt;
+      if (own.id) this.socket.emit('ai:report', { streamId: own.id, browserTtftMs: patch.ttftMs });
     }
     this.store.getState().updateStream(patch);
   }

@@ -74,6 +74,10 @@ export type PromptPayload = z.infer<typeof PromptPayload>;
 
 export const StreamId = z.string().min(1).max(64);
 export const InterruptPayload = z.object({ streamId: StreamId }).strict();
+/** The browser's own measurement of a stream it painted. */
+export const ReportPayload = z
+  .object({ streamId: StreamId, browserTtftMs: z.number().nonnegative().max(600_000) })
+  .strict();
 
 /** Keep in sync with `ClientToServerEvents`. */
 export const CLIENT_EVENT_SCHEMAS = {
@@ -86,6 +90,7 @@ export const CLIENT_EVENT_SCHEMAS = {
   'file:delete': FileDeletePayload,
   'ai:prompt': PromptPayload,
   'ai:interrupt': InterruptPayload,
+  'ai:report': ReportPayload,
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
@@ -111,6 +116,7 @@ export interface ClientToServerEvents {
   'file:delete': (p: Payload<'file:delete'>, ack: Ack<{ path: string }>) => void;
   'ai:prompt': (p: Payload<'ai:prompt'>, ack: Ack<{ streamId: string }>) => void;
   'ai:interrupt': (p: Payload<'ai:interrupt'>, ack: Ack<{ streamId: string }>) => void;
+  'ai:report': (p: Payload<'ai:report'>, ack?: Ack<Record<string, never>>) => void;
 }
 
 /** How a stream ended. */
@@ -129,6 +135,13 @@ export interface StreamUsage {
  */
 export interface ServerToClientEvents {
   'doc:update': (update: Uint8Array) => void;
+  /**
+   * The stream waits: for a slot (`queue`, its 1-based `position` in the FIFO queue) or for the
+   * tier to have capacity again after a 429 (`capacity`, retried in `retryInMs`).
+   */
+  'ai:queued': (
+    e: { streamId: string; reason: 'queue'; position: number } | { streamId: string; reason: 'capacity'; retryInMs: number },
+  ) => void;
   'ai:start': (e: { streamId: string; path: string; provider: string; model: string }) => void;
   /** `tokens`: how many upstream deltas this message merges (one per upstream chunk). */
   'ai:delta': (e: { streamId: string; seq: number; text: string; tokens: number }) => void;
@@ -137,8 +150,8 @@ export interface ServerToClientEvents {
     status: StreamEndStatus;
     error?: ProtocolError;
     usage: StreamUsage;
-    /** Server-side: request sent → first upstream byte, and request sent → end. */
-    timing: { serverTtftMs: number | null; totalMs: number };
+    /** Server-side: accepted → upstream request sent (queue and retries), request sent → first token, accepted → end. */
+    timing: { queueMs: number; serverTtftMs: number | null; totalMs: number };
   }) => void;
   /** An error not tied to an acknowledgement (an unknown event, or a request sent without one). */
   'protocol:error': (e: ProtocolError) => void;

@@ -36,6 +36,10 @@ export interface StreamState {
   chars: number;
   /** Characters dropped because the stream was interrupted mid-way. */
   dropped: number;
+  /** 1-based place in the server's queue while `status` is `queued` for a slot. */
+  queuePosition: number | null;
+  /** The tier answered 429: the server retries in this many ms. */
+  capacityRetryMs: number | null;
 }
 
 export interface StreamSlice {
@@ -77,6 +81,8 @@ export const IDLE_STREAM: StreamState = {
   tokens: 0,
   chars: 0,
   dropped: 0,
+  queuePosition: null,
+  capacityRetryMs: null,
 };
 
 const streamSlice: StateCreator<IdeStore, [], [], StreamSlice> = (set) => ({

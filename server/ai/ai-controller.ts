@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { APIError, APIConnectionError, APIUserAbortError } from 'openai';
 import type { Server } from 'socket.io';
 import type { ClientToServerEvents, PromptPayload, ServerToClientEvents, StreamUsage } from '@/lib/protocol';
 import { readFile } from '@/lib/collab/workspace-doc';
-import type { InferenceProvider } from '../inference/types';
+import type { InferenceEvent, InferenceProvider } from '../inference/types';
 import type { Session } from '../sessions/session-store';
+import type { Metrics } from '../metrics';
 import { FlintError } from '../errors';
 import { buildMessages } from './prompt';
+import { StreamSlots } from './stream-slots';
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents>;
 
@@ -15,24 +18,39 @@ interface ActiveStream {
   controller: AbortController;
 }
 
+export interface AiOptions {
+  /** A stream that produces nothing for this long is ended with an error. */
+  idleMs: number;
+  /** Streams running upstream at once; the rest wait in a FIFO queue. */
+  maxConcurrentStreams: number;
+  /** How many upstream 429s are waited out before the stream fails. */
+  upstreamRetries: number;
+}
+
 /**
- * Runs AI turns: one active stream per session. Deltas are forwarded the moment they arrive;
- * deltas parsed from the same upstream read are merged into one message (flushed on
- * `setImmediate`, i.e. before the next read), so a burst costs one socket frame, not one per token.
+ * Runs AI turns: one active stream per session, at most `maxConcurrentStreams` upstream at
+ * once (FIFO queue beyond). Deltas are forwarded the moment they arrive; deltas parsed from
+ * the same upstream read are merged into one message (flushed on `setImmediate`, i.e. before
+ * the next read), so a burst costs one socket frame, not one per token.
  *
  * Invariants:
  * - after `interrupt`, nothing more of that stream is emitted except its `ai:end`;
  * - every started stream ends with exactly one `ai:end`, whatever the upstream does;
- * - `ai:start` is never emitted before the `ai:prompt` acknowledgement.
+ * - no `ai:*` event of a stream is emitted before the `ai:prompt` acknowledgement;
+ * - the idle watchdog only runs while waiting on the upstream, never while queued.
  */
 export class AiController {
   private readonly active = new Map<string, ActiveStream>();
+  private readonly slots: StreamSlots;
 
   constructor(
     private readonly io: Io,
     private readonly provider: InferenceProvider,
-    private readonly opts: { idleMs: number },
-  ) {}
+    private readonly opts: AiOptions,
+    private readonly metrics: Metrics,
+  ) {
+    this.slots = new StreamSlots(opts.maxConcurrentStreams);
+  }
 
   start(session: Session, payload: PromptPayload): string {
     if (this.active.has(session.id)) throw new FlintError('busy');
@@ -47,21 +65,33 @@ export class AiController {
   interrupt(session: Session, streamId: string): void {
     const stream = this.active.get(session.id);
     if (!stream || stream.id !== streamId) throw new FlintError('streamNotFound');
-    stream.controller.abort(new FlintError('streamNotFound', 'interrupted'));
+    stream.controller.abort(new Error('interrupted'));
+  }
+
+  /** The browser's own measurement of a stream (submit → first painted character). */
+  report(browserTtftMs: number): void {
+    this.metrics.browserTtft.observe(browserTtftMs / 1000);
   }
 
   /** Interrupts every stream, e.g. on shutdown. */
   abortAll(): void {
-    for (const s of this.active.values()) s.controller.abort();
+    for (const s of this.active.values()) s.controller.abort(new Error('shutdown'));
+  }
+
+  private syncGauges() {
+    this.metrics.activeStreams.set(this.slots.active);
+    this.metrics.queuedStreams.set(this.slots.queued);
   }
 
   private async run(session: Session, stream: ActiveStream, messages: ReturnType<typeof buildMessages>, path: string) {
     const room = this.io.to(session.id);
     const { signal } = stream.controller;
-    const startedAt = performance.now();
+    const acceptedAt = performance.now();
     // The ack of `ai:prompt` is sent in a microtask of this same turn; a macrotask later it has gone.
     const acked = new Promise<void>((resolve) => setImmediate(resolve));
+    let requestedAt = acceptedAt;
     let firstByteAt: number | null = null;
+    let lastByteAt = 0;
     let seq = 0;
     let pending = '';
     let pendingTokens = 0;
@@ -70,11 +100,12 @@ export class AiController {
     let usage: StreamUsage | undefined;
     let idle: NodeJS.Timeout | undefined;
     let stalled = false;
+    let release: (() => void) | undefined;
     const armWatchdog = () => {
       clearTimeout(idle);
       idle = setTimeout(() => {
         stalled = true;
-        stream.controller.abort();
+        stream.controller.abort(new Error('stalled'));
       }, this.opts.idleMs);
     };
 
@@ -85,28 +116,51 @@ export class AiController {
       pending = '';
       pendingTokens = 0;
     };
+    const onEvent = (ev: InferenceEvent) => {
+      if (ev.type === 'usage') {
+        usage = { promptTokens: ev.promptTokens, completionTokens: ev.completionTokens };
+        return;
+      }
+      lastByteAt = performance.now();
+      firstByteAt ??= lastByteAt;
+      armWatchdog();
+      pending += ev.text;
+      pendingTokens++;
+      tokens++;
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    };
 
     let status: 'done' | 'interrupted' | 'error' = 'done';
     let error: FlintError | undefined;
     try {
-      armWatchdog();
-      const events = this.provider.stream({ messages }, signal)[Symbol.asyncIterator]();
+      const takeSlot = this.slots.acquire(signal, (position) => {
+        void acked.then(() => !signal.aborted && room.emit('ai:queued', { streamId: stream.id, reason: 'queue', position }));
+      });
+      this.syncGauges();
+      release = await takeSlot;
+      this.syncGauges();
+      this.metrics.queueWait.observe((performance.now() - acceptedAt) / 1000);
       await acked;
-      room.emit('ai:start', { streamId: stream.id, path, provider: this.provider.name, model: this.provider.model });
-      for (let next = await events.next(); !next.done; next = await events.next()) {
-        const ev = next.value;
-        if (ev.type === 'usage') {
-          usage = { promptTokens: ev.promptTokens, completionTokens: ev.completionTokens };
-          continue;
-        }
-        firstByteAt ??= performance.now();
+
+      for (let attempt = 0; ; attempt++) {
+        requestedAt = performance.now();
         armWatchdog();
-        pending += ev.text;
-        pendingTokens++;
-        tokens++;
-        if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
+        const events = this.provider.stream({ messages }, signal)[Symbol.asyncIterator]();
+        try {
+          const first = await events.next(); // sends the request; a 429 surfaces here
+          room.emit('ai:start', { streamId: stream.id, path, provider: this.provider.name, model: this.provider.model });
+          for (let next = first; !next.done; next = await events.next()) onEvent(next.value);
+          break;
+        } catch (err) {
+          const waitMs = retryDelayMs(err, attempt);
+          if (waitMs === null || attempt >= this.opts.upstreamRetries || signal.aborted) throw err;
+          clearTimeout(idle);
+          this.metrics.upstreamRetries.inc();
+          room.emit('ai:queued', { streamId: stream.id, reason: 'capacity', retryInMs: waitMs });
+          await sleep(waitMs, undefined, { signal });
         }
       }
       // The openai client ends the iteration quietly on abort; an aborted stream is not "done".
@@ -125,20 +179,41 @@ export class AiController {
       }
     } finally {
       clearTimeout(idle);
+      release?.();
+      this.syncGauges();
       this.active.delete(session.id);
     }
     await acked;
+    const now = performance.now();
+    this.metrics.streams.inc({ status });
+    this.metrics.duration.observe((now - acceptedAt) / 1000);
+    if (firstByteAt !== null) this.metrics.serverTtft.observe((firstByteAt - requestedAt) / 1000);
+    if (firstByteAt !== null && lastByteAt > firstByteAt) this.metrics.tokensPerSecond.observe(tokens / ((lastByteAt - firstByteAt) / 1000));
     room.emit('ai:end', {
       streamId: stream.id,
       status,
       ...(error ? { error: error.toProtocol('ai:prompt') } : {}),
       usage: usage ?? { completionTokens: tokens },
       timing: {
-        serverTtftMs: firstByteAt === null ? null : firstByteAt - startedAt,
-        totalMs: performance.now() - startedAt,
+        queueMs: requestedAt - acceptedAt,
+        serverTtftMs: firstByteAt === null ? null : firstByteAt - requestedAt,
+        totalMs: now - acceptedAt,
       },
     });
   }
+}
+
+const MAX_RETRY_WAIT_MS = 30_000;
+
+/** How long to wait before retrying a 429 (honouring `retry-after`), or null when not retryable. */
+export function retryDelayMs(err: unknown, attempt: number): number | null {
+  if (!(err instanceof APIError) || err.status !== 429) return null;
+  const header = err.headers?.get?.('retry-after') ?? null;
+  const seconds = header === null ? NaN : Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_RETRY_WAIT_MS);
+  const date = header === null ? NaN : Date.parse(header);
+  if (Number.isFinite(date)) return Math.min(Math.max(0, date - Date.now()), MAX_RETRY_WAIT_MS);
+  return Math.min(250 * 2 ** attempt, MAX_RETRY_WAIT_MS);
 }
 
 /** Turns an upstream failure into words a person understands; never forwards raw upstream text. */
@@ -147,7 +222,7 @@ export function describeUpstreamError(err: unknown): FlintError {
   if (err instanceof APIError && typeof err.status === 'number') {
     if (err.status === 401 || err.status === 403) return new FlintError('upstream', 'The inference tier refused the API key. Check FLINT_API_KEY.');
     if (err.status === 404) return new FlintError('upstream', 'The inference tier does not know this model. Check FLINT_MODEL.');
-    if (err.status === 429) return new FlintError('upstream', 'The inference tier is at capacity. Try again in a moment.');
+    if (err.status === 429) return new FlintError('upstream', 'The inference tier is still at capacity after several retries. Try again in a moment.');
     if (err.status >= 500) return new FlintError('upstream', `The inference tier failed (HTTP ${err.status}). Try again.`);
     return new FlintError('upstream', `The inference tier rejected the request (HTTP ${err.status}).`);
   }
