@@ -20,12 +20,15 @@ export function PromptPanel() {
   const error = useIdeStore((s) => s.error);
   const openPath = useIdeStore((s) => s.openPath);
   const ready = useIdeStore((s) => s.connection === 'ready');
+  const mode = useIdeStore((s) => s.mode);
+  const setMode = useIdeStore((s) => s.setMode);
+  const tiers = useIdeStore((s) => s.tiers);
   const input = useRef<HTMLTextAreaElement>(null);
 
   async function submit() {
     const text = input.current?.value.trim();
     if (!text || !openPath || streaming) return;
-    const r = await runtime.prompt(text, openPath, runtime.selection(openPath));
+    const r = await runtime.prompt(text, openPath, runtime.selection(openPath), mode);
     if (r.ok && input.current) input.current.value = '';
   }
 
@@ -80,6 +83,16 @@ export function PromptPanel() {
         }}
       />
       <div className="prompt-actions">
+        <select
+          data-testid="mode-select"
+          aria-label="Model tier"
+          value={mode}
+          onChange={(e) => setMode(e.target.value === 'deep' ? 'deep' : 'instant')}
+          title={tiers ? `instant: ${tiers.instant.model} · deep: ${tiers.deep.model}` : undefined}
+        >
+          <option value="instant">Instant</option>
+          <option value="deep">Deep</option>
+        </select>
         {streaming ? (
           <button data-testid="interrupt" className="danger" onClick={() => runtime.interrupt()}>
             Stop (Esc)

@@ -1,5 +1,6 @@
 'use client';
 import Link from 'next/link';
+import { selectTierState } from '@/lib/stores/ide-store';
 import { SessionProvider, useIdeStore } from './session-provider';
 import { FileTree } from './file-tree';
 import { CodeEditor } from './code-editor';
@@ -16,7 +17,9 @@ export function Workspace({ sessionId }: { sessionId: string }) {
 function WorkspaceLayout({ sessionId }: { sessionId: string }) {
   const fatal = useIdeStore((s) => s.fatal);
   const connection = useIdeStore((s) => s.connection);
-  const provider = useIdeStore((s) => s.provider);
+  const tier = useIdeStore((s) => s.tiers?.[s.mode] ?? null);
+  const mode = useIdeStore((s) => s.mode);
+  const tierState = useIdeStore(selectTierState);
   if (fatal) {
     return (
       <main className="fatal">
@@ -46,8 +49,8 @@ function WorkspaceLayout({ sessionId }: { sessionId: string }) {
         <span className={`conn conn-${connection}`} data-testid="connection-status">
           {connection}
         </span>
-        <span className="provider" data-testid="provider-status">
-          {provider ? `${provider.name} · ${provider.model} · ready` : 'connecting…'}
+        <span className="provider" data-testid="provider-status" data-state={tierState}>
+          {mode}: {tier ? `${tier.provider} · ${tier.model}` : '…'} · {tierState}
         </span>
       </header>
       <aside className="sidebar">

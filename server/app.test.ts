@@ -284,6 +284,24 @@ describe('ai:prompt', () => {
     assert.ok(end.timing.serverTtftMs !== null && end.timing.serverTtftMs >= 0);
   });
 
+  it('serves each mode from its own tier, and says which on join', async () => {
+    const { socket, sessionId } = await joinedClient(server.url);
+    const joined = await request<{ tiers: Record<string, { model: string }> }>(socket, 'session:join', { sessionId });
+    assert.ok(joined.ok);
+    if (joined.ok) assert.deepEqual(Object.fromEntries(Object.entries(joined.data.tiers).map(([k, v]) => [k, v.model])), { instant: 'flint-sim-instant', deep: 'flint-sim-deep' });
+    for (const mode of ['deep', 'instant'] as const) {
+      server.sim.addRule({ match: `tier-${mode}`, text: 'x', times: 1 });
+      const started = nextEvent(socket, 'ai:start');
+      const ended = nextEvent(socket, 'ai:end');
+      assert.ok((await request(socket, 'ai:prompt', { prompt: `tier-${mode}`, path: 'src/cart.ts', mode })).ok);
+      const [start] = await started;
+      assert.equal(start.mode, mode);
+      assert.equal(start.model, `flint-sim-${mode}`);
+      await ended;
+    }
+    assertError(await request(socket, 'ai:prompt', { prompt: 'x', path: 'src/cart.ts', mode: 'turbo' }), 'badRequest');
+  });
+
   it('sends the open file and the prompt upstream', async () => {
     const { socket } = await joinedClient(server.url);
     server.sim.addRule({ match: 'export class Cart', text: 'saw the file', times: 1 });

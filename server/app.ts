@@ -12,6 +12,7 @@ import {
   type ProtocolError,
   type Response,
   type ServerToClientEvents,
+  type TierName,
 } from '@/lib/protocol';
 import { filesOf } from '@/lib/collab/workspace-doc';
 import { FlintError } from './errors';
@@ -32,7 +33,8 @@ type Parsed<E extends ClientEventName> = z.output<(typeof CLIENT_EVENT_SCHEMAS)[
 
 export interface AppDeps {
   sessions: SessionStore;
-  provider: InferenceProvider;
+  /** The provider behind each mode; both may be the same object. */
+  providers: Record<TierName, InferenceProvider>;
   metrics?: Metrics;
   limits?: Partial<AppLimits>;
   log?: (msg: string, err?: unknown) => void;
@@ -94,10 +96,14 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   const metrics = deps.metrics ?? createMetrics();
   const ai = new AiController(
     io,
-    deps.provider,
+    deps.providers,
     { idleMs: limits.streamIdleMs, maxConcurrentStreams: limits.maxConcurrentStreams, upstreamRetries: limits.upstreamRetries },
     metrics,
   );
+  const tiers = {
+    instant: { provider: deps.providers.instant.name, model: deps.providers.instant.model },
+    deep: { provider: deps.providers.deep.name, model: deps.providers.deep.model },
+  };
   const promptLimiter = new RateLimiterMemory({ points: limits.promptsPerMinute, duration: 60 });
   const watched = new WeakSet<Y.Doc>();
 
@@ -185,7 +191,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       watch(session);
       socket.data.sessionId = sessionId;
       await socket.join(sessionId);
-      return { sessionId, state: Y.encodeStateAsUpdate(session.doc), provider: { name: deps.provider.name, model: deps.provider.model } };
+      return { sessionId, state: Y.encodeStateAsUpdate(session.doc), tiers };
     });
 
     on('doc:update', (update) => {

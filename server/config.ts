@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TierName } from '@/lib/protocol';
 
 /**
  * Flint's configuration, from the environment. Every value has an embedded default, so
@@ -8,11 +9,6 @@ const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   NODE_ENV: z.string().default('production'),
-  /** `sim` starts the fast-tier simulator inside this process; `openai` uses FLINT_BASE_URL. */
-  FLINT_PROVIDER: z.enum(['sim', 'openai']).default('sim'),
-  FLINT_BASE_URL: z.string().url().optional(),
-  FLINT_API_KEY: z.string().optional(),
-  FLINT_MODEL: z.string().default('flint-sim'),
   FLINT_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   FLINT_SIM_TPS: z.coerce.number().positive().default(1000),
   FLINT_SIM_TTFT_MS: z.coerce.number().nonnegative().default(0),
@@ -25,6 +21,34 @@ const Env = z.object({
   FLINT_PROMPTS_PER_MINUTE: z.coerce.number().int().positive().default(60),
 });
 
+/**
+ * One inference tier. `sim` starts the fast-tier simulator inside this process; `openai` is any
+ * OpenAI-compatible endpoint at `baseURL`.
+ */
+const Tier = z
+  .object({
+    provider: z.enum(['sim', 'openai']).default('sim'),
+    baseURL: z.string().url().optional(),
+    apiKey: z.string().optional(),
+    model: z.string().optional(),
+  })
+  .refine((t) => t.provider !== 'openai' || t.baseURL, { message: 'a base URL is required when the provider is openai', path: ['baseURL'] });
+export type TierConfig = { provider: 'sim' | 'openai'; baseURL?: string; apiKey?: string; model: string };
+
+/** `FLINT_INSTANT_MODEL`, else `FLINT_MODEL`: each tier's variable falls back to the shared one. */
+function tierFromEnv(env: NodeJS.ProcessEnv, tier: TierName) {
+  const pick = (key: string) => env[`FLINT_${tier.toUpperCase()}_${key}`] ?? env[`FLINT_${key}`];
+  const parsed = Tier.safeParse({ provider: pick('PROVIDER'), baseURL: pick('BASE_URL'), apiKey: pick('API_KEY'), model: pick('MODEL') });
+  if (!parsed.success) {
+    const names: Record<string, string> = { provider: 'PROVIDER', baseURL: 'BASE_URL', apiKey: 'API_KEY', model: 'MODEL' };
+    const lines = parsed.error.issues.map((i) => `  FLINT_${tier.toUpperCase()}_${names[String(i.path[0])] ?? ''}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const t = parsed.data;
+  if (t.provider === 'openai' && !t.model) throw new Error(`Invalid configuration:\n  FLINT_${tier.toUpperCase()}_MODEL (or FLINT_MODEL): required when the provider is openai`);
+  return { ...t, model: t.model ?? `flint-sim-${tier}` } satisfies TierConfig;
+}
+
 export type Config = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -34,17 +58,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.FLINT_PROVIDER === 'openai' && !e.FLINT_BASE_URL) {
-    throw new Error('Invalid configuration:\n  FLINT_BASE_URL: required when FLINT_PROVIDER=openai');
-  }
   return {
+    tiers: { instant: tierFromEnv(env, 'instant'), deep: tierFromEnv(env, 'deep') },
     port: e.PORT,
     host: e.HOST,
     dev: e.NODE_ENV === 'development',
-    provider: e.FLINT_PROVIDER,
-    baseURL: e.FLINT_BASE_URL,
-    apiKey: e.FLINT_API_KEY,
-    model: e.FLINT_MODEL,
     sim: { port: e.FLINT_SIM_PORT, tokensPerSecond: e.FLINT_SIM_TPS, ttftMs: e.FLINT_SIM_TTFT_MS },
     limits: {
       streamIdleMs: e.FLINT_STREAM_IDLE_MS,

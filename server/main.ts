@@ -1,32 +1,33 @@
 import http from 'node:http';
 import next from 'next';
-import { loadConfig } from './config';
+import type { TierName } from '@/lib/protocol';
+import { loadConfig, type TierConfig } from './config';
 import { createApplication } from './app';
 import { createMetrics } from './metrics';
 import { createOpenAICompatibleProvider } from './inference/openai-compatible';
+import type { InferenceProvider } from './inference/types';
 import { SessionStore } from './sessions/session-store';
 import { startSimServer, type SimServer } from './sim/sim-server';
 
 /**
  * Flint's one process: Next.js (app router) and socket.io on one HTTP port.
- * With FLINT_PROVIDER=sim (the default) the fast-tier simulator runs in this process on its own
- * port and Flint reaches it over real HTTP, exactly as it would a remote tier.
+ * A tier with provider `sim` (the default) is served by the fast-tier simulator, started in this
+ * process on its own port; Flint reaches it over real HTTP, exactly as it would a remote tier.
  */
 async function main() {
   const config = loadConfig();
   let sim: SimServer | undefined;
-  let baseURL = config.baseURL;
-  if (config.provider === 'sim') {
+  const tiers = Object.entries(config.tiers) as Array<[TierName, TierConfig]>;
+  if (tiers.some(([, t]) => t.provider === 'sim')) {
     sim = await startSimServer({ port: config.sim.port, tokensPerSecond: config.sim.tokensPerSecond, ttftMs: config.sim.ttftMs });
-    baseURL = `${sim.url}/v1`;
     console.log(`[flint] fast-tier simulator on ${sim.url} (${config.sim.tokensPerSecond} tok/s)`);
   }
-  const provider = createOpenAICompatibleProvider({
-    name: config.provider === 'sim' ? 'simulator' : new URL(baseURL!).host,
-    baseURL: baseURL!,
-    apiKey: config.apiKey,
-    model: config.model,
-  });
+  const providers = Object.fromEntries(
+    tiers.map(([name, t]) => {
+      const baseURL = t.provider === 'sim' ? `${sim!.url}/v1` : t.baseURL!;
+      return [name, createOpenAICompatibleProvider({ name: t.provider === 'sim' ? 'simulator' : new URL(baseURL).host, baseURL, apiKey: t.apiKey, model: t.model })];
+    }),
+  ) as Record<TierName, InferenceProvider>;
 
   const nextApp = next({ dev: config.dev, hostname: config.host, port: config.port });
   await nextApp.prepare();
@@ -41,13 +42,14 @@ async function main() {
     }
     void handle(req, res);
   });
-  const app = createApplication(httpServer, { sessions: new SessionStore(), provider, metrics, limits: config.limits });
+  const app = createApplication(httpServer, { sessions: new SessionStore(), providers, metrics, limits: config.limits });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, resolve);
   });
-  console.log(`[flint] ready on http://${config.host}:${config.port} (${config.dev ? 'development' : 'production'}, provider ${provider.name})`);
+  const describe = (t: InferenceProvider) => `${t.name} ${t.model}`;
+  console.log(`[flint] ready on http://${config.host}:${config.port} (${config.dev ? 'development' : 'production'}; instant: ${describe(providers.instant)}, deep: ${describe(providers.deep)})`);
 
   let stopping = false;
   const stop = async () => {

@@ -20,11 +20,11 @@ export interface TestServer {
 /** A real Flint socket server on a random port, in front of a real simulator on another. */
 export async function startTestServer(opts: { limits?: Partial<AppLimits>; tokensPerSecond?: number } = {}): Promise<TestServer> {
   const sim = await startSimServer({ tokensPerSecond: opts.tokensPerSecond ?? 1000 });
-  const provider = createOpenAICompatibleProvider({ name: 'simulator', baseURL: `${sim.url}/v1`, model: 'flint-sim' });
+  const tier = (model: string) => createOpenAICompatibleProvider({ name: 'simulator', baseURL: `${sim.url}/v1`, model });
   const httpServer = http.createServer((_req, res) => {
     res.writeHead(404).end();
   });
-  const app = createApplication(httpServer, { sessions: new SessionStore(), provider, limits: opts.limits, log: () => {} });
+  const app = createApplication(httpServer, { sessions: new SessionStore(), providers: { instant: tier('flint-sim-instant'), deep: tier('flint-sim-deep') }, limits: opts.limits, log: () => {} });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   return {

@@ -8,6 +8,7 @@ import {
   type Selection,
   type ServerToClientEvents,
   type JoinResult,
+  type TierName,
 } from '@/lib/protocol';
 import { filesOf, listFiles } from '@/lib/collab/workspace-doc';
 import type { IdeStoreApi } from '@/lib/stores/ide-store';
@@ -102,7 +103,7 @@ export class SessionRuntime {
       this.socket.emit('session:join', { sessionId: this.sessionId }, resolve),
     );
     if (!joined.ok) return state.setFatal(joined.error);
-    this.store.setState({ provider: joined.data.provider });
+    this.store.setState({ tiers: joined.data.tiers });
     const serverState = new Uint8Array(joined.data.state);
     Y.applyUpdate(this.doc, serverState, REMOTE);
     // Edits made while disconnected: send what the server does not have yet.
@@ -145,7 +146,7 @@ export class SessionRuntime {
     return this.report(await this.request<{ path: string }>((ack) => this.socket.emit('file:delete', { path }, ack)));
   }
 
-  async prompt(prompt: string, path: string, selection: Selection): Promise<Response<{ streamId: string }>> {
+  async prompt(prompt: string, path: string, selection: Selection, mode: TierName): Promise<Response<{ streamId: string }>> {
     const store = this.store.getState();
     store.showError(null);
     this.lastInserter?.clear();
@@ -163,7 +164,7 @@ export class SessionRuntime {
       inserter: null,
     };
     store.updateStream({ ...IDLE_STREAM, status: 'streaming' });
-    const r = await this.request<{ streamId: string }>((ack) => this.socket.emit('ai:prompt', { prompt, path, selection }, ack));
+    const r = await this.request<{ streamId: string }>((ack) => this.socket.emit('ai:prompt', { prompt, path, selection, mode }, ack));
     if (!r.ok) {
       this.own = null;
       store.updateStream({ status: 'error' });
@@ -217,7 +218,6 @@ export class SessionRuntime {
 
   private onStart(e: Parameters<ServerToClientEvents['ai:start']>[0]) {
     if (!this.current(e.streamId)) return;
-    this.store.setState({ provider: { name: e.provider, model: e.model } });
     this.store.getState().updateStream({ status: 'streaming', queuePosition: null, capacityRetryMs: null });
   }
 

@@ -59,6 +59,10 @@ export const Selection = z
   .refine((s) => s.start <= s.end, 'selection start is after its end');
 export type Selection = z.infer<typeof Selection>;
 
+/** `instant`: the fast tier, for small targeted edits; `deep`: a larger, slower model. */
+export const TierName = z.enum(['instant', 'deep']);
+export type TierName = z.infer<typeof TierName>;
+
 export const PromptPayload = z
   .object({
     prompt: z
@@ -68,6 +72,7 @@ export const PromptPayload = z
       .max(LIMITS.maxPromptChars, `prompt is longer than ${LIMITS.maxPromptChars} characters`),
     path: FilePath,
     selection: Selection.optional(),
+    mode: TierName.default('instant'),
   })
   .strict();
 export type PromptPayload = z.infer<typeof PromptPayload>;
@@ -100,7 +105,13 @@ export interface JoinResult {
   sessionId: string;
   /** `Y.encodeStateAsUpdate` of the session's document. */
   state: Uint8Array;
-  provider: { name: string; model: string };
+  /** The inference tier behind each mode (never its URL or key). */
+  tiers: Record<TierName, TierInfo>;
+}
+
+export interface TierInfo {
+  provider: string;
+  model: string;
 }
 
 type Ack<T> = (response: Response<T>) => void;
@@ -142,7 +153,7 @@ export interface ServerToClientEvents {
   'ai:queued': (
     e: { streamId: string; reason: 'queue'; position: number } | { streamId: string; reason: 'capacity'; retryInMs: number },
   ) => void;
-  'ai:start': (e: { streamId: string; path: string; provider: string; model: string }) => void;
+  'ai:start': (e: { streamId: string; path: string; mode: TierName; provider: string; model: string }) => void;
   /** `tokens`: how many upstream deltas this message merges (one per upstream chunk). */
   'ai:delta': (e: { streamId: string; seq: number; text: string; tokens: number }) => void;
   'ai:end': (e: {

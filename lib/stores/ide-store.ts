@@ -1,5 +1,5 @@
 import { createStore, type StateCreator } from 'zustand/vanilla';
-import type { ProtocolError } from '@/lib/protocol';
+import type { ProtocolError, TierInfo, TierName } from '@/lib/protocol';
 
 /**
  * One store per open session, created by `IdeStoreProvider` (never a module-level global, so two
@@ -13,7 +13,11 @@ export interface ConnectionSlice {
   connection: ConnectionState;
   /** A fatal problem (version mismatch, unknown session): the workspace cannot be used. */
   fatal: ProtocolError | null;
-  provider: { name: string; model: string } | null;
+  /** What serves each mode, as the server announced on join. */
+  tiers: Record<TierName, TierInfo> | null;
+  /** The mode the next prompt uses. */
+  mode: TierName;
+  setMode(mode: TierName): void;
   setConnection(connection: ConnectionState): void;
   setFatal(error: ProtocolError): void;
 }
@@ -57,7 +61,9 @@ export type IdeStore = ConnectionSlice & FilesSlice & StreamSlice & ErrorSlice;
 const connectionSlice: StateCreator<IdeStore, [], [], ConnectionSlice> = (set) => ({
   connection: 'connecting',
   fatal: null,
-  provider: null,
+  tiers: null,
+  mode: 'instant',
+  setMode: (mode) => set({ mode }),
   setConnection: (connection) => set({ connection }),
   setFatal: (fatal) => set({ fatal, connection: 'failed' }),
 });
@@ -104,5 +110,13 @@ export function createIdeStore() {
   }));
 }
 export type IdeStoreApi = ReturnType<typeof createIdeStore>;
+
+/** The state of the selected tier, as `provider-status` shows it. */
+export function selectTierState(s: IdeStore): string {
+  if (s.connection !== 'ready') return s.connection === 'failed' ? 'unavailable' : 'connecting';
+  if (s.stream.status === 'queued') return s.stream.capacityRetryMs !== null ? 'waiting for capacity' : 'queued';
+  if (s.stream.status === 'streaming') return 'streaming';
+  return 'ready';
+}
 
 export const selectIsStreaming = (s: IdeStore) => s.stream.status === 'streaming' || s.stream.status === 'queued';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APIError, APIConnectionError, APIUserAbortError } from 'openai';
 import type { Server } from 'socket.io';
-import type { ClientToServerEvents, PromptPayload, ServerToClientEvents, StreamUsage } from '@/lib/protocol';
+import type { ClientToServerEvents, PromptPayload, ServerToClientEvents, StreamUsage, TierName } from '@/lib/protocol';
 import { readFile } from '@/lib/collab/workspace-doc';
 import type { InferenceEvent, InferenceProvider } from '../inference/types';
 import type { Session } from '../sessions/session-store';
@@ -41,15 +41,16 @@ export interface AiOptions {
  */
 export class AiController {
   private readonly active = new Map<string, ActiveStream>();
-  private readonly slots: StreamSlots;
+  /** One concurrency cap and queue per tier. */
+  private readonly slots: Record<TierName, StreamSlots>;
 
   constructor(
     private readonly io: Io,
-    private readonly provider: InferenceProvider,
+    private readonly providers: Record<TierName, InferenceProvider>,
     private readonly opts: AiOptions,
     private readonly metrics: Metrics,
   ) {
-    this.slots = new StreamSlots(opts.maxConcurrentStreams);
+    this.slots = { instant: new StreamSlots(opts.maxConcurrentStreams), deep: new StreamSlots(opts.maxConcurrentStreams) };
   }
 
   start(session: Session, payload: PromptPayload): string {
@@ -58,7 +59,7 @@ export class AiController {
     if (content === undefined) throw new FlintError('fileNotFound', `No file ${payload.path} in this session.`);
     const stream: ActiveStream = { id: randomUUID(), controller: new AbortController() };
     this.active.set(session.id, stream);
-    void this.run(session, stream, buildMessages({ ...payload, content }), payload.path);
+    void this.run(session, stream, buildMessages({ ...payload, content }), payload.path, payload.mode);
     return stream.id;
   }
 
@@ -79,12 +80,14 @@ export class AiController {
   }
 
   private syncGauges() {
-    this.metrics.activeStreams.set(this.slots.active);
-    this.metrics.queuedStreams.set(this.slots.queued);
+    const all = Object.values(this.slots);
+    this.metrics.activeStreams.set(all.reduce((n, s) => n + s.active, 0));
+    this.metrics.queuedStreams.set(all.reduce((n, s) => n + s.queued, 0));
   }
 
-  private async run(session: Session, stream: ActiveStream, messages: ReturnType<typeof buildMessages>, path: string) {
+  private async run(session: Session, stream: ActiveStream, messages: ReturnType<typeof buildMessages>, path: string, mode: TierName) {
     const room = this.io.to(session.id);
+    const provider = this.providers[mode];
     const { signal } = stream.controller;
     const acceptedAt = performance.now();
     // The ack of `ai:prompt` is sent in a microtask of this same turn; a macrotask later it has gone.
@@ -136,7 +139,7 @@ export class AiController {
     let status: 'done' | 'interrupted' | 'error' = 'done';
     let error: FlintError | undefined;
     try {
-      const takeSlot = this.slots.acquire(signal, (position) => {
+      const takeSlot = this.slots[mode].acquire(signal, (position) => {
         void acked.then(() => !signal.aborted && room.emit('ai:queued', { streamId: stream.id, reason: 'queue', position }));
       });
       this.syncGauges();
@@ -148,10 +151,10 @@ export class AiController {
       for (let attempt = 0; ; attempt++) {
         requestedAt = performance.now();
         armWatchdog();
-        const events = this.provider.stream({ messages }, signal)[Symbol.asyncIterator]();
+        const events = provider.stream({ messages }, signal)[Symbol.asyncIterator]();
         try {
           const first = await events.next(); // sends the request; a 429 surfaces here
-          room.emit('ai:start', { streamId: stream.id, path, provider: this.provider.name, model: this.provider.model });
+          room.emit('ai:start', { streamId: stream.id, path, mode, provider: provider.name, model: provider.model });
           for (let next = first; !next.done; next = await events.next()) onEvent(next.value);
           break;
         } catch (err) {
