@@ -36,7 +36,7 @@ const Tier = z
 export type TierConfig = { provider: 'sim' | 'openai'; baseURL?: string; apiKey?: string; model: string };
 
 /** `FLINT_INSTANT_MODEL`, else `FLINT_MODEL`: each tier's variable falls back to the shared one. */
-function tierFromEnv(env: NodeJS.ProcessEnv, tier: TierName) {
+function tierFromEnv(env: Record<string, string | undefined>, tier: TierName) {
   const pick = (key: string) => env[`FLINT_${tier.toUpperCase()}_${key}`] ?? env[`FLINT_${key}`];
   const parsed = Tier.safeParse({ provider: pick('PROVIDER'), baseURL: pick('BASE_URL'), apiKey: pick('API_KEY'), model: pick('MODEL') });
   if (!parsed.success) {
@@ -51,7 +51,7 @@ function tierFromEnv(env: NodeJS.ProcessEnv, tier: TierName) {
 
 export type Config = ReturnType<typeof loadConfig>;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
