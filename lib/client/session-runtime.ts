@@ -51,6 +51,8 @@ export class SessionRuntime {
     pending: string;
     painted: boolean;
     inserter: ReturnType<StreamSink['begin']>;
+    /** Stop was pressed before the server acknowledged the prompt (so before the id was known). */
+    interruptRequested: boolean;
   } | null = null;
   private lastInserter: ReturnType<StreamSink['begin']> = null;
   /** Streams this tab interrupted: their late deltas and end are ignored. */
@@ -151,7 +153,7 @@ export class SessionRuntime {
     store.showError(null);
     this.lastInserter?.clear();
     this.lastInserter = null;
-    this.own = {
+    const own: NonNullable<SessionRuntime['own']> = (this.own = {
       id: null,
       submittedAt: performance.now(),
       path,
@@ -162,15 +164,21 @@ export class SessionRuntime {
       pending: '',
       painted: false,
       inserter: null,
-    };
+      interruptRequested: false,
+    });
     store.updateStream({ ...IDLE_STREAM, status: 'streaming' });
     const r = await this.request<{ streamId: string }>((ack) => this.socket.emit('ai:prompt', { prompt, path, selection, mode }, ack));
     if (!r.ok) {
-      this.own = null;
-      store.updateStream({ status: 'error' });
+      if (this.own === own) this.own = null;
+      if (!own.interruptRequested) store.updateStream({ status: 'error' });
       return this.report(r);
     }
-    if (this.own) this.own.id = r.data.streamId;
+    own.id = r.data.streamId;
+    if (own.interruptRequested) {
+      // Stopped while the prompt was in flight: the UI already says so; now stop the server too.
+      this.stopUpstream(own.id);
+      return r;
+    }
     store.updateStream({ id: r.data.streamId });
     return r;
   }
@@ -179,21 +187,27 @@ export class SessionRuntime {
   interrupt(): void {
     const own = this.own;
     const store = this.store.getState();
-    const id = own?.id ?? store.stream.id;
-    if (!id || (store.stream.status !== 'streaming' && store.stream.status !== 'queued')) return;
-    this.stopped.add(id);
+    if (store.stream.status !== 'streaming' && store.stream.status !== 'queued') return;
+    const id = own ? own.id : store.stream.id;
     if (own) {
       store.updateStream({ status: 'interrupted', dropped: own.pending.length });
       own.pending = '';
       own.inserter?.close();
       this.lastInserter = own.inserter;
       this.own = null;
+      // Before the acknowledgement the id is unknown: `prompt()` stops the server when it arrives.
+      if (id === null) own.interruptRequested = true;
     } else {
       store.updateStream({ status: 'interrupted' });
     }
-    this.socket.emit('ai:interrupt', { streamId: id }, (r) => {
+    if (id) this.stopUpstream(id);
+  }
+
+  private stopUpstream(streamId: string) {
+    this.stopped.add(streamId);
+    this.socket.emit('ai:interrupt', { streamId }, (r) => {
       // The stream may have finished on its own in the meantime; that is not an error.
-      if (!r.ok && r.error.code !== 'streamNotFound') store.showError(r.error);
+      if (!r.ok && r.error.code !== 'streamNotFound') this.store.getState().showError(r.error);
     });
   }
 

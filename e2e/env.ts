@@ -1,0 +1,9 @@
+/**
+ * Where the e2e server listens. Shared by playwright.config.ts (which starts Flint) and the
+ * fixtures (which talk to it and to its embedded simulator). Override with FLINT_E2E_PORT and
+ * FLINT_E2E_SIM_PORT when the defaults are taken.
+ */
+export const APP_PORT = Number(process.env.FLINT_E2E_PORT ?? 3123);
+export const SIM_PORT = Number(process.env.FLINT_E2E_SIM_PORT ?? 3124);
+export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
+export const SIM_URL = `http://127.0.0.1:${SIM_PORT}`;
