@@ -1,0 +1,352 @@
+import * as Y from 'yjs';
+import { applyBlock } from '@/lib/edits/apply';
+import { filesOf, readFile } from './workspace-doc';
+
+/**
+ * The session's AI thread, kept in the same Yjs document as the files so that everyone in the
+ * session sees the same turns, proposals, review state and checkpoints, and they persist with it.
+ *
+ * `turns`: Y.Array<Y.Map> in order. A turn map holds plain fields (see `TurnRecord`) plus
+ * `hunks`: Y.Array<Y.Map> and `checkpoint`: Y.Map<string | null>.
+ * `restores`: Y.Map<restoreId, Y.Map> — what a checkpoint restore replaced, so it can be undone.
+ *
+ * Writers: the server creates turns, adds hunks as blocks close, records checkpoints as a block
+ * first touches a file, and finishes turns. Clients change hunk status (accept / reject) and
+ * restore checkpoints. File text is only ever changed together with the status that explains it.
+ */
+
+export type TurnStatus = 'streaming' | 'done' | 'interrupted' | 'error';
+/** Stored review state. "conflict" is never stored: it is derived from the current text (`placeHunk`). */
+export type HunkStatus = 'pending' | 'accepted' | 'rejected';
+
+export interface HunkRecord {
+  /** `<turnId>:<index>`, stable for the turn's life. */
+  id: string;
+  index: number;
+  path: string;
+  search: string;
+  replace: string;
+  status: HunkStatus;
+  /** Whether SEARCH could be placed in the file when the block closed. */
+  matchedAtProposal: boolean;
+}
+
+export interface TurnRecord {
+  id: string;
+  prompt: string;
+  mode: string;
+  /** The file open when the prompt was sent. */
+  path: string;
+  /** Hunks were applied as their blocks closed (instant mode). */
+  instant: boolean;
+  status: TurnStatus;
+  /** The model's whole answer (prose and blocks); written when the turn ends. */
+  response: string;
+  error: string | null;
+  /** A block that was still streaming when the turn stopped: never applied. */
+  dropped: { path: string | null; chars: number } | null;
+  createdAt: number;
+  /** File → its text just before this turn first changed it (`null`: the file did not exist). */
+  checkpoint: Record<string, string | null>;
+  hunks: HunkRecord[];
+  /** Set while a restore to before this turn or an earlier one is in effect. */
+  revertedBy: string | null;
+}
+
+export interface RestoreRecord {
+  id: string;
+  turnId: string;
+  at: number;
+  /** The files as they were right before the restore (`null`: missing). */
+  files: Record<string, string | null>;
+  /** Hunk id → status before the restore, for the hunks it rejected. */
+  hunks: Record<string, HunkStatus>;
+  undone: boolean;
+}
+
+type YTurn = Y.Map<unknown>;
+
+export function turnsOf(doc: Y.Doc): Y.Array<YTurn> {
+  return doc.getArray<YTurn>('turns');
+}
+
+export function restoresOf(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
+  return doc.getMap<Y.Map<unknown>>('restores');
+}
+
+/** A plain snapshot of the thread, oldest turn first. */
+export function readThread(doc: Y.Doc): TurnRecord[] {
+  return turnsOf(doc).toArray().map((t) => t.toJSON() as TurnRecord);
+}
+
+export function readRestores(doc: Y.Doc): RestoreRecord[] {
+  return [...restoresOf(doc).values()].map((r) => r.toJSON() as RestoreRecord).sort((a, b) => a.at - b.at);
+}
+
+function findTurn(doc: Y.Doc, turnId: string): YTurn | undefined {
+  return turnsOf(doc).toArray().find((t) => t.get('id') === turnId);
+}
+
+function hunksOf(turn: YTurn): Y.Array<Y.Map<unknown>> {
+  return turn.get('hunks') as Y.Array<Y.Map<unknown>>;
+}
+
+function findHunk(doc: Y.Doc, hunkId: string): Y.Map<unknown> | undefined {
+  const turnId = hunkId.slice(0, hunkId.lastIndexOf(':'));
+  const turn = findTurn(doc, turnId);
+  return turn ? hunksOf(turn).toArray().find((h) => h.get('id') === hunkId) : undefined;
+}
+
+/** Turns kept in the document; older ones (and their checkpoints) are dropped. */
+export const MAX_TURNS = 100;
+
+export function createTurn(doc: Y.Doc, init: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'instant'>, origin?: unknown): void {
+  doc.transact(() => {
+    const turn = new Y.Map<unknown>();
+    for (const [k, v] of Object.entries({
+      ...init,
+      status: 'streaming',
+      response: '',
+      error: null,
+      dropped: null,
+      createdAt: Date.now(),
+      revertedBy: null,
+    })) {
+      turn.set(k, v);
+    }
+    turn.set('hunks', new Y.Array());
+    turn.set('checkpoint', new Y.Map());
+    const turns = turnsOf(doc);
+    turns.push([turn]);
+    if (turns.length > MAX_TURNS) turns.delete(0, turns.length - MAX_TURNS);
+  }, origin);
+}
+
+/** Records `path`'s current text as the turn's checkpoint for it, unless one is recorded already. */
+export function recordCheckpoint(doc: Y.Doc, turnId: string, path: string, origin?: unknown): void {
+  const turn = findTurn(doc, turnId);
+  if (!turn) return;
+  const checkpoint = turn.get('checkpoint') as Y.Map<string | null>;
+  if (checkpoint.has(path)) return;
+  doc.transact(() => checkpoint.set(path, readFile(doc, path) ?? null), origin);
+}
+
+export function addHunk(doc: Y.Doc, turnId: string, hunk: Omit<HunkRecord, 'id' | 'status'>, origin?: unknown): string | null {
+  const turn = findTurn(doc, turnId);
+  if (!turn) return null;
+  const id = `${turnId}:${hunk.index}`;
+  doc.transact(() => {
+    const map = new Y.Map<unknown>();
+    for (const [k, v] of Object.entries({ ...hunk, id, status: 'pending' })) map.set(k, v);
+    hunksOf(turn).push([map]);
+  }, origin);
+  return id;
+}
+
+export function finishTurn(
+  doc: Y.Doc,
+  turnId: string,
+  end: Pick<TurnRecord, 'status' | 'response' | 'error' | 'dropped'>,
+  origin?: unknown,
+): void {
+  const turn = findTurn(doc, turnId);
+  if (!turn) return;
+  doc.transact(() => {
+    for (const [k, v] of Object.entries(end)) turn.set(k, v);
+  }, origin);
+}
+
+/**
+ * A writable view of the files: Monaco models in the browser (so an accept is an undo step), the
+ * Y.Texts otherwise. Writes happen inside `batch`, never inside a `doc.transact` of ours: y-monaco
+ * syncs a model edit in its own transaction and must not be nested in another.
+ */
+export interface TextTarget {
+  /** Runs the writes as one step (one Yjs transaction, or one undo step in the editor). */
+  batch(fn: () => void): void;
+  read(path: string): string | null;
+  /** Replaces [start, end) of `path` with `text`, creating the file when missing (start = end = 0). */
+  replace(path: string, start: number, end: number, text: string): void;
+  remove(path: string): void;
+}
+
+/** Writes straight to the document's Y.Texts (server, or a file without an editor model). */
+export function yTextTarget(doc: Y.Doc, origin?: unknown): TextTarget {
+  return {
+    batch: (fn) => doc.transact(fn, origin),
+    read: (path) => readFile(doc, path) ?? null,
+    replace(path, start, end, text) {
+      let ytext = filesOf(doc).get(path);
+      if (!ytext) {
+        ytext = new Y.Text();
+        filesOf(doc).set(path, ytext);
+      }
+      if (end > start) ytext.delete(start, end - start);
+      if (text) ytext.insert(start, text);
+    },
+    remove: (path) => filesOf(doc).delete(path),
+  };
+}
+
+/** Where a hunk would go in the current text, or why it cannot go anywhere. */
+export type Placement =
+  | { ok: true; start: number; end: number; text: string; fuzzy: boolean; create: boolean }
+  | { ok: false; reason: 'none' | 'ambiguous' | 'exists' };
+
+/**
+ * Places a hunk in `fileText` as it is now: this is the rebase. Text typed elsewhere in the
+ * file moves the hunk; text typed inside the lines it replaces makes it a conflict.
+ */
+export function placeHunk(fileText: string | null, hunk: Pick<HunkRecord, 'search' | 'replace'>): Placement {
+  const r = applyBlock(fileText, hunk);
+  if (!r.ok) return r;
+  return {
+    ok: true,
+    start: r.range.start,
+    end: r.range.end,
+    text: r.text.slice(r.replacementRange.start, r.replacementRange.end),
+    fuzzy: r.match === 'fuzzy',
+    create: r.match === 'create',
+  };
+}
+
+/** What a reviewer sees: the stored status, or `conflict` when a pending hunk no longer places. */
+export type HunkView = HunkRecord & { view: HunkStatus | 'conflict'; placement: Placement | null };
+
+export function viewHunk(hunk: HunkRecord, fileText: string | null): HunkView {
+  if (hunk.status !== 'pending') return { ...hunk, view: hunk.status, placement: null };
+  const placement = placeHunk(fileText, hunk);
+  return { ...hunk, view: placement.ok ? 'pending' : 'conflict', placement };
+}
+
+export type ReviewError = { code: 'notPending' | 'conflict' | 'notFound'; message: string };
+
+/**
+ * Accepts hunks: each is placed in the current text and applied through `target` (one batch),
+ * then the applied ones are marked accepted. Hunks that do not place are left pending and
+ * reported; nothing is applied at a guess.
+ */
+export function acceptHunks(doc: Y.Doc, hunkIds: string[], target: TextTarget, origin?: unknown): ReviewError[] {
+  const errors: ReviewError[] = [];
+  const accepted: Y.Map<unknown>[] = [];
+  target.batch(() => {
+    for (const id of hunkIds) {
+      const hunk = findHunk(doc, id);
+      if (!hunk) {
+        errors.push({ code: 'notFound', message: `No hunk ${id}.` });
+        continue;
+      }
+      const rec = hunk.toJSON() as HunkRecord;
+      if (rec.status !== 'pending') {
+        errors.push({ code: 'notPending', message: `Hunk ${rec.index + 1} is already ${rec.status}.` });
+        continue;
+      }
+      const placement = placeHunk(target.read(rec.path), rec);
+      if (!placement.ok) {
+        errors.push({ code: 'conflict', message: conflictMessage(rec, placement.reason) });
+        continue;
+      }
+      target.replace(rec.path, placement.start, placement.end, placement.text);
+      accepted.push(hunk);
+    }
+  });
+  if (accepted.length) doc.transact(() => accepted.forEach((h) => h.set('status', 'accepted')), origin);
+  return errors;
+}
+
+export function rejectHunks(doc: Y.Doc, hunkIds: string[], origin?: unknown): void {
+  doc.transact(() => {
+    for (const id of hunkIds) {
+      const hunk = findHunk(doc, id);
+      if (hunk && hunk.get('status') === 'pending') hunk.set('status', 'rejected');
+    }
+  }, origin);
+}
+
+export function conflictMessage(hunk: Pick<HunkRecord, 'path' | 'matchedAtProposal'>, reason: 'none' | 'ambiguous' | 'exists'): string {
+  if (reason === 'exists') return `${hunk.path} already has content; the model proposed it as a new file.`;
+  if (reason === 'ambiguous') return `The text this hunk replaces occurs more than once in ${hunk.path}; it is not applied at a guess.`;
+  return hunk.matchedAtProposal
+    ? `The text under this hunk changed in ${hunk.path} after it was proposed.`
+    : `The text this hunk replaces was not found in ${hunk.path}.`;
+}
+
+/**
+ * Restores the workspace to just before `turnId`: every file touched by that turn or a later one
+ * gets the text it had before the earliest of them touched it (files they created are removed),
+ * their pending hunks are rejected, and the turns are marked reverted. Returns the restore's id;
+ * `undoRestore` puts everything back.
+ */
+export function restoreCheckpoint(doc: Y.Doc, turnId: string, target: TextTarget, restoreId: string, origin?: unknown): boolean {
+  const turns = turnsOf(doc).toArray();
+  const from = turns.findIndex((t) => t.get('id') === turnId);
+  if (from < 0) return false;
+  const affected = turns.slice(from).filter((t) => t.get('revertedBy') == null);
+  const wanted = new Map<string, string | null>();
+  for (const turn of affected) {
+    for (const [path, text] of (turn.get('checkpoint') as Y.Map<string | null>).entries()) {
+      if (!wanted.has(path)) wanted.set(path, text);
+    }
+  }
+  const before: Record<string, string | null> = {};
+  target.batch(() => {
+    for (const [path, text] of wanted) {
+      before[path] = target.read(path);
+      writeWhole(target, path, text);
+    }
+  });
+  doc.transact(() => {
+    const hunks: Record<string, HunkStatus> = {};
+    for (const turn of affected) {
+      turn.set('revertedBy', restoreId);
+      for (const h of hunksOf(turn).toArray()) {
+        if (h.get('status') === 'pending') {
+          hunks[h.get('id') as string] = 'pending';
+          h.set('status', 'rejected');
+        }
+      }
+    }
+    const record = new Y.Map<unknown>();
+    for (const [k, v] of Object.entries({ id: restoreId, turnId, at: Date.now(), files: before, hunks, undone: false })) record.set(k, v);
+    restoresOf(doc).set(restoreId, record);
+  }, origin);
+  return true;
+}
+
+export function undoRestore(doc: Y.Doc, restoreId: string, target: TextTarget, origin?: unknown): boolean {
+  const record = restoresOf(doc).get(restoreId);
+  if (!record || record.get('undone')) return false;
+  const rec = record.toJSON() as RestoreRecord;
+  target.batch(() => {
+    for (const [path, text] of Object.entries(rec.files)) writeWhole(target, path, text);
+  });
+  doc.transact(() => {
+    for (const turn of turnsOf(doc).toArray()) {
+      if (turn.get('revertedBy') !== restoreId) continue;
+      turn.set('revertedBy', null);
+      for (const h of hunksOf(turn).toArray()) {
+        const prior = rec.hunks[h.get('id') as string];
+        if (prior) h.set('status', prior);
+      }
+    }
+    record.set('undone', true);
+  }, origin);
+  return true;
+}
+
+/** Sets a file's whole text with one minimal replace (common prefix and suffix kept), or removes it. */
+function writeWhole(target: TextTarget, path: string, text: string | null): void {
+  const current = target.read(path);
+  if (text === null) {
+    if (current !== null) target.remove(path);
+    return;
+  }
+  if (current === null) return target.replace(path, 0, 0, text);
+  if (current === text) return;
+  let prefix = 0;
+  const max = Math.min(current.length, text.length);
+  while (prefix < max && current[prefix] === text[prefix]) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && current[current.length - 1 - suffix] === text[text.length - 1 - suffix]) suffix++;
+  target.replace(path, prefix, current.length - suffix, text.slice(prefix, text.length - suffix));
+}
