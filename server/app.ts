@@ -49,6 +49,9 @@ export interface AppLimits {
   upstreamRetries: number;
   /** Prompts one person (for now: one IP address) may send per minute. */
   promptsPerMinute: number;
+  /** The tier's context window in tokens, and how many of them are kept for the answer. */
+  contextTokens: number;
+  answerTokens: number;
 }
 
 export const DEFAULT_LIMITS: AppLimits = {
@@ -56,6 +59,8 @@ export const DEFAULT_LIMITS: AppLimits = {
   maxConcurrentStreams: 8,
   upstreamRetries: 3,
   promptsPerMinute: 60,
+  contextTokens: 128_000,
+  answerTokens: 8_192,
 };
 
 export interface FlintApp {
@@ -97,7 +102,12 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   const ai = new AiController(
     io,
     deps.providers,
-    { idleMs: limits.streamIdleMs, maxConcurrentStreams: limits.maxConcurrentStreams, upstreamRetries: limits.upstreamRetries },
+    {
+      idleMs: limits.streamIdleMs,
+      maxConcurrentStreams: limits.maxConcurrentStreams,
+      upstreamRetries: limits.upstreamRetries,
+      promptBudgetTokens: limits.contextTokens - limits.answerTokens,
+    },
     metrics,
   );
   const tiers = {

@@ -19,6 +19,10 @@ const Env = z.object({
   /** Upstream 429s waited out (honouring retry-after) before a stream fails. */
   FLINT_UPSTREAM_RETRIES: z.coerce.number().int().nonnegative().default(3),
   FLINT_PROMPTS_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /** The tier's context window, in tokens: the prompt budget is this minus FLINT_ANSWER_TOKENS. */
+  FLINT_CONTEXT_TOKENS: z.coerce.number().int().min(1024).default(128_000),
+  /** Tokens kept free for the model's answer. */
+  FLINT_ANSWER_TOKENS: z.coerce.number().int().min(256).default(8_192),
 });
 
 /**
@@ -69,6 +73,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrentStreams: e.FLINT_MAX_CONCURRENT_STREAMS,
       upstreamRetries: e.FLINT_UPSTREAM_RETRIES,
       promptsPerMinute: e.FLINT_PROMPTS_PER_MINUTE,
+      contextTokens: e.FLINT_CONTEXT_TOKENS,
+      answerTokens: e.FLINT_ANSWER_TOKENS,
     },
   };
 }

@@ -73,6 +73,13 @@ export const PromptPayload = z
     path: FilePath,
     selection: Selection.optional(),
     mode: TierName.default('instant'),
+    /** Files the person @-mentioned, in order; then the other files open in the editor. */
+    mentions: z.array(FilePath).max(LIMITS.maxContextFiles, `at most ${LIMITS.maxContextFiles} mentioned files`).default([]),
+    openFiles: z.array(FilePath).max(LIMITS.maxContextFiles, `at most ${LIMITS.maxContextFiles} open files`).default([]),
+    /** Apply each hunk as soon as its block closes, instead of waiting for review. */
+    instant: z.boolean().default(false),
+    /** Redirect: interrupt the session's running turn, then run this one (it sees the partial answer). */
+    sendNow: z.boolean().default(false),
   })
   .strict();
 export type PromptPayload = z.infer<typeof PromptPayload>;
@@ -153,7 +160,18 @@ export interface ServerToClientEvents {
   'ai:queued': (
     e: { streamId: string; reason: 'queue'; position: number } | { streamId: string; reason: 'capacity'; retryInMs: number },
   ) => void;
-  'ai:start': (e: { streamId: string; path: string; mode: TierName; provider: string; model: string }) => void;
+  /**
+   * The request went upstream. `context`: prompt tokens as counted by Flint's tokenizer, the files
+   * sent, how many earlier turns, and what the budget left out (see server/ai/prompt.ts).
+   */
+  'ai:start': (e: {
+    streamId: string;
+    path: string;
+    mode: TierName;
+    provider: string;
+    model: string;
+    context: { tokens: number; files: string[]; turns: number; truncated: string[] };
+  }) => void;
   /** `tokens`: how many upstream deltas this message merges (one per upstream chunk). */
   'ai:delta': (e: { streamId: string; seq: number; text: string; tokens: number }) => void;
   'ai:end': (e: {

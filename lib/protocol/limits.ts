@@ -8,6 +8,8 @@ export const LIMITS = {
   maxPathChars: 256,
   /** Largest single Yjs update a client may send, in bytes. */
   maxDocUpdateBytes: 2 * 1024 * 1024,
+  /** Files a prompt may name as @-mentioned, and as open, each. */
+  maxContextFiles: 32,
   /** Session ids are 22 base64url characters (128 bits). */
   sessionIdChars: 22,
 } as const;

@@ -4,11 +4,13 @@ import { APIError, APIConnectionError, APIUserAbortError } from 'openai';
 import type { Server } from 'socket.io';
 import type { ClientToServerEvents, PromptPayload, ServerToClientEvents, StreamUsage, TierName } from '@/lib/protocol';
 import { readFile } from '@/lib/collab/workspace-doc';
+import { readThread } from '@/lib/collab/thread';
 import type { InferenceEvent, InferenceProvider } from '../inference/types';
 import type { Session } from '../sessions/session-store';
 import type { Metrics } from '../metrics';
 import { FlintError } from '../errors';
-import { buildMessages } from './prompt';
+import { buildContext } from './prompt';
+import { TurnRecorder } from './turn-recorder';
 import { StreamSlots } from './stream-slots';
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -16,6 +18,8 @@ type Io = Server<ClientToServerEvents, ServerToClientEvents>;
 interface ActiveStream {
   id: string;
   controller: AbortController;
+  /** Settles when the stream has ended and its turn is recorded. */
+  done: Promise<void>;
 }
 
 export interface AiOptions {
@@ -25,6 +29,8 @@ export interface AiOptions {
   maxConcurrentStreams: number;
   /** How many upstream 429s are waited out before the stream fails. */
   upstreamRetries: number;
+  /** Prompt tokens a turn may use (context window minus the answer's share). */
+  promptBudgetTokens: number;
 }
 
 /**
@@ -53,14 +59,24 @@ export class AiController {
     this.slots = { instant: new StreamSlots(opts.maxConcurrentStreams), deep: new StreamSlots(opts.maxConcurrentStreams) };
   }
 
+  /**
+   * Starts a turn and returns its id (the stream id). With `sendNow`, a running turn of the
+   * session is interrupted first and this one runs as soon as it has ended, so its context
+   * includes that turn's partial answer; otherwise a running turn makes this `busy`.
+   */
   start(session: Session, payload: PromptPayload): string {
-    if (this.active.has(session.id)) throw new FlintError('busy');
-    const content = readFile(session.doc, payload.path);
-    if (content === undefined) throw new FlintError('fileNotFound', `No file ${payload.path} in this session.`);
-    const stream: ActiveStream = { id: randomUUID(), controller: new AbortController() };
+    const previous = this.active.get(session.id);
+    if (previous && !payload.sendNow) throw new FlintError('busy');
+    if (readFile(session.doc, payload.path) === undefined) throw new FlintError('fileNotFound', `No file ${payload.path} in this session.`);
+    const id = randomUUID();
+    const controller = new AbortController();
+    let settle!: () => void;
+    const stream: ActiveStream = { id, controller, done: new Promise((resolve) => (settle = resolve)) };
     this.active.set(session.id, stream);
-    void this.run(session, stream, buildMessages({ ...payload, content }), payload.path, payload.mode);
-    return stream.id;
+    if (previous) previous.controller.abort(new Error('interrupted'));
+    const recorder = new TurnRecorder(session.doc, { id, prompt: payload.prompt, mode: payload.mode, path: payload.path, instant: payload.instant });
+    void this.run(session, stream, payload, recorder, previous?.done).finally(settle);
+    return id;
   }
 
   interrupt(session: Session, streamId: string): void {
@@ -85,7 +101,8 @@ export class AiController {
     this.metrics.queuedStreams.set(all.reduce((n, s) => n + s.queued, 0));
   }
 
-  private async run(session: Session, stream: ActiveStream, messages: ReturnType<typeof buildMessages>, path: string, mode: TierName) {
+  private async run(session: Session, stream: ActiveStream, payload: PromptPayload, recorder: TurnRecorder, after: Promise<void> | undefined) {
+    const { path, mode } = payload;
     const room = this.io.to(session.id);
     const provider = this.providers[mode];
     const { signal } = stream.controller;
@@ -128,6 +145,7 @@ export class AiController {
       firstByteAt ??= lastByteAt;
       armWatchdog();
       pending += ev.text;
+      recorder.push(ev.text);
       pendingTokens++;
       tokens++;
       if (!flushScheduled) {
@@ -139,6 +157,20 @@ export class AiController {
     let status: 'done' | 'interrupted' | 'error' = 'done';
     let error: FlintError | undefined;
     try {
+      // A redirect runs once the turn it interrupted has ended and been recorded.
+      if (after) await after;
+      if (signal.aborted) throw signal.reason;
+      const context = buildContext({
+        prompt: payload.prompt,
+        path,
+        selection: payload.selection,
+        mentions: payload.mentions,
+        openFiles: payload.openFiles,
+        turns: readThread(session.doc).filter((t) => t.id !== stream.id),
+        read: (p) => readFile(session.doc, p),
+        budgetTokens: this.opts.promptBudgetTokens,
+      });
+      const messages = context.messages;
       const takeSlot = this.slots[mode].acquire(signal, (position) => {
         void acked.then(() => !signal.aborted && room.emit('ai:queued', { streamId: stream.id, reason: 'queue', position }));
       });
@@ -154,7 +186,14 @@ export class AiController {
         const events = provider.stream({ messages }, signal)[Symbol.asyncIterator]();
         try {
           const first = await events.next(); // sends the request; a 429 surfaces here
-          room.emit('ai:start', { streamId: stream.id, path, mode, provider: provider.name, model: provider.model });
+          room.emit('ai:start', {
+            streamId: stream.id,
+            path,
+            mode,
+            provider: provider.name,
+            model: provider.model,
+            context: { tokens: context.tokens, files: context.files, turns: context.turns, truncated: context.truncated },
+          });
           for (let next = first; !next.done; next = await events.next()) onEvent(next.value);
           break;
         } catch (err) {
@@ -184,7 +223,8 @@ export class AiController {
       clearTimeout(idle);
       release?.();
       this.syncGauges();
-      this.active.delete(session.id);
+      if (this.active.get(session.id) === stream) this.active.delete(session.id);
+      recorder.finish(status, error?.message ?? null);
     }
     await acked;
     const now = performance.now();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { tokenize } from './tokens';
-import { generatedResponse } from './responses';
+import { editResponse, generatedResponse } from './responses';
 
 /**
  * The fast-tier simulator: a real OpenAI-compatible HTTP server (`POST /v1/chat/completions`,
@@ -146,7 +146,8 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
       const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
       return apiError(res, fault.status, `Simulated ${fault.status}`, fault.status === 429 ? 'rate_limit_exceeded' : 'server_error', headers);
     }
-    const text = rule?.text ?? generatedResponse(lastLine, rule?.tokens);
+    // A rule's text, else `tokens` of generated code, else an edit of the open file (Flint's requests).
+    const text = rule?.text ?? (rule?.tokens === undefined ? editResponse(prompt) : null) ?? generatedResponse(lastLine, rule?.tokens);
     const tokens = tokenize(text);
     const ttftMs = rule?.ttftMs ?? defaults.ttftMs;
     const tps = rule?.tokensPerSecond ?? defaults.tokensPerSecond;

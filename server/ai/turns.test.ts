@@ -1,0 +1,155 @@
+import { afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as Y from 'yjs';
+import { readThread } from '@/lib/collab/thread';
+import { readFile } from '@/lib/collab/workspace-doc';
+import { EXAMPLE_PROJECT } from '@/lib/seed/example-project';
+import { CART_THREE_HUNKS, scriptedResponse, withHunks } from '@/lib/seed/scripted-edits';
+import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../test-support';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  closeClients();
+  await server?.close();
+  server = undefined;
+});
+
+const CART = EXAMPLE_PROJECT['src/cart.ts'];
+
+function docOf(sessionId: string): Y.Doc {
+  return server!.app.sessions.get(sessionId)!.doc;
+}
+
+describe('AI turns are recorded in the session document', () => {
+  it('a 3-block answer becomes 3 pending hunks, a checkpoint and the answer; the file is untouched until review', async () => {
+    server = await startTestServer();
+    server.sim.addRule({ match: 'three changes', text: scriptedResponse(CART_THREE_HUNKS), times: 1 });
+    const a = await joinedClient(server.url);
+    const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'three changes please', path: 'src/cart.ts' });
+    assert.ok(r.ok);
+    const [end] = await nextEvent(a.socket, 'ai:end');
+    assert.equal(end.status, 'done');
+
+    const [turn] = readThread(docOf(a.sessionId));
+    assert.equal(turn.id, r.data.streamId);
+    assert.equal(turn.status, 'done');
+    assert.equal(turn.prompt, 'three changes please');
+    assert.equal(turn.response, scriptedResponse(CART_THREE_HUNKS));
+    assert.deepEqual(
+      turn.hunks.map((h) => [h.index, h.path, h.status, h.matchedAtProposal]),
+      [0, 1, 2].map((i) => [i, 'src/cart.ts', 'pending', true]),
+    );
+    assert.deepEqual(turn.hunks.map((h) => h.replace), CART_THREE_HUNKS.map((h) => h.replace));
+    assert.deepEqual(turn.checkpoint, { 'src/cart.ts': CART });
+    assert.equal(readFile(docOf(a.sessionId), 'src/cart.ts'), CART);
+  });
+
+  it('instant mode applies each hunk as its block closes, for everyone in the session', async () => {
+    server = await startTestServer();
+    server.sim.addRule({ match: 'instant three', text: scriptedResponse(CART_THREE_HUNKS), times: 1 });
+    const a = await joinedClient(server.url);
+    const b = await joinedClient(server.url, a.sessionId);
+    const peer = new Y.Doc();
+    Y.applyUpdate(peer, b.state);
+    b.socket.on('doc:update', (u) => Y.applyUpdate(peer, new Uint8Array(u)));
+    assert.ok((await request(a.socket, 'ai:prompt', { prompt: 'instant three', path: 'src/cart.ts', instant: true })).ok);
+    await nextEvent(a.socket, 'ai:end');
+    const expected = withHunks(CART, CART_THREE_HUNKS, [true, true, true]);
+    assert.equal(readFile(docOf(a.sessionId), 'src/cart.ts'), expected);
+    await waitFor(() => readFile(peer, 'src/cart.ts') === expected, 'the peer to see the applied turn');
+    assert.deepEqual(readThread(peer)[0].hunks.map((h) => h.status), ['accepted', 'accepted', 'accepted']);
+  });
+
+  it('a block that does not place is kept as an unmatched hunk and never applied, even in instant mode', async () => {
+    server = await startTestServer();
+    const missing = { path: 'src/cart.ts', search: '  nothing like this line\n', replace: '  something\n' };
+    server.sim.addRule({ match: 'unplaceable', text: scriptedResponse([missing, CART_THREE_HUNKS[0]]), times: 1 });
+    const a = await joinedClient(server.url);
+    assert.ok((await request(a.socket, 'ai:prompt', { prompt: 'unplaceable', path: 'src/cart.ts', instant: true })).ok);
+    await nextEvent(a.socket, 'ai:end');
+    const [turn] = readThread(docOf(a.sessionId));
+    assert.deepEqual(turn.hunks.map((h) => [h.status, h.matchedAtProposal]), [['pending', false], ['accepted', true]]);
+    assert.equal(readFile(docOf(a.sessionId), 'src/cart.ts'), withHunks(CART, CART_THREE_HUNKS, [true]));
+  });
+
+  it('an interrupt keeps closed blocks as hunks and drops the block that was streaming', async () => {
+    server = await startTestServer();
+    // The first block closes early; the second is long and slow, so the interrupt lands inside it.
+    const long = { path: 'src/cart.ts', search: CART_THREE_HUNKS[2].search, replace: '    // a long replacement\n'.repeat(400) };
+    server.sim.addRule({ match: 'cut me', text: scriptedResponse([CART_THREE_HUNKS[0], long]), tokensPerSecond: 400, times: 1 });
+    const a = await joinedClient(server.url);
+    let received = '';
+    a.socket.on('ai:delta', (e) => (received += e.text));
+    const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'cut me off', path: 'src/cart.ts' });
+    assert.ok(r.ok);
+    await waitFor(() => received.includes('a long replacement'), 'the second block to stream', 10_000);
+    assert.equal(readThread(docOf(a.sessionId))[0].hunks.length, 1);
+    const ended = nextEvent(a.socket, 'ai:end');
+    assert.ok((await request(a.socket, 'ai:interrupt', { streamId: r.data.streamId })).ok);
+    assert.equal((await ended)[0].status, 'interrupted');
+    const [turn] = readThread(docOf(a.sessionId));
+    assert.equal(turn.status, 'interrupted');
+    assert.equal(turn.hunks.length, 1);
+    assert.equal(turn.dropped?.path, 'src/cart.ts');
+    assert.ok(turn.dropped!.chars > 0);
+    assert.equal(readFile(docOf(a.sessionId), 'src/cart.ts'), CART);
+  });
+
+  it('send now interrupts the running turn and runs the new one with the partial answer in its context', async () => {
+    server = await startTestServer();
+    server.sim.addRule({ match: 'slow first', tokens: 5000, tokensPerSecond: 300, times: 1 });
+    server.sim.addRule({ match: 'redirected', text: scriptedResponse([CART_THREE_HUNKS[0]]), times: 1 });
+    const a = await joinedClient(server.url);
+    const first = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'slow first', path: 'src/cart.ts' });
+    assert.ok(first.ok);
+    await nextEvent(a.socket, 'ai:delta');
+    // Without sendNow, the session is busy.
+    const busy = await request(a.socket, 'ai:prompt', { prompt: 'another', path: 'src/cart.ts' });
+    assert.equal(!busy.ok && busy.error.code, 'busy');
+
+    const firstEnd = nextEvent(a.socket, 'ai:end', (e) => e.streamId === first.data.streamId);
+    const second = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'redirected: smaller', path: 'src/cart.ts', sendNow: true });
+    assert.ok(second.ok);
+    const start = nextEvent(a.socket, 'ai:start', (e) => e.streamId === second.data.streamId);
+    assert.equal((await firstEnd)[0].status, 'interrupted');
+    assert.equal((await start)[0].context.turns, 1, 'the interrupted turn is in the new turn’s context');
+    const [end] = await nextEvent(a.socket, 'ai:end', (e) => e.streamId === second.data.streamId);
+    assert.equal(end.status, 'done');
+    const turns = readThread(docOf(a.sessionId));
+    assert.deepEqual(turns.map((t) => t.status), ['interrupted', 'done']);
+    assert.ok(turns[0].response.length > 0, 'the partial answer is kept');
+    assert.equal(turns[1].hunks.length, 1);
+  });
+
+  it('states what a small context budget left out', async () => {
+    server = await startTestServer({ limits: { contextTokens: 700, answerTokens: 100 } });
+    const a = await joinedClient(server.url);
+    assert.ok((await request(a.socket, 'ai:prompt', { prompt: 'note', path: 'src/cart.ts', mentions: ['src/cart.test.ts', 'README.md'] })).ok);
+    const [start] = await nextEvent(a.socket, 'ai:start');
+    assert.ok(start.context.tokens <= 700 - 100, `${start.context.tokens} tokens fit the budget`);
+    assert.ok(start.context.files.includes('src/cart.ts'));
+    assert.deepEqual(start.context.truncated, ['src/cart.test.ts'], 'the larger mentioned file did not fit; the smaller one did');
+    await nextEvent(a.socket, 'ai:end');
+  });
+
+  it('the simulator’s default answer to a Flint request is an edit of the open file that places', async () => {
+    server = await startTestServer();
+    const a = await joinedClient(server.url);
+    assert.ok((await request(a.socket, 'ai:prompt', { prompt: 'explain total', path: 'src/cart.ts', selection: { start: 500, end: 500 } })).ok);
+    await nextEvent(a.socket, 'ai:end');
+    const [turn] = readThread(docOf(a.sessionId));
+    assert.equal(turn.hunks.length, 1);
+    assert.equal(turn.hunks[0].matchedAtProposal, true);
+    assert.match(turn.hunks[0].replace, /\/\/ Flint: explain total/);
+  });
+
+  it('rejects mention lists that are too long or name invalid paths', async () => {
+    server = await startTestServer();
+    const a = await joinedClient(server.url);
+    const many = await request(a.socket, 'ai:prompt', { prompt: 'x', path: 'src/cart.ts', mentions: Array.from({ length: 40 }, (_, i) => `f${i}.ts`) });
+    assert.equal(!many.ok && many.error.code, 'payloadTooLarge');
+    const bad = await request(a.socket, 'ai:prompt', { prompt: 'x', path: 'src/cart.ts', openFiles: ['../etc/passwd'] });
+    assert.equal(!bad.ok && bad.error.code, 'badRequest');
+    assert.equal(readThread(docOf(a.sessionId)).length, 0);
+  });
+});
