@@ -2,15 +2,20 @@
 import { useEffect, useRef, useState } from 'react';
 import Editor from '@monaco-editor/react';
 import type { editor } from 'monaco-editor';
+import * as Y from 'yjs';
 import { loadMonaco, languageOf, type Monaco } from '@/lib/editor/monaco-setup';
 import { ModelRegistry } from '@/lib/editor/model-registry';
-import { StreamInserter } from '@/lib/editor/stream-inserter';
+import { DiffView } from '@/lib/editor/diff-view';
+import { filesOf, readFile } from '@/lib/collab/workspace-doc';
+import type { TextTarget } from '@/lib/collab/thread';
+import type { DiffItem } from '@/lib/client/session-runtime';
 import { selectIsStreaming } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
 
 /**
  * The Monaco editor of the open file. Monaco and y-monaco load client-side only, after mount;
- * every file has a live model (ModelRegistry) and the editor switches between them.
+ * every file has a live model (ModelRegistry) and the editor switches between them. Proposed
+ * changes are painted by a DiffView; accepts write through the models so they are undo steps.
  */
 export function CodeEditor() {
   const runtime = useRuntime();
@@ -20,6 +25,9 @@ export function CodeEditor() {
   const [monaco, setMonaco] = useState<Monaco | null>(null);
   const [registry, setRegistry] = useState<ModelRegistry | null>(null);
   const editorRef = useRef<editor.IStandaloneCodeEditor | null>(null);
+  const diffRef = useRef<DiffView | null>(null);
+  const itemsRef = useRef<ReadonlyMap<string, DiffItem[]>>(new Map());
+  const pendingReveal = useRef<{ path: string; offset: number } | null>(null);
   const streamingKey = useRef<editor.IContextKey<boolean> | null>(null);
 
   useEffect(() => {
@@ -32,43 +40,60 @@ export function CodeEditor() {
       reg = new ModelRegistry(m, MonacoBinding, runtime.doc);
       setMonaco(m);
       setRegistry(reg);
-      runtime.attachSink({
+      const doc = runtime.doc;
+      const target: TextTarget = {
+        batch(fn) {
+          // One undo step per model: stack elements around the whole batch.
+          const models = [...filesOf(doc).keys()].map((p) => reg?.get(p)).filter((x): x is editor.ITextModel => !!x);
+          for (const model of models) model.pushStackElement();
+          fn();
+          for (const model of models) if (!model.isDisposed()) model.pushStackElement();
+        },
+        read: (path) => reg?.get(path)?.getValue() ?? readFile(doc, path) ?? null,
+        replace(path, start, end, text) {
+          const model = reg?.get(path);
+          if (!model) {
+            filesOf(doc).set(path, new Y.Text(text));
+            return;
+          }
+          const a = model.getPositionAt(start);
+          const b = model.getPositionAt(end);
+          model.pushEditOperations([], [{ range: new m.Range(a.lineNumber, a.column, b.lineNumber, b.column), text }], () => null);
+        },
+        remove: (path) => filesOf(doc).delete(path),
+      };
+      runtime.attachEditor({
         selection(path) {
           const model = reg?.get(path);
           const ed = editorRef.current;
           if (!model) return { start: 0, end: 0 };
           const sel = ed && ed.getModel() === model ? ed.getSelection() : null;
-          if (!sel) {
-            const end = model.getValueLength();
-            return { start: end, end };
-          }
-          const a = model.getOffsetAt(sel.getStartPosition());
-          const b = model.getOffsetAt(sel.getEndPosition());
-          return { start: a, end: b };
+          if (!sel) return { start: 0, end: 0 };
+          return { start: model.getOffsetAt(sel.getStartPosition()), end: model.getOffsetAt(sel.getEndPosition()) };
         },
-        begin(path, selection) {
+        paint(items) {
+          itemsRef.current = items;
+          const ed = editorRef.current;
+          const path = ed?.getModel()?.uri.path.slice(1);
+          if (ed && diffRef.current && path !== undefined) diffRef.current.render(items.get(path) ?? []);
+        },
+        target: () => target,
+        reveal(path, offset) {
+          const ed = editorRef.current;
           const model = reg?.get(path);
-          if (!model) return null;
-          const inserter = new StreamInserter(m, model, selection);
-          return {
-            insert(text) {
-              inserter.insert(text);
-              const ed = editorRef.current;
-              const end = inserter.end();
-              if (ed && end && ed.getModel() === model) ed.revealPositionInCenterIfOutsideViewport(end);
-            },
-            close: () => inserter.close(),
-            clear: () => inserter.clear(),
-            get length() {
-              return inserter.length;
-            },
-          };
+          if (ed && model && ed.getModel() === model) {
+            const pos = model.getPositionAt(offset);
+            ed.revealLineInCenter(pos.lineNumber);
+            ed.setPosition(pos);
+          } else {
+            pendingReveal.current = { path, offset };
+          }
         },
       });
     })();
     return () => {
       cancelled = true;
-      runtime.attachSink(null);
+      runtime.attachEditor(null);
       reg?.destroy();
     };
   }, [runtime]);
@@ -78,6 +103,21 @@ export function CodeEditor() {
   }, [streaming]);
 
   const ready = monaco && registry && connection !== 'connecting' && connection !== 'joining' && openPath && registry.get(openPath);
+
+  // Switching files: repaint the new file's proposals, and honour a reveal asked for before.
+  useEffect(() => {
+    const ed = editorRef.current;
+    if (!ready || !ed || !openPath) return;
+    diffRef.current?.render(itemsRef.current.get(openPath) ?? []);
+    const want = pendingReveal.current;
+    if (want && want.path === openPath && ed.getModel()) {
+      pendingReveal.current = null;
+      const pos = ed.getModel()!.getPositionAt(want.offset);
+      ed.revealLineInCenter(pos.lineNumber);
+      ed.setPosition(pos);
+    }
+  }, [ready, openPath]);
+
   return (
     <div className="editor" data-testid="editor" data-path={openPath ?? undefined} data-ready={ready ? 'true' : 'false'}>
       {ready ? (
@@ -95,6 +135,13 @@ export function CodeEditor() {
           }}
           onMount={(ed, m) => {
             editorRef.current = ed;
+            diffRef.current = new DiffView(m, ed);
+            ed.onDidChangeModel(() => {
+              const path = ed.getModel()?.uri.path.slice(1);
+              if (path !== undefined) diffRef.current?.render(itemsRef.current.get(path) ?? []);
+            });
+            const path = ed.getModel()?.uri.path.slice(1);
+            if (path !== undefined) diffRef.current.render(itemsRef.current.get(path) ?? []);
             streamingKey.current = ed.createContextKey('flintStreaming', false);
             streamingKey.current.set(streaming);
             // Esc interrupts a running stream, unless a widget (suggest, find) wants it first.

@@ -1,12 +1,21 @@
 'use client';
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
 import { selectIsStreaming, type IdeStore } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
 
 const selectTtft = (s: IdeStore) => s.stream.ttftMs;
 const selectTps = (s: IdeStore) => s.stream.tokensPerSecond;
 
-/** The prompt box, the stream's status and metrics, and errors. */
+/** The @-mention being typed right before the caret, e.g. `@src/ca`. */
+function mentionAt(text: string, caret: number): { start: number; query: string } | null {
+  const m = /(?:^|\s)@([^\s@]*)$/.exec(text.slice(0, caret));
+  return m ? { start: caret - m[1].length - 1, query: m[1] } : null;
+}
+
+/**
+ * The prompt box (with @-mention completion), the stream's status and metrics, errors, and —
+ * while a turn streams — redirecting it: send now, or queue a follow-up.
+ */
 export function PromptPanel() {
   const runtime = useRuntime();
   const status = useIdeStore((s) => s.stream.status);
@@ -14,22 +23,54 @@ export function PromptPanel() {
   const ttft = useIdeStore(selectTtft);
   const tps = useIdeStore(selectTps);
   const tokens = useIdeStore((s) => s.stream.tokens);
-  const dropped = useIdeStore((s) => s.stream.dropped);
   const queuePosition = useIdeStore((s) => s.stream.queuePosition);
   const capacityRetryMs = useIdeStore((s) => s.stream.capacityRetryMs);
   const error = useIdeStore((s) => s.error);
   const openPath = useIdeStore((s) => s.openPath);
+  const files = useIdeStore((s) => s.files);
   const ready = useIdeStore((s) => s.connection === 'ready');
   const mode = useIdeStore((s) => s.mode);
   const setMode = useIdeStore((s) => s.setMode);
+  const instant = useIdeStore((s) => s.instant);
+  const setInstant = useIdeStore((s) => s.setInstant);
   const tiers = useIdeStore((s) => s.tiers);
+  const followups = useIdeStore((s) => s.followups);
   const input = useRef<HTMLTextAreaElement>(null);
+  const [mention, setMention] = useState<{ start: number; query: string; active: number } | null>(null);
 
-  async function submit() {
+  const suggestions = mention
+    ? files.filter((f) => f.toLowerCase().includes(mention.query.toLowerCase())).slice(0, 8)
+    : [];
+
+  async function submit(how: 'send' | 'now' | 'queue') {
     const text = input.current?.value.trim();
-    if (!text || !openPath || streaming) return;
-    const r = await runtime.prompt(text, openPath, runtime.selection(openPath), mode);
+    if (!text || !openPath) return;
+    if (how === 'queue') {
+      runtime.queueFollowUp(text);
+      input.current!.value = '';
+      return;
+    }
+    if (streaming && how !== 'now') return;
+    const r = await runtime.prompt(text, runtime.promptOptions(text, { sendNow: how === 'now' }));
     if (r.ok && input.current) input.current.value = '';
+  }
+
+  function complete(path: string) {
+    const el = input.current;
+    if (!el || !mention) return;
+    const caret = el.selectionStart;
+    el.value = `${el.value.slice(0, mention.start)}@${path} ${el.value.slice(caret)}`;
+    const at = mention.start + path.length + 2;
+    el.setSelectionRange(at, at);
+    setMention(null);
+    el.focus();
+  }
+
+  function onInput() {
+    const el = input.current;
+    if (!el) return;
+    const m = mentionAt(el.value, el.selectionStart);
+    setMention(m ? { ...m, active: 0 } : null);
   }
 
   return (
@@ -38,7 +79,7 @@ export function PromptPanel() {
         <span className={`status status-${status}`} data-testid="stream-status">
           {status}
         </span>
-        <span className="metric" title="Time to first token: submit → first character painted">
+        <span className="metric" title="Time to first token: submit → first change painted">
           TTFT <b data-testid="metric-ttft">{ttft === null ? '–' : `${Math.round(ttft)} ms`}</b>
         </span>
         <span className="metric" title="Tokens per second while streaming">
@@ -56,9 +97,6 @@ export function PromptPanel() {
           The model is at capacity: waiting for capacity, retrying in {Math.max(1, Math.round(capacityRetryMs / 1000))} s.
         </p>
       )}
-      {status === 'interrupted' && dropped > 0 && (
-        <p className="note">Interrupted: {dropped} characters that had arrived were not applied.</p>
-      )}
       {error && (
         <p className="error-banner" data-testid="error-banner" role="alert" data-code={error.code}>
           {error.message}
@@ -67,21 +105,96 @@ export function PromptPanel() {
           </button>
         </p>
       )}
-      <textarea
-        ref={input}
-        data-testid="prompt-input"
-        placeholder={openPath ? `Ask for a change to ${openPath} — Enter to send, Shift+Enter for a new line, Esc to stop` : 'Open a file first'}
-        rows={3}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
-            e.preventDefault();
-            void submit();
-          } else if (e.key === 'Escape') {
-            e.preventDefault();
-            runtime.interrupt();
+      {followups.length > 0 && (
+        <div className="followups" data-testid="followup-queue">
+          <div className="followups-head">
+            Queued follow-ups ({followups.length}) — they run one by one after the current turn
+            {!streaming && (
+              <button data-testid="followup-run" onClick={() => void runtime.runNextFollowUp()}>
+                Run next
+              </button>
+            )}
+          </div>
+          {followups.map((f, i) => (
+            <div key={f.id} className="followup" data-testid="followup-item">
+              <span className="followup-n">{i + 1}</span>
+              <input
+                data-testid="followup-edit"
+                aria-label={`Follow-up ${i + 1}`}
+                value={f.text}
+                onChange={(e) => runtime.editFollowUp(f.id, e.target.value)}
+              />
+              <button data-testid="followup-remove" aria-label={`Remove follow-up ${i + 1}`} onClick={() => runtime.removeFollowUp(f.id)}>
+                ×
+              </button>
+            </div>
+          ))}
+        </div>
+      )}
+      <div className="prompt-box">
+        {mention && suggestions.length > 0 && (
+          <ul className="mentions" data-testid="mention-suggestions" role="listbox">
+            {suggestions.map((f, i) => (
+              <li
+                key={f}
+                role="option"
+                aria-selected={i === mention.active}
+                data-testid="mention-option"
+                data-path={f}
+                className={i === mention.active ? 'active' : undefined}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  complete(f);
+                }}
+              >
+                {f}
+              </li>
+            ))}
+          </ul>
+        )}
+        <textarea
+          ref={input}
+          data-testid="prompt-input"
+          placeholder={
+            !openPath
+              ? 'Open a file first'
+              : streaming
+                ? 'Redirect: Ctrl+Enter sends now (stops this turn), Enter queues it for after'
+                : `Ask for a change to ${openPath} — @ to mention a file, Enter to send, Shift+Enter new line, Esc to stop`
           }
-        }}
-      />
+          rows={3}
+          onInput={onInput}
+          onBlur={() => setMention(null)}
+          onKeyDown={(e) => {
+            if (mention && suggestions.length > 0) {
+              if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+                e.preventDefault();
+                const d = e.key === 'ArrowDown' ? 1 : -1;
+                setMention({ ...mention, active: (mention.active + d + suggestions.length) % suggestions.length });
+                return;
+              }
+              if (e.key === 'Enter' || e.key === 'Tab') {
+                e.preventDefault();
+                complete(suggestions[mention.active]);
+                return;
+              }
+              if (e.key === 'Escape') {
+                e.preventDefault();
+                setMention(null);
+                return;
+              }
+            }
+            if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+              e.preventDefault();
+              if (!streaming) void submit('send');
+              else void submit(e.ctrlKey || e.metaKey ? 'now' : 'queue');
+            } else if (e.key === 'Escape') {
+              e.preventDefault();
+              runtime.interrupt();
+            }
+          }}
+        />
+      </div>
       <div className="prompt-actions">
         <select
           data-testid="mode-select"
@@ -93,14 +206,27 @@ export function PromptPanel() {
           <option value="instant">Instant</option>
           <option value="deep">Deep</option>
         </select>
+        <label className="toggle" title="Apply each change as soon as it is complete; undo the whole turn in one click">
+          <input type="checkbox" data-testid="instant-toggle" checked={instant} onChange={(e) => setInstant(e.target.checked)} /> Apply as it streams
+        </label>
+        <span className="spacer" />
         {streaming ? (
-          <button data-testid="interrupt" className="danger" onClick={() => runtime.interrupt()}>
-            Stop (Esc)
+          <>
+            <button data-testid="interrupt" className="danger" onClick={() => runtime.interrupt()}>
+              Stop (Esc)
+            </button>
+            <button data-testid="followup-queue-add" onClick={() => void submit('queue')} title="Run after this turn (Enter)">
+              Queue
+            </button>
+            <button data-testid="followup-send-now" className="primary" onClick={() => void submit('now')} title="Stop this turn and send (Ctrl+Enter)">
+              Send now
+            </button>
+          </>
+        ) : (
+          <button data-testid="prompt-submit" className="primary" onClick={() => void submit('send')} disabled={!ready || !openPath}>
+            Send
           </button>
-        ) : null}
-        <button data-testid="prompt-submit" className="primary" onClick={() => void submit()} disabled={!ready || streaming || !openPath}>
-          Send
-        </button>
+        )}
       </div>
     </div>
   );

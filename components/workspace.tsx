@@ -5,6 +5,8 @@ import { SessionProvider, useIdeStore } from './session-provider';
 import { FileTree } from './file-tree';
 import { CodeEditor } from './code-editor';
 import { PromptPanel } from './prompt-panel';
+import { ReviewPanel } from './review-panel';
+import { AiThread } from './ai-thread';
 
 export function Workspace({ sessionId }: { sessionId: string }) {
   return (
@@ -60,6 +62,8 @@ function WorkspaceLayout({ sessionId }: { sessionId: string }) {
         <CodeEditor />
       </section>
       <section className="ai-pane">
+        <AiThread />
+        <ReviewPanel />
         <PromptPanel />
       </section>
     </div>

@@ -10,16 +10,58 @@ import {
   type JoinResult,
   type TierName,
 } from '@/lib/protocol';
-import { filesOf, listFiles } from '@/lib/collab/workspace-doc';
-import type { IdeStoreApi } from '@/lib/stores/ide-store';
-import { IDLE_STREAM, type StreamState } from '@/lib/stores/ide-store';
+import { filesOf, listFiles, readFile } from '@/lib/collab/workspace-doc';
+import {
+  acceptHunks,
+  placeHunk,
+  readRestores,
+  readThread,
+  rejectHunks,
+  restoreCheckpoint,
+  restoresOf,
+  turnsOf,
+  undoRestore,
+  viewHunk,
+  yTextTarget,
+  type HunkView,
+  type TextTarget,
+  type TurnRecord,
+} from '@/lib/collab/thread';
+import { EditStreamParser, type EditEvent } from '@/lib/edits';
+import type { IdeStoreApi, LiveBlock } from '@/lib/stores/ide-store';
+import { IDLE_LIVE, IDLE_STREAM, type StreamState } from '@/lib/stores/ide-store';
 import type { FlintSocket } from './connection';
 
-/** Where an own stream's text goes: implemented over Monaco by the editor view. */
-export interface StreamSink {
-  /** The person's selection (or cursor) in `path`, as offsets; the end of the file when unknown. */
+/** One region of the live diff: `[start, end)` of the file is removed and `added` takes its place. */
+export interface DiffItem {
+  key: string;
+  kind: 'live' | 'pending';
+  start: number;
+  end: number;
+  added: string;
+}
+
+/** What the editor view provides once Monaco is loaded. */
+export interface EditorBridge {
+  /** The person's selection (or cursor) in `path`, as offsets. */
   selection(path: string): Selection;
-  begin(path: string, selection: Selection): { insert(text: string): void; close(): void; clear(): void; readonly length: number } | null;
+  /** Shows the live diff. Called at most once per animation frame, with every file's items. */
+  paint(items: ReadonlyMap<string, DiffItem[]>): void;
+  /** Writes through the editor's models, so an accept is one undo step there. */
+  target(): TextTarget;
+  /** Opens `path` and scrolls to `offset`. */
+  reveal(path: string, offset: number): void;
+}
+
+export interface PromptOptions {
+  path: string;
+  selection?: Selection;
+  mode: TierName;
+  mentions?: string[];
+  openFiles?: string[];
+  instant?: boolean;
+  /** Redirect: stop the running turn and run this one now, with the partial answer in context. */
+  sendNow?: boolean;
 }
 
 const REMOTE = Symbol('remote');
@@ -29,35 +71,47 @@ export function hello(socket: FlintSocket, protocolVersion = PROTOCOL_VERSION): 
   return new Promise((resolve) => socket.emit('session:hello', { protocolVersion }, resolve));
 }
 
+/** A turn being streamed, parsed here to paint the live diff; whoever in the session started it. */
+interface LiveTurn {
+  id: string;
+  parser: EditStreamParser;
+  /** Text received and not parsed yet: parsed once per animation frame. */
+  pending: string;
+  nextSeq: number;
+  prose: string;
+  block: (LiveBlock & { search: string; replace: string }) | null;
+  closed: number;
+  /** This browser sent the prompt: it measures TTFT and rate. */
+  own: boolean;
+  submittedAt: number;
+  firstArrival: number | null;
+  lastArrival: number;
+  tokens: number;
+  painted: boolean;
+}
+
 /**
  * The one place that speaks the wire protocol for a session page: it says hello on every
- * (re)connect, joins, keeps the local Y.Doc in sync, and turns `ai:*` events into store updates
- * and editor inserts. Components call its methods and read the store; they never touch the socket.
+ * (re)connect, joins, keeps the local Y.Doc in sync, parses the session's AI stream into a live
+ * diff, keeps the thread and review state in the store, and carries out review actions.
+ * Components call its methods and read the store; they never touch the socket.
  *
- * Deltas are buffered as they arrive and applied once per animation frame (`frame`), never per
- * message; interrupting drops the buffer and stops painting at once, before the server confirms.
+ * Per-token work is buffering only: deltas are parsed and painted once per animation frame
+ * (`frame`). Interrupting drops the buffer and the half-streamed block at once, before the server
+ * confirms.
  */
 export class SessionRuntime {
   readonly doc = new Y.Doc();
-  private sink: StreamSink | null = null;
-  private own: {
-    id: string | null;
-    submittedAt: number;
-    path: string;
-    selection: Selection;
-    firstArrival: number | null;
-    lastArrival: number;
-    tokens: number;
-    pending: string;
-    painted: boolean;
-    inserter: ReturnType<StreamSink['begin']>;
-    /** Stop was pressed before the server acknowledged the prompt (so before the id was known). */
-    interruptRequested: boolean;
-  } | null = null;
-  private lastInserter: ReturnType<StreamSink['begin']> = null;
-  /** Streams this tab interrupted: their late deltas and end are ignored. */
+  private editor: EditorBridge | null = null;
+  private live: LiveTurn | null = null;
+  /** A prompt sent and not yet acknowledged. */
+  private sending: { interruptRequested: boolean } | null = null;
+  /** Streams this tab stopped: their late deltas and end are ignored. */
   private readonly stopped = new Set<string>();
   private frameRequested = false;
+  private threadDirty = true;
+  private filesDirty = true;
+  private thread: TurnRecord[] = [];
   private disposed = false;
   private readonly off: Array<() => void> = [];
 
@@ -68,6 +122,8 @@ export class SessionRuntime {
   ) {
     const onDocUpdate = (update: Uint8Array, origin: unknown) => {
       if (origin !== REMOTE) this.socket.emit('doc:update', update);
+      this.filesDirty = true;
+      this.requestFrame();
     };
     this.doc.on('update', onDocUpdate);
     this.off.push(() => this.doc.off('update', onDocUpdate));
@@ -75,6 +131,13 @@ export class SessionRuntime {
     const refreshFiles = () => this.store.getState().setFiles(listFiles(this.doc));
     filesOf(this.doc).observe(refreshFiles);
     this.off.push(() => filesOf(this.doc).unobserve(refreshFiles));
+    const threadChanged = () => {
+      this.threadDirty = true;
+      this.requestFrame();
+    };
+    turnsOf(this.doc).observeDeep(threadChanged);
+    restoresOf(this.doc).observeDeep(threadChanged);
+    this.off.push(() => turnsOf(this.doc).unobserveDeep(threadChanged), () => restoresOf(this.doc).unobserveDeep(threadChanged));
 
     this.listen('connect', () => void this.connect());
     this.listen('disconnect', () => {
@@ -116,14 +179,16 @@ export class SessionRuntime {
 
   /** The person's selection in `path`; the end of the file before the editor has loaded. */
   selection(path: string): Selection {
-    if (this.sink) return this.sink.selection(path);
+    if (this.editor) return this.editor.selection(path);
     const end = filesOf(this.doc).get(path)?.length ?? 0;
     return { start: end, end };
   }
 
-  /** The editor view provides the sink once Monaco is loaded. */
-  attachSink(sink: StreamSink | null) {
-    this.sink = sink;
+  /** The editor view attaches itself once Monaco is loaded. */
+  attachEditor(editor: EditorBridge | null) {
+    this.editor = editor;
+    this.filesDirty = true;
+    this.requestFrame();
   }
 
   private request<T>(send: (ack: (r: Response<T>) => void) => void): Promise<Response<T>> {
@@ -148,59 +213,82 @@ export class SessionRuntime {
     return this.report(await this.request<{ path: string }>((ack) => this.socket.emit('file:delete', { path }, ack)));
   }
 
-  async prompt(prompt: string, path: string, selection: Selection, mode: TierName): Promise<Response<{ streamId: string }>> {
+  // ---------------------------------------------------------------------------------------------
+  // Prompting, interrupting, redirecting
+
+  async prompt(prompt: string, opts: PromptOptions): Promise<Response<{ streamId: string }>> {
     const store = this.store.getState();
     store.showError(null);
-    this.lastInserter?.clear();
-    this.lastInserter = null;
-    const own: NonNullable<SessionRuntime['own']> = (this.own = {
-      id: null,
-      submittedAt: performance.now(),
-      path,
-      selection,
-      firstArrival: null,
-      lastArrival: 0,
-      tokens: 0,
-      pending: '',
-      painted: false,
-      inserter: null,
-      interruptRequested: false,
-    });
+    if (opts.sendNow && this.live) this.stopLocally(this.live.id);
+    const sending = (this.sending = { interruptRequested: false });
+    const submittedAt = performance.now();
     store.updateStream({ ...IDLE_STREAM, status: 'streaming' });
-    const r = await this.request<{ streamId: string }>((ack) => this.socket.emit('ai:prompt', { prompt, path, selection, mode }, ack));
+    store.updateLive({ ...IDLE_LIVE });
+    const r = await this.request<{ streamId: string }>((ack) =>
+      this.socket.emit(
+        'ai:prompt',
+        {
+          prompt,
+          path: opts.path,
+          selection: opts.selection,
+          mode: opts.mode,
+          mentions: opts.mentions ?? [],
+          openFiles: opts.openFiles ?? [],
+          instant: opts.instant ?? false,
+          sendNow: opts.sendNow ?? false,
+        },
+        ack,
+      ),
+    );
+    if (this.sending === sending) this.sending = null;
     if (!r.ok) {
-      if (this.own === own) this.own = null;
-      if (!own.interruptRequested) store.updateStream({ status: 'error' });
+      if (!sending.interruptRequested) store.updateStream({ status: 'error' });
       return this.report(r);
     }
-    own.id = r.data.streamId;
-    if (own.interruptRequested) {
+    const id = r.data.streamId;
+    if (sending.interruptRequested) {
       // Stopped while the prompt was in flight: the UI already says so; now stop the server too.
-      this.stopUpstream(own.id);
+      this.stopUpstream(id);
       return r;
     }
-    store.updateStream({ id: r.data.streamId });
+    // `ai:start` may have arrived before the acknowledgement and adopted the stream already.
+    const live = this.live?.id === id ? this.live : this.beginLive(id, opts.path);
+    live.own = true;
+    live.submittedAt = submittedAt;
+    store.updateStream({ id });
     return r;
   }
 
   /** Stops painting now, then asks the server to abort the upstream request. */
   interrupt(): void {
-    const own = this.own;
     const store = this.store.getState();
     if (store.stream.status !== 'streaming' && store.stream.status !== 'queued') return;
-    const id = own ? own.id : store.stream.id;
-    if (own) {
-      store.updateStream({ status: 'interrupted', dropped: own.pending.length });
-      own.pending = '';
-      own.inserter?.close();
-      this.lastInserter = own.inserter;
-      this.own = null;
+    if (this.sending && !this.live) {
       // Before the acknowledgement the id is unknown: `prompt()` stops the server when it arrives.
-      if (id === null) own.interruptRequested = true;
+      this.sending.interruptRequested = true;
+      store.updateStream({ status: 'interrupted' });
+      return;
+    }
+    const id = this.live?.id ?? store.stream.id;
+    if (!id) return;
+    this.stopLocally(id);
+    this.stopUpstream(id);
+  }
+
+  /** Ends the live turn in this browser at once: nothing more is painted; a half block is dropped. */
+  private stopLocally(id: string) {
+    this.stopped.add(id);
+    const live = this.live?.id === id ? this.live : null;
+    const store = this.store.getState();
+    if (live) {
+      const block = live.block;
+      this.live = null;
+      store.updateLive({ block: null, dropped: block ? { path: block.path, chars: block.chars } : null });
+      store.updateStream({ status: 'interrupted', dropped: live.pending.length + (block?.chars ?? 0) });
+      this.paint();
     } else {
       store.updateStream({ status: 'interrupted' });
     }
-    if (id) this.stopUpstream(id);
   }
 
   private stopUpstream(streamId: string) {
@@ -211,12 +299,32 @@ export class SessionRuntime {
     });
   }
 
+  private beginLive(id: string, path: string): LiveTurn {
+    this.live = {
+      id,
+      parser: new EditStreamParser({ defaultPath: path }),
+      pending: '',
+      nextSeq: 0,
+      prose: '',
+      block: null,
+      closed: 0,
+      own: false,
+      submittedAt: performance.now(),
+      firstArrival: null,
+      lastArrival: 0,
+      tokens: 0,
+      painted: false,
+    };
+    this.store.getState().updateLive({ ...IDLE_LIVE, turnId: id });
+    return this.live;
+  }
+
   /** Is this stream the one the store shows? Adopts another tab's stream of this session. */
   private current(streamId: string): boolean {
     if (this.stopped.has(streamId)) return false;
     const store = this.store.getState();
-    if (this.own?.id === streamId || store.stream.id === streamId) return true;
-    if (this.own) return false;
+    if (this.live?.id === streamId || store.stream.id === streamId) return true;
+    if (this.sending) return false; // our own prompt is on its way: its stream is the one to show
     store.updateStream({ ...IDLE_STREAM, id: streamId, status: 'streaming' });
     return true;
   }
@@ -232,69 +340,250 @@ export class SessionRuntime {
 
   private onStart(e: Parameters<ServerToClientEvents['ai:start']>[0]) {
     if (!this.current(e.streamId)) return;
+    if (this.live?.id !== e.streamId) this.beginLive(e.streamId, e.path);
     this.store.getState().updateStream({ status: 'streaming', queuePosition: null, capacityRetryMs: null });
+    this.store.getState().updateLive({ context: e.context });
   }
 
   private onDelta(e: Parameters<ServerToClientEvents['ai:delta']>[0]) {
-    if (this.stopped.has(e.streamId)) return;
-    const own = this.own;
-    if (!own || own.id !== e.streamId) return;
+    const live = this.live;
+    // Only a stream seen from its start can be parsed (a late joiner sees its hunks as they land).
+    if (!live || live.id !== e.streamId || e.seq !== live.nextSeq) return;
+    live.nextSeq++;
     const now = performance.now();
-    own.firstArrival ??= now;
-    own.lastArrival = now;
-    own.tokens += e.tokens;
-    own.pending += e.text;
+    live.firstArrival ??= now;
+    live.lastArrival = now;
+    live.tokens += e.tokens;
+    live.pending += e.text;
     this.requestFrame();
   }
 
   private requestFrame() {
-    if (this.frameRequested) return;
+    if (this.frameRequested || this.disposed) return;
     this.frameRequested = true;
     requestAnimationFrame(() => this.frame());
   }
 
-  /** Once per animation frame: paint everything that arrived, then publish the metrics. */
+  /** Once per animation frame: parse what arrived, refresh the thread and review, paint the diff. */
   private frame() {
     this.frameRequested = false;
-    const own = this.own;
-    if (!own || !own.pending) return;
-    if (!own.inserter && this.sink) own.inserter = this.sink.begin(own.path, own.selection);
-    if (!own.inserter) return; // the editor is not ready yet: keep buffering
-    own.inserter.insert(own.pending);
-    own.pending = '';
-    const now = performance.now();
-    const patch: Partial<StreamState> = {
-      tokens: own.tokens,
-      chars: own.inserter.length,
-      tokensPerSecond: this.rate(own),
-    };
-    if (!own.painted) {
-      own.painted = true;
-      patch.ttftMs = now - own.submittedAt;
-      if (own.id) this.socket.emit('ai:report', { streamId: own.id, browserTtftMs: patch.ttftMs });
+    if (this.disposed) return;
+    const live = this.live;
+    let liveChanged = false;
+    if (live && live.pending) {
+      this.consume(live, live.parser.push(live.pending));
+      live.pending = '';
+      liveChanged = true;
     }
-    this.store.getState().updateStream(patch);
+    if (this.threadDirty || this.filesDirty || liveChanged) this.refreshReview();
+    if (liveChanged && live) this.publishLive(live);
   }
 
-  private rate(own: NonNullable<SessionRuntime['own']>): number | null {
-    if (own.firstArrival === null || own.lastArrival <= own.firstArrival) return null;
-    return own.tokens / ((own.lastArrival - own.firstArrival) / 1000);
+  private consume(live: LiveTurn, events: EditEvent[]) {
+    for (const ev of events) {
+      switch (ev.type) {
+        case 'text':
+          live.prose += ev.text;
+          break;
+        case 'blockOpen':
+          live.block = { index: ev.index, path: ev.path, phase: 'search', placed: null, chars: 0, search: '', replace: '' };
+          break;
+        case 'searchDelta':
+          if (live.block) {
+            live.block.search += ev.text;
+            live.block.chars += ev.text.length;
+          }
+          break;
+        case 'searchEnd':
+          if (live.block) live.block.phase = 'replace';
+          break;
+        case 'replaceDelta':
+          if (live.block) {
+            live.block.replace += ev.text;
+            live.block.chars += ev.text.length;
+          }
+          break;
+        case 'blockClose':
+          live.block = null;
+          live.closed++;
+          break;
+        case 'blockAbort':
+          this.store.getState().updateLive({ dropped: { path: ev.path, chars: ev.partial.search.length + (ev.partial.replace?.length ?? 0) } });
+          live.block = null;
+          break;
+      }
+    }
+  }
+
+  private publishLive(live: LiveTurn) {
+    const store = this.store.getState();
+    const block = live.block;
+    store.updateLive({
+      prose: live.prose,
+      closed: live.closed,
+      block: block ? { index: block.index, path: block.path, phase: block.phase, placed: block.placed, chars: block.chars } : null,
+    });
+    if (!live.own) return;
+    const patch: Partial<StreamState> = { tokens: live.tokens, chars: live.prose.length + (block?.chars ?? 0), tokensPerSecond: this.rate(live) };
+    if (!live.painted) {
+      live.painted = true;
+      patch.ttftMs = performance.now() - live.submittedAt;
+      this.socket.emit('ai:report', { streamId: live.id, browserTtftMs: patch.ttftMs });
+    }
+    store.updateStream(patch);
+  }
+
+  private rate(live: LiveTurn): number | null {
+    if (live.firstArrival === null || live.lastArrival <= live.firstArrival) return null;
+    return live.tokens / ((live.lastArrival - live.firstArrival) / 1000);
+  }
+
+  /** Re-reads the thread when it changed, re-places pending hunks in the current text, repaints. */
+  private refreshReview() {
+    if (this.threadDirty) this.thread = readThread(this.doc);
+    const threadChanged = this.threadDirty;
+    this.threadDirty = false;
+    this.filesDirty = false;
+    const last = this.thread.at(-1);
+    const hunks: HunkView[] = [];
+    for (const turn of this.thread) {
+      if (turn.revertedBy) continue;
+      for (const h of turn.hunks) {
+        if (h.status === 'pending' || turn === last) hunks.push(viewHunk(h, readFile(this.doc, h.path) ?? null));
+      }
+    }
+    const store = this.store.getState();
+    store.setThread(threadChanged ? this.thread : store.thread, hunks, threadChanged ? readRestores(this.doc) : store.restores);
+    if (store.selectedHunk && !hunks.some((h) => h.id === store.selectedHunk && h.view !== 'accepted' && h.view !== 'rejected')) {
+      store.selectHunk(null);
+    }
+    this.paint();
+  }
+
+  /** The diff the editor shows: pending hunks where they place now, and the block streaming now. */
+  private paint() {
+    if (!this.editor) return;
+    const items = new Map<string, DiffItem[]>();
+    const add = (path: string, item: DiffItem) => {
+      const list = items.get(path) ?? [];
+      list.push(item);
+      items.set(path, list);
+    };
+    for (const h of this.store.getState().hunks) {
+      if (h.view === 'pending' && h.placement?.ok) add(h.path, { key: h.id, kind: 'pending', start: h.placement.start, end: h.placement.end, added: h.placement.text });
+    }
+    const block = this.live?.block;
+    if (block && block.path && block.phase === 'replace') {
+      const placement = placeHunk(readFile(this.doc, block.path) ?? null, { search: block.search, replace: block.replace });
+      block.placed = placement.ok;
+      if (placement.ok) add(block.path, { key: `live:${block.index}`, kind: 'live', start: placement.start, end: placement.end, added: placement.text });
+    }
+    this.editor.paint(items);
   }
 
   private onEnd(e: Parameters<ServerToClientEvents['ai:end']>[0]) {
     if (this.stopped.delete(e.streamId)) return;
     const store = this.store.getState();
-    const own = this.own;
-    if (own && own.id === e.streamId) {
-      this.frame(); // paint what is left before closing
-      own.inserter?.close();
-      this.lastInserter = own.inserter;
-      this.own = null;
-      store.updateStream({ status: e.status, tokensPerSecond: this.rate(own) ?? store.stream.tokensPerSecond, tokens: own.tokens });
+    const live = this.live?.id === e.streamId ? this.live : null;
+    if (live) {
+      if (live.pending) {
+        this.consume(live, live.parser.push(live.pending));
+        live.pending = '';
+      }
+      this.consume(live, live.parser.end());
+      this.publishLive(live);
+      this.live = null;
+      store.updateStream({ status: e.status, tokensPerSecond: this.rate(live) ?? store.stream.tokensPerSecond, tokens: live.tokens });
+      this.refreshReview();
     } else if (store.stream.id === e.streamId) {
       store.updateStream({ status: e.status });
     }
     if (e.error) store.showError(e.error);
+    if (live?.own && e.status === 'done') void this.runNextFollowUp();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Follow-ups queued while a turn streams
+
+  queueFollowUp(text: string) {
+    const s = this.store.getState();
+    s.setFollowups([...s.followups, { id: crypto.randomUUID(), text }]);
+  }
+
+  editFollowUp(id: string, text: string) {
+    const s = this.store.getState();
+    s.setFollowups(s.followups.map((f) => (f.id === id ? { ...f, text } : f)));
+  }
+
+  removeFollowUp(id: string) {
+    const s = this.store.getState();
+    s.setFollowups(s.followups.filter((f) => f.id !== id));
+  }
+
+  /** Runs the first queued follow-up against the file open now. */
+  async runNextFollowUp() {
+    const s = this.store.getState();
+    const next = s.followups[0];
+    if (!next || !s.openPath || this.live || this.sending) return;
+    s.setFollowups(s.followups.slice(1));
+    const r = await this.prompt(next.text, this.promptOptions(next.text));
+    if (!r.ok) this.store.getState().setFollowups([next, ...this.store.getState().followups]);
+  }
+
+  /** Everything a prompt carries besides its text, from the current editor state. */
+  promptOptions(text: string, extra: Partial<PromptOptions> = {}): PromptOptions {
+    const s = this.store.getState();
+    const path = s.openPath!;
+    const files = new Set(s.files);
+    const mentions = [...text.matchAll(/(?:^|\s)@([^\s]+)/g)].map((m) => m[1].replace(/[.,;:!?)]+$/, '')).filter((p) => files.has(p));
+    return {
+      path,
+      selection: this.selection(path),
+      mode: s.mode,
+      mentions: [...new Set(mentions)].slice(0, 32),
+      openFiles: s.recentPaths.filter((p) => p !== path && files.has(p)).slice(0, 8),
+      instant: s.instant,
+      ...extra,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Review and checkpoints
+
+  private target(): TextTarget {
+    return this.editor?.target() ?? yTextTarget(this.doc);
+  }
+
+  accept(ids: string[]) {
+    const errors = acceptHunks(this.doc, ids, this.target());
+    if (errors.length) this.showError(protocolError('conflict', errors.map((e) => e.message).join(' ')));
+    else this.showError(null);
+  }
+
+  reject(ids: string[]) {
+    rejectHunks(this.doc, ids);
+  }
+
+  /** Pending, placeable hunks: what "accept all" applies. */
+  reviewable(): string[] {
+    return this.store.getState().hunks.filter((h) => h.view === 'pending').map((h) => h.id);
+  }
+
+  rejectable(): string[] {
+    return this.store.getState().hunks.filter((h) => h.view === 'pending' || h.view === 'conflict').map((h) => h.id);
+  }
+
+  restore(turnId: string) {
+    restoreCheckpoint(this.doc, turnId, this.target(), crypto.randomUUID());
+  }
+
+  undoRestore(restoreId: string) {
+    undoRestore(this.doc, restoreId, this.target());
+  }
+
+  reveal(path: string, offset: number) {
+    this.store.getState().openFile(path);
+    this.editor?.reveal(path, offset);
   }
 
   showError(error: ProtocolError | null) {

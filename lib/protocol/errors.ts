@@ -18,6 +18,7 @@ export const ErrorCode = z.enum([
   'busy',
   'rateLimited',
   'streamNotFound',
+  'conflict',
   'upstream',
   'internal',
 ]);
@@ -46,6 +47,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   busy: 'The model is still answering the last prompt.',
   rateLimited: 'Too many prompts in a short time. Wait a moment and try again.',
   streamNotFound: 'That stream has already finished.',
+  conflict: 'The change no longer fits the text it was proposed for.',
   upstream: 'The model could not answer.',
   internal: 'Something went wrong on the server.',
 };

@@ -1,5 +1,6 @@
 import { createStore, type StateCreator } from 'zustand/vanilla';
 import type { ProtocolError, TierInfo, TierName } from '@/lib/protocol';
+import type { HunkView, RestoreRecord, TurnRecord } from '@/lib/collab/thread';
 
 /**
  * One store per open session, created by `IdeStoreProvider` (never a module-level global, so two
@@ -25,6 +26,8 @@ export interface ConnectionSlice {
 export interface FilesSlice {
   files: string[];
   openPath: string | null;
+  /** Files opened in this tab, most recent first: the "open files" a prompt carries. */
+  recentPaths: string[];
   setFiles(files: string[]): void;
   openFile(path: string | null): void;
 }
@@ -56,7 +59,58 @@ export interface ErrorSlice {
   showError(error: ProtocolError | null): void;
 }
 
-export type IdeStore = ConnectionSlice & FilesSlice & StreamSlice & ErrorSlice;
+/** The block being streamed right now, as the live diff shows it. */
+export interface LiveBlock {
+  index: number;
+  path: string | null;
+  phase: 'search' | 'replace';
+  /** Whether its SEARCH placed in the file (null until SEARCH is complete). */
+  placed: boolean | null;
+  chars: number;
+}
+
+/** The session's running turn as this browser parses it, whoever started it. */
+export interface LiveSlice {
+  live: {
+    turnId: string | null;
+    /** The answer's prose so far (blocks excluded). */
+    prose: string;
+    block: LiveBlock | null;
+    /** Blocks closed so far in this turn. */
+    closed: number;
+    /** The block that was streaming when the turn stopped: dropped, never applied. */
+    dropped: { path: string | null; chars: number } | null;
+    context: { tokens: number; files: string[]; turns: number; truncated: string[] } | null;
+  };
+  updateLive(patch: Partial<LiveSlice['live']>): void;
+}
+
+export interface ThreadSlice {
+  thread: TurnRecord[];
+  /** Hunks to review (pending or conflict, of turns not reverted) and the last turn's decided ones. */
+  hunks: HunkView[];
+  restores: RestoreRecord[];
+  /** The hunk keyboard shortcuts act on. */
+  selectedHunk: string | null;
+  /** Apply hunks as their blocks close. */
+  instant: boolean;
+  setThread(thread: TurnRecord[], hunks: HunkView[], restores: RestoreRecord[]): void;
+  selectHunk(id: string | null): void;
+  setInstant(instant: boolean): void;
+}
+
+export interface FollowUp {
+  id: string;
+  text: string;
+}
+
+/** Follow-ups written while a turn streams, run one by one after it (this browser's own). */
+export interface FollowUpSlice {
+  followups: FollowUp[];
+  setFollowups(followups: FollowUp[]): void;
+}
+
+export type IdeStore = ConnectionSlice & FilesSlice & StreamSlice & ErrorSlice & LiveSlice & ThreadSlice & FollowUpSlice;
 
 const connectionSlice: StateCreator<IdeStore, [], [], ConnectionSlice> = (set) => ({
   connection: 'connecting',
@@ -71,12 +125,13 @@ const connectionSlice: StateCreator<IdeStore, [], [], ConnectionSlice> = (set) =
 const filesSlice: StateCreator<IdeStore, [], [], FilesSlice> = (set, get) => ({
   files: [],
   openPath: null,
+  recentPaths: [],
   setFiles: (files) => {
     const { openPath } = get();
     const stillOpen = openPath !== null && files.includes(openPath);
     set({ files, openPath: stillOpen ? openPath : (files.find((f) => /\.(ts|tsx|js)$/.test(f) && !f.includes('.test.')) ?? files[0] ?? null) });
   },
-  openFile: (openPath) => set({ openPath }),
+  openFile: (openPath) => set((s) => ({ openPath, recentPaths: openPath ? [openPath, ...s.recentPaths.filter((p) => p !== openPath)].slice(0, 10) : s.recentPaths })),
 });
 
 export const IDLE_STREAM: StreamState = {
@@ -101,12 +156,38 @@ const errorSlice: StateCreator<IdeStore, [], [], ErrorSlice> = (set) => ({
   showError: (error) => set({ error }),
 });
 
+export const IDLE_LIVE: LiveSlice['live'] = { turnId: null, prose: '', block: null, closed: 0, dropped: null, context: null };
+
+const liveSlice: StateCreator<IdeStore, [], [], LiveSlice> = (set) => ({
+  live: IDLE_LIVE,
+  updateLive: (patch) => set((s) => ({ live: { ...s.live, ...patch } })),
+});
+
+const threadSlice: StateCreator<IdeStore, [], [], ThreadSlice> = (set) => ({
+  thread: [],
+  hunks: [],
+  restores: [],
+  selectedHunk: null,
+  instant: false,
+  setThread: (thread, hunks, restores) => set({ thread, hunks, restores }),
+  selectHunk: (selectedHunk) => set({ selectedHunk }),
+  setInstant: (instant) => set({ instant }),
+});
+
+const followUpSlice: StateCreator<IdeStore, [], [], FollowUpSlice> = (set) => ({
+  followups: [],
+  setFollowups: (followups) => set({ followups }),
+});
+
 export function createIdeStore() {
   return createStore<IdeStore>()((...a) => ({
     ...connectionSlice(...a),
     ...filesSlice(...a),
     ...streamSlice(...a),
     ...errorSlice(...a),
+    ...liveSlice(...a),
+    ...threadSlice(...a),
+    ...followUpSlice(...a),
   }));
 }
 export type IdeStoreApi = ReturnType<typeof createIdeStore>;

@@ -1,0 +1,182 @@
+'use client';
+import { useEffect, useRef, useState } from 'react';
+import { conflictMessage, type HunkView } from '@/lib/collab/thread';
+import { useIdeStore, useRuntime } from './session-provider';
+import { HunkDiffDialog } from './hunk-diff-dialog';
+
+const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+const MOD = isMac ? '⌘' : 'Ctrl';
+
+/**
+ * The proposed hunks, each with accept / reject, a compact diff and a side-by-side view.
+ * Keys: Alt+] / Alt+[ move between open hunks from anywhere; on a selected hunk Ctrl/⌘+Enter
+ * accepts and Ctrl/⌘+Backspace rejects, then the next open hunk is selected.
+ */
+export function ReviewPanel() {
+  const runtime = useRuntime();
+  const hunks = useIdeStore((s) => s.hunks);
+  const live = useIdeStore((s) => s.live);
+  const selected = useIdeStore((s) => s.selectedHunk);
+  const select = useIdeStore((s) => s.selectHunk);
+  const [sideBySide, setSideBySide] = useState<HunkView | null>(null);
+  const refs = useRef(new Map<string, HTMLDivElement>());
+  const open = hunks.filter((h) => h.view === 'pending' || h.view === 'conflict');
+  const pending = hunks.filter((h) => h.view === 'pending');
+
+  function focusHunk(id: string | null) {
+    select(id);
+    if (!id) return;
+    const el = refs.current.get(id);
+    el?.focus();
+    const h = hunks.find((x) => x.id === id);
+    if (h?.placement?.ok) runtime.reveal(h.path, h.placement.start);
+  }
+
+  function move(from: string | null, d: 1 | -1) {
+    if (!open.length) return;
+    const i = open.findIndex((h) => h.id === from);
+    const next = i < 0 ? (d === 1 ? 0 : open.length - 1) : (i + d + open.length) % open.length;
+    focusHunk(open[next].id);
+  }
+
+  function decide(h: HunkView, accept: boolean) {
+    const after = open.filter((x) => x.id !== h.id);
+    const i = open.findIndex((x) => x.id === h.id);
+    if (accept) runtime.accept([h.id]);
+    else runtime.reject([h.id]);
+    const next = after[Math.min(i, after.length - 1)];
+    // Keep the keyboard flow going: select the next open hunk once the list has re-rendered.
+    requestAnimationFrame(() => focusHunk(next?.id ?? null));
+  }
+
+  // Alt+] / Alt+[ from anywhere, the editor included.
+  const moveRef = useRef(move);
+  moveRef.current = move;
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      if (e.code !== 'BracketRight' && e.code !== 'BracketLeft') return;
+      e.preventDefault();
+      e.stopPropagation();
+      moveRef.current(selectedRef.current, e.code === 'BracketRight' ? 1 : -1);
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, []);
+
+  if (!hunks.length && !live.block && !live.dropped) return null;
+  return (
+    <section className="review-panel" data-testid="review-panel" aria-label="Proposed changes">
+      <header className="review-head">
+        <span>
+          Changes <span className="muted">{pending.length} to review</span>
+        </span>
+        <span className="spacer" />
+        <button data-testid="accept-all" disabled={!pending.length} onClick={() => runtime.accept(runtime.reviewable())} title="Accept every hunk that applies">
+          Accept all
+        </button>
+        <button data-testid="reject-all" disabled={!open.length} onClick={() => runtime.reject(runtime.rejectable())}>
+          Reject all
+        </button>
+      </header>
+      <div className="hunks">
+        {hunks.map((h) => (
+          <div
+            key={h.id}
+            ref={(el) => {
+              if (el) refs.current.set(h.id, el);
+              else refs.current.delete(h.id);
+            }}
+            className={`hunk hunk-${h.view}${selected === h.id ? ' selected' : ''}`}
+            data-testid="hunk"
+            data-status={h.view}
+            data-reason={h.view === 'conflict' && h.placement && !h.placement.ok ? h.placement.reason : undefined}
+            data-hunk-id={h.id}
+            tabIndex={0}
+            onFocus={() => select(h.id)}
+            onClick={() => h.placement?.ok && runtime.reveal(h.path, h.placement.start)}
+            onKeyDown={(e) => {
+              if (!(e.ctrlKey || e.metaKey)) return;
+              if (e.key === 'Enter' && h.view === 'pending') {
+                e.preventDefault();
+                decide(h, true);
+              } else if (e.key === 'Backspace' && (h.view === 'pending' || h.view === 'conflict')) {
+                e.preventDefault();
+                decide(h, false);
+              }
+            }}
+          >
+            <div className="hunk-head">
+              <span className="hunk-path">{h.path}</span>
+              <span className="muted">
+                #{h.index + 1} · <span className="del">−{lineCount(h.search)}</span> <span className="add">+{lineCount(h.replace)}</span>
+              </span>
+              <span className={`badge badge-${h.view}`}>{h.view}</span>
+              <span className="spacer" />
+              {(h.view === 'pending' || h.view === 'conflict') && (
+                <>
+                  <button data-testid="hunk-side-by-side" onClick={(e) => (e.stopPropagation(), setSideBySide(h))} title="Side by side">
+                    ⇆
+                  </button>
+                  <button
+                    data-testid="hunk-accept"
+                    className="primary"
+                    disabled={h.view !== 'pending'}
+                    onClick={(e) => (e.stopPropagation(), decide(h, true))}
+                    title={`Accept (${MOD}+Enter)`}
+                  >
+                    Accept
+                  </button>
+                  <button data-testid="hunk-reject" onClick={(e) => (e.stopPropagation(), decide(h, false))} title={`Reject (${MOD}+Backspace)`}>
+                    Reject
+                  </button>
+                </>
+              )}
+            </div>
+            {h.view === 'conflict' && h.placement && !h.placement.ok && <p className="hunk-conflict">{conflictMessage(h, h.placement.reason)}</p>}
+            <pre className="hunk-diff">
+              {lines(h.search).map((l, i) => (
+                <div key={`d${i}`} className="del">
+                  −{l}
+                </div>
+              ))}
+              {lines(h.replace).map((l, i) => (
+                <div key={`a${i}`} className="add">
+                  +{l}
+                </div>
+              ))}
+            </pre>
+          </div>
+        ))}
+        {live.block && (
+          <div className="hunk hunk-streaming" data-testid="hunk-streaming">
+            <span className="hunk-path">{live.block.path ?? '(no file named)'}</span>{' '}
+            <span className="muted">
+              #{live.block.index + 1} streaming… {live.block.placed === false ? '— its SEARCH text is not in the file, so it will not apply' : ''}
+            </span>
+          </div>
+        )}
+        {live.dropped && !live.block && (
+          <p className="note" data-testid="dropped-block">
+            The block that was streaming{live.dropped.path ? ` for ${live.dropped.path}` : ''} was dropped when the turn stopped ({live.dropped.chars} characters); it was not applied.
+          </p>
+        )}
+      </div>
+      <p className="muted keys">
+        Alt+] / Alt+[ next / previous · {MOD}+Enter accept · {MOD}+Backspace reject
+      </p>
+      {sideBySide && <HunkDiffDialog hunk={sideBySide} onClose={() => setSideBySide(null)} />}
+    </section>
+  );
+}
+
+function lines(text: string): string[] {
+  if (!text) return [];
+  return text.replace(/\n$/, '').split('\n');
+}
+
+function lineCount(text: string): number {
+  return lines(text).length;
+}
