@@ -35,6 +35,7 @@ export function PromptPanel() {
   const setInstant = useIdeStore((s) => s.setInstant);
   const tiers = useIdeStore((s) => s.tiers);
   const followups = useIdeStore((s) => s.followups);
+  const context = useIdeStore((s) => s.live.context);
   const input = useRef<HTMLTextAreaElement>(null);
   const [mention, setMention] = useState<{ start: number; query: string; active: number } | null>(null);
 
@@ -86,6 +87,16 @@ export function PromptPanel() {
           <b data-testid="metric-tps">{tps === null ? '–' : Math.round(tps)}</b> tok/s
         </span>
         <span className="metric">{tokens} tokens</span>
+        {context && (
+          <span
+            className="metric"
+            data-testid="context-info"
+            data-files={context.files.join(' ')}
+            title={`Sent: ${context.files.join(', ') || 'no files'}; ${context.turns} earlier turns${context.truncated.length ? `. Left out for the token budget: ${context.truncated.join(', ')}` : ''}`}
+          >
+            context <b>{context.tokens.toLocaleString('en')}</b> tokens{context.truncated.length ? ' (trimmed)' : ''}
+          </span>
+        )}
       </div>
       {status === 'queued' && queuePosition !== null && (
         <p className="note">

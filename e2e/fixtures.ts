@@ -111,6 +111,19 @@ export class SessionPeer {
     return peer;
   }
 
+  /** Edits a file as another person would: the change goes to the server like any client's. */
+  replace(path: string, from: string, to: string): void {
+    const text = this.doc.getMap<Y.Text>('files').get(path);
+    const at = text?.toString().indexOf(from) ?? -1;
+    if (!text || at < 0) throw new Error(`${from} is not in ${path}`);
+    const before = Y.encodeStateVector(this.doc);
+    this.doc.transact(() => {
+      text.delete(at, from.length);
+      text.insert(at, to);
+    });
+    this.socket.emit('doc:update', Y.encodeStateAsUpdate(this.doc, before));
+  }
+
   /** The file's full text as the server has it, or undefined when there is no such file. */
   text(path: string): string | undefined {
     return readFile(this.doc, path);
@@ -180,9 +193,19 @@ export class Workspace {
   get providerStatus(): Locator {
     return this.page.getByTestId('provider-status');
   }
-  /** The live highlight of streamed text. */
-  get addedHighlight(): Locator {
-    return this.page.locator('[data-testid="editor"] .flint-added');
+  /** Added text painted in the editor: `live` for the block streaming now, `pending` for hunks. */
+  addedZones(kind?: 'live' | 'pending'): Locator {
+    return this.page.locator(`[data-testid="editor"] [data-testid="diff-added"]${kind ? `[data-kind="${kind}"]` : ''}`);
+  }
+  /** Lines marked as removed by a proposed change. */
+  get removedLines(): Locator {
+    return this.page.locator('[data-testid="editor"] .flint-removed');
+  }
+  get hunks(): Locator {
+    return this.page.getByTestId('hunk');
+  }
+  get turns(): Locator {
+    return this.page.getByTestId('turn');
   }
 
   /** The session id from the URL. */

@@ -1,66 +1,59 @@
-import { expect, isWindowOf, sim, test, uniqueMarker, type SessionPeer, type Workspace } from './fixtures';
+import { CART_THREE_HUNKS, scriptedResponse } from '../lib/seed/scripted-edits';
+import { expect, sim, test, uniqueMarker, type SessionPeer, type Workspace } from './fixtures';
 
 const PATH = 'src/cart.ts';
 
-/** An exact multi-line answer of about 26 tokens a line, every line naming the marker. */
-function answer(marker: string, lines: number): string {
-  return Array.from({ length: lines }, (_, i) => `export const ${marker}_${i} = ${i} + 1; // line ${i} of the answer\n`).join('');
+/** One closed block, then a long one that takes seconds to stream: an interrupt lands inside it. */
+function longAnswer(marker: string): string {
+  const long = {
+    path: PATH,
+    search: CART_THREE_HUNKS[2].search,
+    replace: Array.from({ length: 300 }, (_, i) => `    // ${marker} step ${i} of the long replacement\n`).join(''),
+  };
+  return scriptedResponse([CART_THREE_HUNKS[0], long], `Working on ${marker}.`);
 }
 
-/** Removes `part` from `text` once; throws when it is not there. */
-function without(text: string, part: string): string {
-  const at = text.indexOf(part);
-  if (at < 0) throw new Error('text does not contain the part');
-  return text.slice(0, at) + text.slice(at + part.length);
-}
-
-/**
- * Starts a long stream (≈5,000 tokens at 500 tok/s, so ≈10 s if left alone) and waits until its
- * first characters have landed in the document. Returns the full answer it would have produced.
- */
-async function startLongStream(ws: Workspace, peer: SessionPeer, original: string, via: 'enter' | 'button'): Promise<string> {
+/** Starts the long answer (≈10 s at 500 tok/s if left alone) and waits until the long block is painting. */
+async function startLongStream(ws: Workspace, via: 'enter' | 'button'): Promise<void> {
   const marker = uniqueMarker('lemur');
-  const full = answer(marker, 200);
-  await sim.rule({ match: marker, text: full, tokensPerSecond: 500, times: 1 });
+  await sim.rule({ match: marker, text: longAnswer(marker), tokensPerSecond: 500, times: 1 });
   await ws.prompt(`Write the long ${marker} table`, via);
   await expect(ws.interruptButton).toBeVisible();
-  await expect.poll(() => peer.text(PATH)!.length).toBeGreaterThan(original.length);
+  await expect(ws.hunks).toHaveCount(1);
+  await expect(ws.addedZones('live')).toHaveCount(1);
   await ws.waitForStatus('streaming');
-  return full;
 }
 
 /**
- * After an interrupt: the simulator saw its connection closed, the editor stopped changing, and
- * what landed is a strict prefix of the full answer, in front of the untouched original.
- * Returns the text that landed.
+ * After an interrupt: the simulator saw its connection closed, the live block is gone and the
+ * editor stopped changing, the closed block stayed a pending hunk, the half block was dropped
+ * and the UI says so, and the file itself was never touched.
  */
-async function expectInterrupted(ws: Workspace, peer: SessionPeer, original: string, full: string, abortedBefore: number): Promise<string> {
+async function expectInterrupted(ws: Workspace, peer: SessionPeer, original: string, abortedBefore: number): Promise<void> {
   await ws.waitForStatus('interrupted');
   await expect(ws.interruptButton).toBeHidden();
   await expect.poll(async () => (await sim.stats()).aborted).toBeGreaterThan(abortedBefore);
+  await expect(ws.addedZones('live')).toHaveCount(0);
+  await expect(ws.page.getByTestId('dropped-block')).toBeVisible();
 
   // The editor stops changing: two samples a little apart are identical.
-  const first = { doc: peer.text(PATH), lines: await ws.visibleLines() };
+  const first = { doc: peer.text(PATH), lines: await ws.visibleLines(), zones: await ws.addedZones().count() };
   await ws.page.waitForTimeout(600);
-  const second = { doc: peer.text(PATH), lines: await ws.visibleLines() };
+  const second = { doc: peer.text(PATH), lines: await ws.visibleLines(), zones: await ws.addedZones().count() };
   expect(second).toEqual(first);
   await expect(ws.streamStatus).toHaveText('interrupted'); // no late "done"
 
-  const doc = second.doc!;
-  expect(doc.endsWith(original)).toBe(true);
-  const landed = doc.slice(0, doc.length - original.length);
-  expect(landed.length).toBeGreaterThan(0);
-  expect(landed.length).toBeLessThan(full.length);
-  expect(full.startsWith(landed)).toBe(true);
-  expect(isWindowOf(second.lines, doc)).toBe(true);
-  return landed;
+  expect(second.doc).toBe(original);
+  await expect(ws.hunks).toHaveCount(1);
+  await expect(ws.hunks.first()).toHaveAttribute('data-status', 'pending');
+  await expect(ws.turns.first()).toHaveAttribute('data-status', 'interrupted');
+  await expect(ws.page.getByTestId('turn-dropped')).toBeVisible();
 }
 
 test.describe('streaming', () => {
-  test('a prompt streams its answer into the editor, then shows done and the metrics', async ({ workspace: ws, joinPeer }) => {
+  test('a prompt streams a live diff into the editor, then shows done, the hunks and the metrics', async ({ workspace: ws, joinPeer }) => {
     const marker = uniqueMarker('quokka');
-    const text = answer(marker, 40); // ≈1,000 tokens: several deliveries, so a rate can be measured
-    await sim.rule({ match: marker, text, times: 1 });
+    await sim.rule({ match: marker, text: scriptedResponse(CART_THREE_HUNKS, `Adding the ${marker} discount.`), tokensPerSecond: 300, times: 1 });
 
     const id = await ws.newSession();
     const peer = await joinPeer(id);
@@ -69,27 +62,27 @@ test.describe('streaming', () => {
     await expect(ws.tps).toHaveText('–');
     const before = await sim.stats();
 
-    await ws.prompt(`Add the ${marker} constants`);
+    await ws.prompt(`Add the ${marker} discount`);
+    // While it streams, the block being written is painted live, next to lines marked removed.
+    await expect(ws.addedZones('live')).toHaveCount(1);
+    await expect(ws.removedLines.first()).toBeVisible();
     await ws.waitForStatus('done');
 
-    // Inserted at the cursor, i.e. the start of a file the person never clicked into.
-    await expect.poll(() => peer.text(PATH)).toBe(text + original);
     const after = await sim.stats();
     expect(after.requests).toBeGreaterThan(before.requests);
     expect(after.completed).toBeGreaterThan(before.completed);
-
-    // The editor shows part of that document, including streamed lines, highlighted as added.
-    await expect
-      .poll(async () => {
-        const lines = await ws.visibleLines();
-        return isWindowOf(lines, text + original) && lines.some((l) => l.includes(marker));
-      })
-      .toBe(true);
-    await expect(ws.addedHighlight.first()).toBeVisible();
+    await expect(ws.hunks).toHaveCount(3);
+    for (const h of await ws.hunks.all()) await expect(h).toHaveAttribute('data-status', 'pending');
+    await expect(ws.addedZones('pending')).toHaveCount(3);
+    await expect(ws.addedZones('live')).toHaveCount(0);
+    await expect(ws.turns.first()).toContainText(`Adding the ${marker} discount.`);
+    // Proposed, not applied: the document is untouched until a hunk is accepted.
+    expect(peer.text(PATH)).toBe(original);
 
     await expect(ws.ttft).toHaveText(/^\d+ ms$/);
     await expect(ws.tps).toHaveText(/^\d+$/);
     expect(Number(await ws.tps.textContent())).toBeGreaterThan(0);
+    await expect(ws.page.getByTestId('context-info')).toHaveAttribute('data-files', PATH);
     await expect(ws.interruptButton).toBeHidden();
     await expect(ws.promptInput).toHaveValue('');
     await expect(ws.errorBanner).toHaveCount(0);
@@ -101,18 +94,18 @@ test.describe('streaming', () => {
     const original = peer.text(PATH)!;
     const { aborted } = await sim.stats();
 
-    const full = await startLongStream(ws, peer, original, 'button');
+    await startLongStream(ws, 'button');
     await ws.interruptButton.click();
-    const landed = await expectInterrupted(ws, peer, original, full, aborted);
+    await expectInterrupted(ws, peer, original, aborted);
 
     // A second prompt after the interrupt completes normally.
     const marker = uniqueMarker('ibis');
-    const next = answer(marker, 20);
-    await sim.rule({ match: marker, text: next, times: 1 });
-    await ws.prompt(`Now the ${marker} constants`);
+    await sim.rule({ match: marker, text: scriptedResponse([CART_THREE_HUNKS[1]]), times: 1 });
+    await ws.prompt(`Now the ${marker} change`);
     await ws.waitForStatus('done');
-    await expect.poll(() => peer.text(PATH)!.includes(next)).toBe(true);
-    expect(without(peer.text(PATH)!, next)).toBe(landed + original);
+    await expect(ws.turns).toHaveCount(2);
+    await expect(ws.hunks).toHaveCount(2); // the first turn's closed block is still open for review
+    await expect(ws.page.getByTestId('dropped-block')).toHaveCount(0);
     await expect(ws.ttft).toHaveText(/^\d+ ms$/);
   });
 
@@ -122,9 +115,21 @@ test.describe('streaming', () => {
     const original = peer.text(PATH)!;
     const { aborted } = await sim.stats();
 
-    const full = await startLongStream(ws, peer, original, 'enter');
+    await startLongStream(ws, 'enter');
     await ws.promptInput.press('Escape');
-    await expectInterrupted(ws, peer, original, full, aborted);
+    await expectInterrupted(ws, peer, original, aborted);
+  });
+
+  test('Esc in the editor interrupts the stream', async ({ workspace: ws, joinPeer }) => {
+    const id = await ws.newSession();
+    const peer = await joinPeer(id);
+    const original = peer.text(PATH)!;
+    const { aborted } = await sim.stats();
+
+    await startLongStream(ws, 'enter');
+    await ws.editor.locator('.view-line').first().click();
+    await ws.page.keyboard.press('Escape');
+    await expectInterrupted(ws, peer, original, aborted);
   });
 
   test('Stop pressed before the server acknowledged the prompt still stops the stream upstream', async ({ workspace: ws, joinPeer }) => {
@@ -142,12 +147,14 @@ test.describe('streaming', () => {
     await expect(ws.page.getByTestId('connection-status')).toHaveText('ready');
 
     const marker = uniqueMarker('okapi');
-    await sim.rule({ match: marker, text: answer(marker, 200), tokensPerSecond: 500, times: 1 });
+    await sim.rule({ match: marker, text: longAnswer(marker), tokensPerSecond: 500, times: 1 });
     await ws.prompt(`Write the long ${marker} table`, 'button');
     await ws.interruptButton.click();
     await ws.waitForStatus('interrupted');
     await expect.poll(async () => (await sim.stats()).aborted).toBeGreaterThan(aborted);
-    await expect.poll(() => peer.text(PATH)).toBe(original);
     await expect(ws.streamStatus).toHaveText('interrupted');
+    await ws.page.waitForTimeout(600);
+    expect(peer.text(PATH)).toBe(original);
+    await expect(ws.addedZones('live')).toHaveCount(0);
   });
 });
