@@ -1,0 +1,50 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EditStreamParser, type EditBlock, type EditEvent } from './parser';
+import { applyBlock } from './apply';
+
+const root = join(import.meta.dirname, 'fixtures');
+const read = (dir: string, name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : null);
+
+function blocks(events: EditEvent[]): EditBlock[] {
+  return events.filter((e): e is Extract<EditEvent, { type: 'blockClose' }> => e.type === 'blockClose').map(({ index, path, search, replace }) => ({ index, path, search, replace }));
+}
+
+describe('matcher fixtures (lib/edits/fixtures/README.md)', () => {
+  const cases = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory());
+  it('has cases', () => assert.ok(cases.length >= 10));
+  for (const c of cases) {
+    it(c.name, () => {
+      const dir = join(root, c.name);
+      const before = read(dir, 'before.txt');
+      const edit = read(dir, 'edit.txt');
+      const expected = read(dir, 'expected.txt');
+      const expectedError = read(dir, 'expected-error.txt')?.trim() ?? null;
+      assert.ok(edit !== null, 'edit.txt is missing');
+      assert.ok((expected === null) !== (expectedError === null), 'exactly one of expected.txt and expected-error.txt');
+
+      const whole = new EditStreamParser({ defaultPath: 'file' });
+      const parsed = blocks([...whole.push(edit), ...whole.end()]);
+      const byChar = new EditStreamParser({ defaultPath: 'file' });
+      const events: EditEvent[] = [];
+      for (const ch of edit) events.push(...byChar.push(ch));
+      events.push(...byChar.end());
+      assert.deepEqual(blocks(events), parsed, 'chunking does not change the blocks');
+      assert.ok(parsed.length > 0, 'the answer has blocks');
+
+      let text = before;
+      for (const block of parsed) {
+        const r = applyBlock(text, block);
+        if (!r.ok) {
+          assert.equal(r.reason, expectedError, `block ${block.index} refused as ${r.reason}`);
+          return;
+        }
+        text = r.text;
+      }
+      assert.equal(expectedError, null, `expected the refusal ${expectedError}, but every block applied`);
+      assert.equal(text, expected);
+    });
+  }
+});
