@@ -19,6 +19,7 @@ export const ErrorCode = z.enum([
   'rateLimited',
   'streamNotFound',
   'upstream',
+  'tierUnavailable',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -47,6 +48,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   rateLimited: 'Too many prompts in a short time. Wait a moment and try again.',
   streamNotFound: 'That stream has already finished.',
   upstream: 'The model could not answer.',
+  tierUnavailable: 'No model is available for this tier.',
   internal: 'Something went wrong on the server.',
 };
 
