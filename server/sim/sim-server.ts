@@ -220,8 +220,12 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
       while (i < tokens.length && start + ttftMs + i * msPerToken <= now) {
         if (fault && i === fault.afterTokens) {
           if (fault.type === 'drop') {
-            res.write(out);
-            res.socket?.destroy();
+            // Destroyed once what was due is on the wire, so the client has the text before the drop.
+            closed = true;
+            clearTimeout(timer);
+            stats.active--;
+            stats.aborted++;
+            res.write(out, () => res.socket?.destroy());
             return;
           }
           if (fault.type === 'malformed') {
