@@ -59,7 +59,7 @@ export class AiController {
     if (content === undefined) throw new FlintError('fileNotFound', `No file ${payload.path} in this session.`);
     const stream: ActiveStream = { id: randomUUID(), controller: new AbortController() };
     this.active.set(session.id, stream);
-    void this.run(session, stream, buildMessages({ ...payload, content }), payload.path, payload.mode);
+    void this.run(session, stream, buildMessages({ ...payload, content }), payload.path, payload.mode, content);
     return stream.id;
   }
 
@@ -85,7 +85,7 @@ export class AiController {
     this.metrics.queuedStreams.set(all.reduce((n, s) => n + s.queued, 0));
   }
 
-  private async run(session: Session, stream: ActiveStream, messages: ReturnType<typeof buildMessages>, path: string, mode: TierName) {
+  private async run(session: Session, stream: ActiveStream, messages: ReturnType<typeof buildMessages>, path: string, mode: TierName, original?: string) {
     const room = this.io.to(session.id);
     const provider = this.providers[mode];
     const { signal } = stream.controller;
@@ -151,7 +151,7 @@ export class AiController {
       for (let attempt = 0; ; attempt++) {
         requestedAt = performance.now();
         armWatchdog();
-        const events = provider.stream({ messages }, signal)[Symbol.asyncIterator]();
+        const events = provider.stream({ messages, original }, signal)[Symbol.asyncIterator]();
         try {
           const first = await events.next(); // sends the request; a 429 surfaces here
           room.emit('ai:start', { streamId: stream.id, path, mode, provider: provider.name, model: provider.model });
@@ -221,6 +221,7 @@ export function retryDelayMs(err: unknown, attempt: number): number | null {
 
 /** Turns an upstream failure into words a person understands; never forwards raw upstream text. */
 export function describeUpstreamError(err: unknown): FlintError {
+  if (err instanceof FlintError) return err; // a provider's own typed error (e.g. tierUnavailable) is already in words
   if (err instanceof APIUserAbortError) return new FlintError('upstream', 'The stream was stopped.');
   if (err instanceof APIError && typeof err.status === 'number') {
     if (err.status === 401 || err.status === 403) return new FlintError('upstream', 'The inference tier refused the API key. Check FLINT_API_KEY.');
