@@ -5,6 +5,7 @@ import { SessionProvider, useIdeStore } from './session-provider';
 import { FileTree } from './file-tree';
 import { CodeEditor } from './code-editor';
 import { PromptPanel } from './prompt-panel';
+import { TierNotice } from './tier-notice';
 
 export function Workspace({ sessionId }: { sessionId: string }) {
   return (
@@ -60,6 +61,7 @@ function WorkspaceLayout({ sessionId }: { sessionId: string }) {
         <CodeEditor />
       </section>
       <section className="ai-pane">
+        <TierNotice />
         <PromptPanel />
       </section>
     </div>

@@ -1,5 +1,5 @@
 import { createStore, type StateCreator } from 'zustand/vanilla';
-import type { ProtocolError, TierInfo, TierName } from '@/lib/protocol';
+import type { ProtocolError, TierInfo, TierName, TierStatus } from '@/lib/protocol';
 
 /**
  * One store per open session, created by `IdeStoreProvider` (never a module-level global, so two
@@ -56,7 +56,13 @@ export interface ErrorSlice {
   showError(error: ProtocolError | null): void;
 }
 
-export type IdeStore = ConnectionSlice & FilesSlice & StreamSlice & ErrorSlice;
+/** Each tier's state as the server reports it (`tier:state`): ready, warming, downloading n%, unavailable and why. */
+export interface TierSlice {
+  tierStatus: Partial<Record<TierName, TierStatus>>;
+  setTierStatus(tier: TierName, status: TierStatus): void;
+}
+
+export type IdeStore = ConnectionSlice & FilesSlice & StreamSlice & ErrorSlice & TierSlice;
 
 const connectionSlice: StateCreator<IdeStore, [], [], ConnectionSlice> = (set) => ({
   connection: 'connecting',
@@ -101,12 +107,18 @@ const errorSlice: StateCreator<IdeStore, [], [], ErrorSlice> = (set) => ({
   showError: (error) => set({ error }),
 });
 
+const tierSlice: StateCreator<IdeStore, [], [], TierSlice> = (set) => ({
+  tierStatus: {},
+  setTierStatus: (tier, status) => set((s) => ({ tierStatus: { ...s.tierStatus, [tier]: status } })),
+});
+
 export function createIdeStore() {
   return createStore<IdeStore>()((...a) => ({
     ...connectionSlice(...a),
     ...filesSlice(...a),
     ...streamSlice(...a),
     ...errorSlice(...a),
+    ...tierSlice(...a),
   }));
 }
 export type IdeStoreApi = ReturnType<typeof createIdeStore>;
@@ -116,7 +128,9 @@ export function selectTierState(s: IdeStore): string {
   if (s.connection !== 'ready') return s.connection === 'failed' ? 'unavailable' : 'connecting';
   if (s.stream.status === 'queued') return s.stream.capacityRetryMs !== null ? 'waiting for capacity' : 'queued';
   if (s.stream.status === 'streaming') return 'streaming';
-  return 'ready';
+  const tier = s.tierStatus[s.mode];
+  if (tier?.state === 'downloading') return tier.progress?.percent != null ? `downloading ${tier.progress.percent}%` : 'downloading';
+  return tier?.state ?? 'ready';
 }
 
 export const selectIsStreaming = (s: IdeStore) => s.stream.status === 'streaming' || s.stream.status === 'queued';

@@ -101,12 +101,18 @@ export function createOpenAICompatibleProvider(opts: OpenAICompatibleOptions): I
         throw err;
       }
       status.set({ state: 'ready' });
-      for await (const chunk of stream) {
-        const text = chunk.choices[0]?.delta?.content;
-        if (text) yield { type: 'delta', text };
-        if (chunk.usage) {
-          yield { type: 'usage', promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+      try {
+        for await (const chunk of stream) {
+          const text = chunk.choices[0]?.delta?.content;
+          if (text) yield { type: 'delta', text };
+          if (chunk.usage) {
+            yield { type: 'usage', promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+          }
         }
+      } catch (err) {
+        // undici reports a connection closed mid-body as `TypeError: terminated`: say what it is.
+        if (err instanceof TypeError && !signal.aborted) throw new APIConnectionError({ message: 'The connection to the tier dropped mid-stream.', cause: err });
+        throw err;
       }
     },
     async close() {

@@ -90,6 +90,7 @@ for (const { kind, make } of kinds) {
         for await (const e of provider.stream({ messages: user('dropme') }, new AbortController().signal)) if (e.type === 'delta') seen.push(e.text);
       })().catch((e) => e);
       assert.ok(err instanceof Error, 'the stream must fail, not end quietly');
+      assert.match(describeUpstreamError(err).message, /Lost the connection/);
       assert.equal(seen.join(''), 'one two six');
       sim.addRule({ match: 'after-drop', text: 'back', times: 1 });
       assert.equal((await collect(provider, user('after-drop'))).text, 'back');
@@ -98,7 +99,7 @@ for (const { kind, make } of kinds) {
     it('a malformed chunk fails the stream', async () => {
       sim.addRule({ match: 'garbled', text: 'a b c d e f', fault: { type: 'malformed', afterTokens: 2 }, times: 1 });
       const err = await collect(provider, user('garbled')).catch((e) => e);
-      assert.ok(err instanceof Error);
+      assert.match(describeUpstreamError(err).message, /malformed/);
       sim.addRule({ match: 'after-garbled', text: 'clean', times: 1 });
       assert.equal((await collect(provider, user('after-garbled'))).text, 'clean');
     });
