@@ -1,5 +1,28 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
-import { APP_PORT, APP_URL, SIM_PORT } from './e2e/env';
+import { APP_PORT, APP_URL, LOCAL_APP_PORT, LOCAL_APP_URL, SIM_PORT } from './e2e/env';
+import { tinyGguf } from './server/inference/tiny-gguf';
+
+// The local-model server's model: a tiny random-weights GGUF written here, never downloaded.
+const e2eDir = join(tmpdir(), `flint-e2e-${LOCAL_APP_PORT}`);
+mkdirSync(e2eDir, { recursive: true });
+const tinyModel = join(e2eDir, 'tiny-random.gguf');
+writeFileSync(tinyModel, tinyGguf());
+
+/** Every variable that picks a tier, so nothing from the outer environment or a flint.config.json leaks in. */
+const isolated = {
+  NODE_ENV: 'production',
+  NEXT_TELEMETRY_DISABLED: '1',
+  HOST: '127.0.0.1',
+  FLINT_CONFIG: join(e2eDir, 'none.json'),
+  FLINT_BASE_URL: '', FLINT_INSTANT_BASE_URL: '', FLINT_DEEP_BASE_URL: '',
+  FLINT_MODEL: '', FLINT_INSTANT_MODEL: '', FLINT_DEEP_MODEL: '',
+  FLINT_MODEL_PATH: '', FLINT_INSTANT_MODEL_PATH: '', FLINT_DEEP_MODEL_PATH: '',
+  FLINT_CACHE_DIR: join(e2eDir, 'cache'),
+};
+writeFileSync(isolated.FLINT_CONFIG, '{}\n');
 
 /**
  * Browser tests against the production build, in Debian's Chromium (never a Playwright browser
@@ -29,15 +52,16 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: [{
     command: 'node scripts/start.mjs',
     url: APP_URL,
     env: {
-      NODE_ENV: 'production',
-      NEXT_TELEMETRY_DISABLED: '1',
+      ...isolated,
       PORT: String(APP_PORT),
-      HOST: '127.0.0.1',
+      // Both tiers on the embedded simulator: deterministic, and scripted by the tests.
       FLINT_PROVIDER: 'sim',
+      FLINT_INSTANT_PROVIDER: 'sim',
+      FLINT_DEEP_PROVIDER: 'sim',
       FLINT_SIM_PORT: String(SIM_PORT),
       FLINT_SIM_TPS: '1000',
       FLINT_SIM_TTFT_MS: '0',
@@ -47,4 +71,25 @@ export default defineConfig({
     stdout: 'pipe',
     gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
   },
+  {
+    // Started after the first, so the build is already fresh.
+    command: 'node scripts/start.mjs',
+    url: LOCAL_APP_URL,
+    env: {
+      ...isolated,
+      PORT: String(LOCAL_APP_PORT),
+      FLINT_PROVIDER: 'local',
+      FLINT_INSTANT_PROVIDER: 'local',
+      FLINT_DEEP_PROVIDER: 'local',
+      // instant: the default model, from an address that refuses connections (offline)
+      FLINT_DEFAULT_MODEL_URL: 'http://127.0.0.1:1/default-coder.gguf',
+      // deep: the tiny GGUF
+      FLINT_DEEP_MODEL_PATH: tinyModel,
+      FLINT_DEEP_THREADS: '1',
+    },
+    reuseExistingServer: false,
+    timeout: 180_000,
+    stdout: 'pipe',
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+  }],
 });

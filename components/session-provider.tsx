@@ -4,6 +4,7 @@ import { useStore } from 'zustand';
 import { createIdeStore, type IdeStore, type IdeStoreApi } from '@/lib/stores/ide-store';
 import { getSocket } from '@/lib/client/connection';
 import { SessionRuntime } from '@/lib/client/session-runtime';
+import { followTierStatus } from '@/lib/client/tier-status';
 
 interface SessionContextValue {
   store: IdeStoreApi;
@@ -17,9 +18,13 @@ export function SessionProvider({ sessionId, children }: { sessionId: string; ch
   const [value, setValue] = useState<SessionContextValue | null>(null);
   useEffect(() => {
     const store = createIdeStore();
+    const stopTierStatus = followTierStatus(getSocket(), store); // before the runtime joins
     const runtime = new SessionRuntime(getSocket(), store, sessionId);
     setValue({ store, runtime });
-    return () => runtime.dispose();
+    return () => {
+      stopTierStatus();
+      runtime.dispose();
+    };
   }, [sessionId]);
   if (!value) return null;
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

@@ -7,6 +7,7 @@ import { CodeEditor } from './code-editor';
 import { PromptPanel } from './prompt-panel';
 import { ReviewPanel } from './review-panel';
 import { AiThread } from './ai-thread';
+import { TierNotice } from './tier-notice';
 
 export function Workspace({ sessionId }: { sessionId: string }) {
   return (
@@ -62,6 +63,7 @@ function WorkspaceLayout({ sessionId }: { sessionId: string }) {
         <CodeEditor />
       </section>
       <section className="ai-pane">
+        <TierNotice />
         <AiThread />
         <ReviewPanel />
         <PromptPanel />

@@ -7,3 +7,10 @@ export const APP_PORT = Number(process.env.FLINT_E2E_PORT ?? 3123);
 export const SIM_PORT = Number(process.env.FLINT_E2E_SIM_PORT ?? 3124);
 export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 export const SIM_URL = `http://127.0.0.1:${SIM_PORT}`;
+
+/**
+ * A second Flint for the local-model tests (e2e/tiers.spec.ts): `deep` runs a tiny random-weights
+ * GGUF written at config load, `instant` is the default local model whose download cannot happen.
+ */
+export const LOCAL_APP_PORT = Number(process.env.FLINT_E2E_LOCAL_PORT ?? APP_PORT + 2);
+export const LOCAL_APP_URL = `http://127.0.0.1:${LOCAL_APP_PORT}`;

@@ -27,6 +27,8 @@ export interface SimRule {
   ttftMs?: number;
   tokensPerSecond?: number;
   times?: number;
+  /** An upstream failure: an HTTP status (with retry-after), or the connection dropped after n tokens. */
+  fault?: { type: 'status'; status: number; retryAfter?: number } | { type: 'drop'; afterTokens: number };
 }
 
 export interface SimStats {

@@ -114,6 +114,23 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     instant: { provider: deps.providers.instant.name, model: deps.providers.instant.model },
     deep: { provider: deps.providers.deep.name, model: deps.providers.deep.model },
   };
+  const tierNames = Object.keys(tiers) as TierName[];
+  const tierState = (tier: TierName) => ({ tier, ...tiers[tier], ...(deps.providers[tier].status?.() ?? { state: 'ready' as const }) });
+  // A tier's status changes (warming, download progress, unavailable) go to everyone.
+  const unsubscribe = tierNames.flatMap((tier) => {
+    const off = deps.providers[tier].onStatus?.(() => io.emit('tier:state', tierState(tier)));
+    return off ? [off] : [];
+  });
+  /** Opens the upstream connections (or loads the model) now, so the first prompt does not pay for it. */
+  const warm = () => {
+    for (const p of new Set(tierNames.map((t) => deps.providers[t]))) {
+      try {
+        p.warm?.();
+      } catch (err) {
+        log('warming a tier failed', err);
+      }
+    }
+  };
   const promptLimiter = new RateLimiterMemory({ points: limits.promptsPerMinute, duration: 60 });
   const watched = new WeakSet<Y.Doc>();
 
@@ -201,6 +218,8 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       watch(session);
       socket.data.sessionId = sessionId;
       await socket.join(sessionId);
+      warm();
+      for (const tier of tierNames) socket.emit('tier:state', tierState(tier));
       return { sessionId, state: Y.encodeStateAsUpdate(session.doc), tiers };
     });
 
@@ -273,6 +292,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     close: () =>
       new Promise<void>((resolve) => {
         ai.abortAll();
+        for (const off of unsubscribe) off();
         io.close(() => resolve());
       }),
   };

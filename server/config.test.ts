@@ -1,14 +1,40 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from './config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CEREBRAS_UNSUPPORTED_FIELDS, defaultThreads, loadConfig } from './config';
+
+const empty = mkdtempSync(join(tmpdir(), 'flint-config-'));
+
+function dirWithFile(content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flint-config-'));
+  writeFileSync(join(dir, 'flint.config.json'), content);
+  return dir;
+}
 
 describe('loadConfig', () => {
-  it('runs on embedded defaults: both tiers on the simulator', () => {
-    const c = loadConfig({});
+  it('with nothing configured, both tiers are the local model (downloaded on first use)', () => {
+    const c = loadConfig({}, empty);
     assert.equal(c.port, 3000);
     assert.equal(c.host, '127.0.0.1');
-    assert.deepEqual(c.tiers.instant, { provider: 'sim', baseURL: undefined, apiKey: undefined, model: 'flint-sim-instant' });
+    assert.equal(c.tiers.instant.provider, 'local');
+    assert.equal(c.tiers.instant.modelPath, undefined);
+    assert.match(c.tiers.instant.model, /coder/);
+    assert.equal(c.cacheDir, join(empty, '.flint-cache'));
+  });
+
+  it('FLINT_PROVIDER=sim names the simulator, each tier with its own model name', () => {
+    const c = loadConfig({ FLINT_PROVIDER: 'sim' }, empty);
+    assert.equal(c.tiers.instant.provider, 'sim');
+    assert.equal(c.tiers.instant.model, 'flint-sim-instant');
     assert.equal(c.tiers.deep.model, 'flint-sim-deep');
+  });
+
+  it('a base URL alone means an OpenAI-compatible tier; a model path alone the local model', () => {
+    assert.equal(loadConfig({ FLINT_BASE_URL: 'http://127.0.0.1:8080/v1', FLINT_MODEL: 'm' }, empty).tiers.deep.provider, 'openai');
+    const local = loadConfig({ FLINT_MODEL_PATH: '/models/tiny.gguf', FLINT_THREADS: '3' }, empty).tiers.instant;
+    assert.deepEqual([local.provider, local.modelPath, local.model, local.threads], ['local', '/models/tiny.gguf', 'tiny', 3]);
   });
 
   it('lets each tier override the shared variables', () => {
@@ -20,15 +46,74 @@ describe('loadConfig', () => {
       FLINT_DEEP_BASE_URL: 'https://api.openai.com/v1',
       FLINT_DEEP_API_KEY: 'k2',
       FLINT_DEEP_MODEL: 'big-model',
-    });
-    assert.deepEqual(c.tiers.instant, { provider: 'openai', baseURL: 'https://api.cerebras.ai/v1', apiKey: 'k1', model: 'fast-model' });
-    assert.deepEqual(c.tiers.deep, { provider: 'openai', baseURL: 'https://api.openai.com/v1', apiKey: 'k2', model: 'big-model' });
+      FLINT_DEEP_PREDICTION: 'true',
+    }, empty);
+    assert.deepEqual([c.tiers.instant.baseURL, c.tiers.instant.apiKey, c.tiers.instant.model], ['https://api.cerebras.ai/v1', 'k1', 'fast-model']);
+    assert.deepEqual([c.tiers.deep.baseURL, c.tiers.deep.apiKey, c.tiers.deep.model], ['https://api.openai.com/v1', 'k2', 'big-model']);
+    assert.equal(c.tiers.instant.prediction, false);
+    assert.equal(c.tiers.deep.prediction, true);
+  });
+
+  it('leaves out the fields Cerebras rejects by default on cerebras.ai, and nowhere else unless told', () => {
+    const c = loadConfig({ FLINT_PROVIDER: 'openai', FLINT_BASE_URL: 'https://api.cerebras.ai/v1', FLINT_MODEL: 'm', FLINT_DEEP_BASE_URL: 'https://api.openai.com/v1' }, empty);
+    assert.deepEqual(c.tiers.instant.unsupportedFields, CEREBRAS_UNSUPPORTED_FIELDS);
+    assert.deepEqual(c.tiers.deep.unsupportedFields, []);
+    const custom = loadConfig({ FLINT_BASE_URL: 'https://api.cerebras.ai/v1', FLINT_MODEL: 'm', FLINT_UNSUPPORTED_FIELDS: 'logit_bias, seed' }, empty);
+    assert.deepEqual(custom.tiers.instant.unsupportedFields, ['logit_bias', 'seed']);
+    const none = loadConfig({ FLINT_BASE_URL: 'https://api.cerebras.ai/v1', FLINT_MODEL: 'm', FLINT_UNSUPPORTED_FIELDS: '' }, empty);
+    assert.deepEqual(none.tiers.instant.unsupportedFields, []);
   });
 
   it('names the variable that is wrong', () => {
-    assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/);
-    assert.throws(() => loadConfig({ FLINT_INSTANT_PROVIDER: 'openai', FLINT_INSTANT_MODEL: 'm' }), /FLINT_INSTANT_BASE_URL/);
-    assert.throws(() => loadConfig({ FLINT_PROVIDER: 'openai', FLINT_BASE_URL: 'http://x/v1' }), /MODEL/);
-    assert.throws(() => loadConfig({ FLINT_PROVIDER: 'carrier-pigeon' }), /FLINT_INSTANT_PROVIDER/);
+    assert.throws(() => loadConfig({ PORT: 'eighty' }, empty), /PORT/);
+    assert.throws(() => loadConfig({ FLINT_INSTANT_PROVIDER: 'openai', FLINT_INSTANT_MODEL: 'm' }, empty), /FLINT_INSTANT_BASE_URL/);
+    assert.throws(() => loadConfig({ FLINT_PROVIDER: 'openai', FLINT_BASE_URL: 'http://x/v1' }, empty), /MODEL/);
+    assert.throws(() => loadConfig({ FLINT_PROVIDER: 'carrier-pigeon' }, empty), /FLINT_PROVIDER/);
+    assert.throws(() => loadConfig({ FLINT_PROVIDER: 'responses', FLINT_MODEL: 'm' }, empty), /BASE_URL/);
+    assert.throws(() => loadConfig({ FLINT_PREDICTION: 'sometimes' }, empty), /FLINT_PREDICTION/);
+    assert.throws(() => loadConfig({ FLINT_MODEL_PATH: '/models/model.bin' }, empty), /MODEL_PATH/);
+  });
+
+  it('threads default to 1 on two cores or fewer', () => {
+    assert.equal(defaultThreads(1), 1);
+    assert.equal(defaultThreads(2), 1);
+    assert.equal(defaultThreads(4), 3);
+    assert.equal(defaultThreads(64), 8);
+  });
+});
+
+describe('flint.config.json', () => {
+  it('is read from the working directory, with environment variables over it', () => {
+    const dir = dirWithFile(JSON.stringify({
+      port: 4000,
+      tiers: {
+        shared: { provider: 'openai', baseURL: 'https://api.cerebras.ai/v1', model: 'shared-model', params: { temperature: 0.2 } },
+        deep: { model: 'deep-model', prediction: true },
+      },
+      limits: { maxConcurrentStreams: 2 },
+    }));
+    const c = loadConfig({}, dir);
+    assert.equal(c.port, 4000);
+    assert.deepEqual([c.tiers.instant.provider, c.tiers.instant.model], ['openai', 'shared-model']);
+    assert.deepEqual([c.tiers.deep.model, c.tiers.deep.prediction], ['deep-model', true]);
+    assert.deepEqual(c.tiers.deep.params, { temperature: 0.2 });
+    assert.equal(c.limits.maxConcurrentStreams, 2);
+    const overridden = loadConfig({ PORT: '5000', FLINT_DEEP_MODEL: 'env-model', FLINT_MAX_CONCURRENT_STREAMS: '3' }, dir);
+    assert.equal(overridden.port, 5000);
+    assert.equal(overridden.tiers.deep.model, 'env-model');
+    assert.equal(overridden.limits.maxConcurrentStreams, 3);
+  });
+
+  it('a bad file is a clear error naming the file and the field', () => {
+    assert.throws(() => loadConfig({}, dirWithFile('{ "port": ')), /flint\.config\.json: not valid JSON/);
+    assert.throws(() => loadConfig({}, dirWithFile('{"tiers": {"instant": {"baseURL": "not a url"}}}')), /tiers\.instant\.baseURL/);
+    assert.throws(() => loadConfig({}, dirWithFile('{"tiers": {"instant": {"modle": "x"}}}')), /modle/);
+    assert.throws(() => loadConfig({}, dirWithFile('{"tiers": {"deep": {"provider": "openai"}}}')), /FLINT_DEEP_BASE_URL/);
+  });
+
+  it('FLINT_CONFIG names another file, which must exist', () => {
+    const dir = dirWithFile('{"host": "0.0.0.0"}');
+    assert.equal(loadConfig({ FLINT_CONFIG: 'flint.config.json' }, dir).host, '0.0.0.0');
+    assert.throws(() => loadConfig({ FLINT_CONFIG: 'missing.json' }, dir), /missing\.json: file not found/);
   });
 });

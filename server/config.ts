@@ -1,80 +1,262 @@
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 import type { TierName } from '@/lib/protocol';
 
 /**
- * Flint's configuration, from the environment. Every value has an embedded default, so
- * `npm start` runs with none set. Keep in sync with the README's configuration table.
+ * Flint's configuration: environment variables over an optional `flint.config.json` (path in
+ * `FLINT_CONFIG`, else `./flint.config.json` when it exists) over embedded defaults, so
+ * `npm start` runs with none set. Keep in sync with the README's configuration section.
+ *
+ * A tier's value is looked up as `FLINT_<TIER>_<KEY>` → `FLINT_<KEY>` → the file's
+ * `tiers.<tier>.<key>` → the file's `tiers.shared.<key>` → the default.
  */
-const Env = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('127.0.0.1'),
-  NODE_ENV: z.string().default('production'),
-  FLINT_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-  FLINT_SIM_TPS: z.coerce.number().positive().default(1000),
-  FLINT_SIM_TTFT_MS: z.coerce.number().nonnegative().default(0),
-  /** A stream that produces nothing for this long is ended with an error. */
-  FLINT_STREAM_IDLE_MS: z.coerce.number().int().positive().default(30_000),
-  /** Streams running upstream at once; more wait in a FIFO queue with their position shown. */
-  FLINT_MAX_CONCURRENT_STREAMS: z.coerce.number().int().positive().default(8),
-  /** Upstream 429s waited out (honouring retry-after) before a stream fails. */
-  FLINT_UPSTREAM_RETRIES: z.coerce.number().int().nonnegative().default(3),
-  FLINT_PROMPTS_PER_MINUTE: z.coerce.number().int().positive().default(60),
-  /** The tier's context window, in tokens: the prompt budget is this minus FLINT_ANSWER_TOKENS. */
-  FLINT_CONTEXT_TOKENS: z.coerce.number().int().min(1024).default(128_000),
-  /** Tokens kept free for the model's answer. */
-  FLINT_ANSWER_TOKENS: z.coerce.number().int().min(256).default(8_192),
-});
 
 /**
- * One inference tier. `sim` starts the fast-tier simulator inside this process; `openai` is any
- * OpenAI-compatible endpoint at `baseURL`.
+ * `sim`: the fast-tier simulator inside this process; `openai`: any OpenAI-compatible Chat
+ * Completions endpoint; `responses`: OpenAI's Responses API over one persistent WebSocket;
+ * `local`: a GGUF model run in this process by node-llama-cpp.
  */
-const Tier = z
+export const ProviderKind = z.enum(['sim', 'openai', 'responses', 'local']);
+export type ProviderKind = z.infer<typeof ProviderKind>;
+
+/** Request fields Cerebras rejects; left out by default for base URLs on cerebras.ai. */
+export const CEREBRAS_UNSUPPORTED_FIELDS = ['frequency_penalty', 'presence_penalty', 'logit_bias', 'parallel_tool_calls'];
+
+/** OpenAI closes a Responses WebSocket after 60 minutes; Flint replaces it a little before. */
+export const DEFAULT_WS_MAX_AGE_MS = 55 * 60_000;
+
+/** A small code model that runs on a CPU; downloaded on first use when nothing else is configured. */
+export const DEFAULT_MODEL_URL =
+  'https://huggingface.co/Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF/resolve/main/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf';
+
+const TierFile = z
   .object({
-    provider: z.enum(['sim', 'openai']).default('sim'),
+    provider: ProviderKind.optional(),
     baseURL: z.string().url().optional(),
     apiKey: z.string().optional(),
-    model: z.string().optional(),
+    model: z.string().min(1).optional(),
+    /** Request fields this tier rejects; Flint leaves them out. */
+    unsupportedFields: z.array(z.string().min(1)).optional(),
+    /** Send Predicted Outputs (`prediction: {type:'content', content: <original file>}`). */
+    prediction: z.boolean().optional(),
+    /** Extra Chat Completions request fields, e.g. `{"temperature": 0.2}`. */
+    params: z.record(z.string(), z.unknown()).optional(),
+    /** `local`: the .gguf file. */
+    modelPath: z.string().min(1).optional(),
+    /** `local`: CPU threads; default 1 on machines with two cores or fewer. */
+    threads: z.number().int().positive().max(256).optional(),
+    /** `responses`: the upstream socket is replaced after this long. */
+    wsMaxAgeMs: z.number().int().positive().optional(),
   })
-  .refine((t) => t.provider !== 'openai' || t.baseURL, { message: 'a base URL is required when the provider is openai', path: ['baseURL'] });
-export type TierConfig = { provider: 'sim' | 'openai'; baseURL?: string; apiKey?: string; model: string };
+  .strict();
+type TierFile = z.infer<typeof TierFile>;
 
-/** `FLINT_INSTANT_MODEL`, else `FLINT_MODEL`: each tier's variable falls back to the shared one. */
-function tierFromEnv(env: Record<string, string | undefined>, tier: TierName) {
-  const pick = (key: string) => env[`FLINT_${tier.toUpperCase()}_${key}`] ?? env[`FLINT_${key}`];
-  const parsed = Tier.safeParse({ provider: pick('PROVIDER'), baseURL: pick('BASE_URL'), apiKey: pick('API_KEY'), model: pick('MODEL') });
+const FileConfig = z
+  .object({
+    $schema: z.string().optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    host: z.string().optional(),
+    cacheDir: z.string().optional(),
+    defaultModelUrl: z.string().url().optional(),
+    tiers: z.object({ shared: TierFile.optional(), instant: TierFile.optional(), deep: TierFile.optional() }).strict().optional(),
+    sim: z
+      .object({ port: z.number().int().min(0).max(65535).optional(), tokensPerSecond: z.number().positive().optional(), ttftMs: z.number().nonnegative().optional() })
+      .strict()
+      .optional(),
+    limits: z
+      .object({
+        streamIdleMs: z.number().int().positive().optional(),
+        maxConcurrentStreams: z.number().int().positive().optional(),
+        upstreamRetries: z.number().int().nonnegative().optional(),
+        promptsPerMinute: z.number().int().positive().optional(),
+        contextTokens: z.number().int().min(1024).optional(),
+        answerTokens: z.number().int().min(256).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type FileConfig = z.infer<typeof FileConfig>;
+
+const num = z.coerce.number();
+const Env = z.object({
+  PORT: num.int().min(0).max(65535).optional(),
+  HOST: z.string().optional(),
+  NODE_ENV: z.string().default('production'),
+  FLINT_CACHE_DIR: z.string().optional(),
+  FLINT_DEFAULT_MODEL_URL: z.string().url().optional(),
+  FLINT_SIM_PORT: num.int().min(0).max(65535).optional(),
+  FLINT_SIM_TPS: num.positive().optional(),
+  FLINT_SIM_TTFT_MS: num.nonnegative().optional(),
+  /** A stream that produces nothing for this long is ended with an error. */
+  FLINT_STREAM_IDLE_MS: num.int().positive().optional(),
+  /** Streams running upstream at once; more wait in a FIFO queue with their position shown. */
+  FLINT_MAX_CONCURRENT_STREAMS: num.int().positive().optional(),
+  /** Upstream 429s waited out (honouring retry-after) before a stream fails. */
+  FLINT_UPSTREAM_RETRIES: num.int().nonnegative().optional(),
+  FLINT_PROMPTS_PER_MINUTE: num.int().positive().optional(),
+  /** The tier's context window, in tokens: the prompt budget is this minus FLINT_ANSWER_TOKENS. */
+  FLINT_CONTEXT_TOKENS: num.int().min(1024).optional(),
+  /** Tokens kept free for the model's answer. */
+  FLINT_ANSWER_TOKENS: num.int().min(256).optional(),
+});
+
+/** One resolved tier. Keys never leave the server. */
+export interface TierConfig {
+  provider: ProviderKind;
+  baseURL?: string;
+  apiKey?: string;
+  model: string;
+  unsupportedFields: string[];
+  prediction: boolean;
+  params: Record<string, unknown>;
+  /** `local`: the .gguf to load; absent = the default model, downloaded on first use. */
+  modelPath?: string;
+  threads: number;
+  wsMaxAgeMs: number;
+}
+
+const ENV_KEYS: Record<keyof TierFile, string> = {
+  provider: 'PROVIDER',
+  baseURL: 'BASE_URL',
+  apiKey: 'API_KEY',
+  model: 'MODEL',
+  unsupportedFields: 'UNSUPPORTED_FIELDS',
+  prediction: 'PREDICTION',
+  params: 'PARAMS',
+  modelPath: 'MODEL_PATH',
+  threads: 'THREADS',
+  wsMaxAgeMs: 'WS_MAX_AGE_MS',
+};
+
+/** Threads for llama.cpp: 1 on two cores or fewer (more threads ran far slower there), else cores − 1, at most 8. */
+export function defaultThreads(cores = os.availableParallelism?.() ?? os.cpus().length): number {
+  return cores <= 2 ? 1 : Math.min(8, cores - 1);
+}
+
+/** `FLINT_UNSUPPORTED_FIELDS` etc. arrive as text; this reads them as the file's types. */
+function fromEnvText(key: keyof TierFile, text: string): unknown {
+  switch (key) {
+    case 'unsupportedFields':
+      return text.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'prediction':
+      if (/^(1|true|yes|on)$/i.test(text)) return true;
+      if (/^(0|false|no|off|)$/i.test(text)) return false;
+      return text; // fails validation with the variable's name
+    case 'threads':
+    case 'wsMaxAgeMs':
+      return text === '' ? undefined : Number(text);
+    case 'params':
+      try {
+        return JSON.parse(text);
+      } catch {
+        return text;
+      }
+    default:
+      return text === '' ? undefined : text;
+  }
+}
+
+function resolveTier(env: Record<string, string | undefined>, file: FileConfig, tier: TierName): TierConfig {
+  const T = tier.toUpperCase();
+  const merged: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
+  for (const key of Object.keys(ENV_KEYS) as Array<keyof TierFile>) {
+    const own = env[`FLINT_${T}_${ENV_KEYS[key]}`];
+    const shared = env[`FLINT_${ENV_KEYS[key]}`];
+    if (own !== undefined) [merged[key], source[key]] = [fromEnvText(key, own), `FLINT_${T}_${ENV_KEYS[key]}`];
+    else if (shared !== undefined) [merged[key], source[key]] = [fromEnvText(key, shared), `FLINT_${ENV_KEYS[key]}`];
+    else if (file.tiers?.[tier]?.[key] !== undefined) [merged[key], source[key]] = [file.tiers[tier]![key], `tiers.${tier}.${key}`];
+    else if (file.tiers?.shared?.[key] !== undefined) [merged[key], source[key]] = [file.tiers.shared[key], `tiers.shared.${key}`];
+  }
+  const parsed = TierFile.safeParse(merged);
   if (!parsed.success) {
-    const names: Record<string, string> = { provider: 'PROVIDER', baseURL: 'BASE_URL', apiKey: 'API_KEY', model: 'MODEL' };
-    const lines = parsed.error.issues.map((i) => `  FLINT_${tier.toUpperCase()}_${names[String(i.path[0])] ?? ''}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0]) as keyof TierFile;
+      return `  ${source[key] ?? `FLINT_${T}_${ENV_KEYS[key] ?? key}`}: ${i.message}`;
+    });
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const t = parsed.data;
-  if (t.provider === 'openai' && !t.model) throw new Error(`Invalid configuration:\n  FLINT_${tier.toUpperCase()}_MODEL (or FLINT_MODEL): required when the provider is openai`);
-  return { ...t, model: t.model ?? `flint-sim-${tier}` } satisfies TierConfig;
+  const fail = (what: string, why: string) => {
+    throw new Error(`Invalid configuration:\n  FLINT_${T}_${what} (or FLINT_${what}, or tiers.${tier} in flint.config.json): ${why}`);
+  };
+  // No provider named: a model path means the local model, a base URL a remote tier; with
+  // neither, the embedded default is the local model (downloaded on first use).
+  const provider: ProviderKind = t.provider ?? (t.modelPath ? 'local' : t.baseURL ? 'openai' : 'local');
+  if ((provider === 'openai' || provider === 'responses') && !t.baseURL) fail('BASE_URL', `required when the provider is ${provider}`);
+  if ((provider === 'openai' || provider === 'responses') && !t.model) fail('MODEL', `required when the provider is ${provider}`);
+  if (t.modelPath && provider === 'local' && !t.modelPath.endsWith('.gguf')) fail('MODEL_PATH', 'must name a .gguf file');
+  const onCerebras = t.baseURL ? /(^|\.)cerebras\.ai$/i.test(new URL(t.baseURL).hostname) : false;
+  const model =
+    t.model ??
+    (provider === 'sim' ? `flint-sim-${tier}` : provider === 'local' ? (t.modelPath ? path.basename(t.modelPath, '.gguf') : path.basename(new URL(DEFAULT_MODEL_URL).pathname, '.gguf')) : '');
+  return {
+    provider,
+    baseURL: t.baseURL,
+    apiKey: t.apiKey,
+    model,
+    unsupportedFields: t.unsupportedFields ?? (onCerebras ? CEREBRAS_UNSUPPORTED_FIELDS : []),
+    prediction: t.prediction ?? false,
+    params: (t.params as Record<string, unknown> | undefined) ?? {},
+    modelPath: t.modelPath,
+    threads: t.threads ?? defaultThreads(),
+    wsMaxAgeMs: t.wsMaxAgeMs ?? DEFAULT_WS_MAX_AGE_MS,
+  };
+}
+
+/**
+ * Reads and validates `flint.config.json`. A missing default file is fine (`{}`); a file named in
+ * FLINT_CONFIG that is missing, not JSON, or not of the right shape is an error that names it.
+ */
+export function readConfigFile(file: string | undefined, explicit: boolean): FileConfig {
+  if (!file || (!explicit && !existsSync(file))) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `not valid JSON (${(err as Error).message})`;
+    throw new Error(`Invalid configuration file ${file}: ${why}`);
+  }
+  const parsed = FileConfig.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw new Error(`Invalid configuration file ${file}:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
 }
 
 export type Config = ReturnType<typeof loadConfig>;
 
-export function loadConfig(env: Record<string, string | undefined> = process.env) {
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()) {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const file = readConfigFile(env.FLINT_CONFIG ? path.resolve(cwd, env.FLINT_CONFIG) : path.join(cwd, 'flint.config.json'), !!env.FLINT_CONFIG);
   return {
-    tiers: { instant: tierFromEnv(env, 'instant'), deep: tierFromEnv(env, 'deep') },
-    port: e.PORT,
-    host: e.HOST,
+    tiers: { instant: resolveTier(env, file, 'instant'), deep: resolveTier(env, file, 'deep') },
+    port: e.PORT ?? file.port ?? 3000,
+    host: e.HOST ?? file.host ?? '127.0.0.1',
     dev: e.NODE_ENV === 'development',
-    sim: { port: e.FLINT_SIM_PORT, tokensPerSecond: e.FLINT_SIM_TPS, ttftMs: e.FLINT_SIM_TTFT_MS },
+    cacheDir: path.resolve(cwd, e.FLINT_CACHE_DIR ?? file.cacheDir ?? '.flint-cache'),
+    defaultModelUrl: e.FLINT_DEFAULT_MODEL_URL ?? file.defaultModelUrl ?? DEFAULT_MODEL_URL,
+    sim: {
+      port: e.FLINT_SIM_PORT ?? file.sim?.port ?? 0,
+      tokensPerSecond: e.FLINT_SIM_TPS ?? file.sim?.tokensPerSecond ?? 1000,
+      ttftMs: e.FLINT_SIM_TTFT_MS ?? file.sim?.ttftMs ?? 0,
+    },
     limits: {
-      streamIdleMs: e.FLINT_STREAM_IDLE_MS,
-      maxConcurrentStreams: e.FLINT_MAX_CONCURRENT_STREAMS,
-      upstreamRetries: e.FLINT_UPSTREAM_RETRIES,
-      promptsPerMinute: e.FLINT_PROMPTS_PER_MINUTE,
-      contextTokens: e.FLINT_CONTEXT_TOKENS,
-      answerTokens: e.FLINT_ANSWER_TOKENS,
+      streamIdleMs: e.FLINT_STREAM_IDLE_MS ?? file.limits?.streamIdleMs ?? 30_000,
+      maxConcurrentStreams: e.FLINT_MAX_CONCURRENT_STREAMS ?? file.limits?.maxConcurrentStreams ?? 8,
+      upstreamRetries: e.FLINT_UPSTREAM_RETRIES ?? file.limits?.upstreamRetries ?? 3,
+      promptsPerMinute: e.FLINT_PROMPTS_PER_MINUTE ?? file.limits?.promptsPerMinute ?? 60,
+      contextTokens: e.FLINT_CONTEXT_TOKENS ?? file.limits?.contextTokens ?? 128_000,
+      answerTokens: e.FLINT_ANSWER_TOKENS ?? file.limits?.answerTokens ?? 8_192,
     },
   };
 }

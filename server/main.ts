@@ -4,14 +4,14 @@ import type { TierName } from '@/lib/protocol';
 import { loadConfig, type TierConfig } from './config';
 import { createApplication } from './app';
 import { createMetrics } from './metrics';
-import { createOpenAICompatibleProvider } from './inference/openai-compatible';
+import { createProviders } from './inference/create-provider';
 import type { InferenceProvider } from './inference/types';
 import { SessionStore } from './sessions/session-store';
 import { startSimServer, type SimServer } from './sim/sim-server';
 
 /**
  * Flint's one process: Next.js (app router) and socket.io on one HTTP port.
- * A tier with provider `sim` (the default) is served by the fast-tier simulator, started in this
+ * A tier with provider `sim` is served by the fast-tier simulator, started in this
  * process on its own port; Flint reaches it over real HTTP, exactly as it would a remote tier.
  */
 async function main() {
@@ -22,12 +22,11 @@ async function main() {
     sim = await startSimServer({ port: config.sim.port, tokensPerSecond: config.sim.tokensPerSecond, ttftMs: config.sim.ttftMs });
     console.log(`[flint] fast-tier simulator on ${sim.url} (${config.sim.tokensPerSecond} tok/s)`);
   }
-  const providers = Object.fromEntries(
-    tiers.map(([name, t]) => {
-      const baseURL = t.provider === 'sim' ? `${sim!.url}/v1` : t.baseURL!;
-      return [name, createOpenAICompatibleProvider({ name: t.provider === 'sim' ? 'simulator' : new URL(baseURL).host, baseURL, apiKey: t.apiKey, model: t.model })];
-    }),
-  ) as Record<TierName, InferenceProvider>;
+  const providers = createProviders(config.tiers, { simUrl: sim?.url, cacheDir: config.cacheDir, defaultModelUrl: config.defaultModelUrl, log: (l) => console.log(l) });
+  if (tiers.some(([, t]) => t.provider === 'local' && !t.modelPath)) {
+    console.log(`[flint] no inference tier configured: the local default model (${config.tiers.instant.model}) downloads into ${config.cacheDir} when a session opens.`);
+    console.log('[flint] to use another tier, set FLINT_BASE_URL + FLINT_MODEL, FLINT_MODEL_PATH, or FLINT_PROVIDER=sim (README → Configuration).');
+  }
 
   const nextApp = next({ dev: config.dev, hostname: config.host, port: config.port });
   await nextApp.prepare();
@@ -56,6 +55,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     await app.close();
+    await Promise.all([...new Set(Object.values(providers))].map((p) => p.close?.()));
     await sim?.close();
     process.exit(0);
   };

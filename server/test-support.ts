@@ -1,10 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, Response, ServerToClientEvents } from '@/lib/protocol';
+import type { ClientToServerEvents, Response, ServerToClientEvents, TierName } from '@/lib/protocol';
 import { PROTOCOL_VERSION } from '@/lib/protocol';
 import { createApplication, type AppLimits, type FlintApp } from './app';
 import { createOpenAICompatibleProvider } from './inference/openai-compatible';
+import type { InferenceProvider } from './inference/types';
 import { SessionStore } from './sessions/session-store';
 import { startSimServer, type SimServer } from './sim/sim-server';
 
@@ -18,13 +19,21 @@ export interface TestServer {
 }
 
 /** A real Flint socket server on a random port, in front of a real simulator on another. */
-export async function startTestServer(opts: { limits?: Partial<AppLimits>; tokensPerSecond?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: {
+    limits?: Partial<AppLimits>;
+    tokensPerSecond?: number;
+    /** The providers behind the tiers; default: Chat Completions against the simulator. */
+    providers?: (sim: SimServer) => Record<TierName, InferenceProvider>;
+  } = {},
+): Promise<TestServer> {
   const sim = await startSimServer({ tokensPerSecond: opts.tokensPerSecond ?? 1000 });
   const tier = (model: string) => createOpenAICompatibleProvider({ name: 'simulator', baseURL: `${sim.url}/v1`, model });
+  const providers = opts.providers?.(sim) ?? { instant: tier('flint-sim-instant'), deep: tier('flint-sim-deep') };
   const httpServer = http.createServer((_req, res) => {
     res.writeHead(404).end();
   });
-  const app = createApplication(httpServer, { sessions: new SessionStore(), providers: { instant: tier('flint-sim-instant'), deep: tier('flint-sim-deep') }, limits: opts.limits, log: () => {} });
+  const app = createApplication(httpServer, { sessions: new SessionStore(), providers, limits: opts.limits, log: () => {} });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   return {
@@ -33,6 +42,7 @@ export async function startTestServer(opts: { limits?: Partial<AppLimits>; token
     sim,
     async close() {
       await app.close();
+      await Promise.all([...new Set(Object.values(providers))].map((p) => p.close?.()));
       await sim.close();
     },
   };

@@ -20,6 +20,7 @@ export const ErrorCode = z.enum([
   'streamNotFound',
   'conflict',
   'upstream',
+  'tierUnavailable',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -49,6 +50,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   streamNotFound: 'That stream has already finished.',
   conflict: 'The change no longer fits the text it was proposed for.',
   upstream: 'The model could not answer.',
+  tierUnavailable: 'No model is available for this tier.',
   internal: 'Something went wrong on the server.',
 };
 

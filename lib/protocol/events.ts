@@ -121,6 +121,18 @@ export interface TierInfo {
   model: string;
 }
 
+/**
+ * What a tier can do right now, as `provider-status` shows it: `ready`; `warming` (connecting
+ * upstream or loading the model); `downloading` (the default local model, `progress` set);
+ * `unavailable` (`reason` says why in words a person understands, `help` how to fix it).
+ */
+export interface TierStatus {
+  state: 'ready' | 'warming' | 'downloading' | 'unavailable';
+  reason?: string;
+  help?: string;
+  progress?: { bytes: number; totalBytes: number | null; percent: number | null; etaSeconds: number | null };
+}
+
 type Ack<T> = (response: Response<T>) => void;
 type Payload<E extends ClientEventName> = z.input<(typeof CLIENT_EVENT_SCHEMAS)[E]>;
 
@@ -182,6 +194,12 @@ export interface ServerToClientEvents {
     /** Server-side: accepted → upstream request sent (queue and retries), request sent → first token, accepted → end. */
     timing: { queueMs: number; serverTtftMs: number | null; totalMs: number };
   }) => void;
+  /**
+   * A tier's status changed (sent to everyone), or the current status of both tiers (sent to a
+   * socket right after it joins). Example: `tier:state {tier:'instant', provider:'local',
+   * model:'qwen2.5-coder', state:'downloading', progress:{bytes, totalBytes, percent:42, etaSeconds:30}}`
+   */
+  'tier:state': (e: { tier: TierName } & TierInfo & TierStatus) => void;
   /** An error not tied to an acknowledgement (an unknown event, or a request sent without one). */
   'protocol:error': (e: ProtocolError) => void;
 }

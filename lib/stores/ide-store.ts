@@ -1,5 +1,5 @@
 import { createStore, type StateCreator } from 'zustand/vanilla';
-import type { ProtocolError, TierInfo, TierName } from '@/lib/protocol';
+import type { ProtocolError, TierInfo, TierName, TierStatus } from '@/lib/protocol';
 import type { HunkView, RestoreRecord, TurnRecord } from '@/lib/collab/thread';
 
 /**
@@ -110,7 +110,13 @@ export interface FollowUpSlice {
   setFollowups(followups: FollowUp[]): void;
 }
 
-export type IdeStore = ConnectionSlice & FilesSlice & StreamSlice & ErrorSlice & LiveSlice & ThreadSlice & FollowUpSlice;
+/** Each tier's state as the server reports it (`tier:state`): ready, warming, downloading n%, unavailable and why. */
+export interface TierSlice {
+  tierStatus: Partial<Record<TierName, TierStatus>>;
+  setTierStatus(tier: TierName, status: TierStatus): void;
+}
+
+export type IdeStore = ConnectionSlice & FilesSlice & StreamSlice & ErrorSlice & TierSlice & LiveSlice & ThreadSlice & FollowUpSlice;
 
 const connectionSlice: StateCreator<IdeStore, [], [], ConnectionSlice> = (set) => ({
   connection: 'connecting',
@@ -179,6 +185,11 @@ const followUpSlice: StateCreator<IdeStore, [], [], FollowUpSlice> = (set) => ({
   setFollowups: (followups) => set({ followups }),
 });
 
+const tierSlice: StateCreator<IdeStore, [], [], TierSlice> = (set) => ({
+  tierStatus: {},
+  setTierStatus: (tier, status) => set((s) => ({ tierStatus: { ...s.tierStatus, [tier]: status } })),
+});
+
 export function createIdeStore() {
   return createStore<IdeStore>()((...a) => ({
     ...connectionSlice(...a),
@@ -188,6 +199,7 @@ export function createIdeStore() {
     ...liveSlice(...a),
     ...threadSlice(...a),
     ...followUpSlice(...a),
+    ...tierSlice(...a),
   }));
 }
 export type IdeStoreApi = ReturnType<typeof createIdeStore>;
@@ -197,7 +209,9 @@ export function selectTierState(s: IdeStore): string {
   if (s.connection !== 'ready') return s.connection === 'failed' ? 'unavailable' : 'connecting';
   if (s.stream.status === 'queued') return s.stream.capacityRetryMs !== null ? 'waiting for capacity' : 'queued';
   if (s.stream.status === 'streaming') return 'streaming';
-  return 'ready';
+  const tier = s.tierStatus[s.mode];
+  if (tier?.state === 'downloading') return tier.progress?.percent != null ? `downloading ${tier.progress.percent}%` : 'downloading';
+  return tier?.state ?? 'ready';
 }
 
 export const selectIsStreaming = (s: IdeStore) => s.stream.status === 'streaming' || s.stream.status === 'queued';

@@ -171,6 +171,8 @@ export class AiController {
         budgetTokens: this.opts.promptBudgetTokens,
       });
       const messages = context.messages;
+      // The open file as it is now: the tier's Predicted Outputs guess, when configured.
+      const original = readFile(session.doc, path);
       const takeSlot = this.slots[mode].acquire(signal, (position) => {
         void acked.then(() => !signal.aborted && room.emit('ai:queued', { streamId: stream.id, reason: 'queue', position }));
       });
@@ -183,7 +185,7 @@ export class AiController {
       for (let attempt = 0; ; attempt++) {
         requestedAt = performance.now();
         armWatchdog();
-        const events = provider.stream({ messages }, signal)[Symbol.asyncIterator]();
+        const events = provider.stream({ messages, original }, signal)[Symbol.asyncIterator]();
         try {
           const first = await events.next(); // sends the request; a 429 surfaces here
           room.emit('ai:start', {
@@ -261,6 +263,7 @@ export function retryDelayMs(err: unknown, attempt: number): number | null {
 
 /** Turns an upstream failure into words a person understands; never forwards raw upstream text. */
 export function describeUpstreamError(err: unknown): FlintError {
+  if (err instanceof FlintError) return err; // a provider's own typed error (e.g. tierUnavailable) is already in words
   if (err instanceof APIUserAbortError) return new FlintError('upstream', 'The stream was stopped.');
   if (err instanceof APIError && typeof err.status === 'number') {
     if (err.status === 401 || err.status === 403) return new FlintError('upstream', 'The inference tier refused the API key. Check FLINT_API_KEY.');

@@ -1,3 +1,5 @@
+import type { TierStatus } from '@/lib/protocol';
+
 /** One chat message sent upstream. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -6,6 +8,11 @@ export interface ChatMessage {
 
 export interface InferenceRequest {
   messages: ChatMessage[];
+  /**
+   * The file being edited, as it was when the prompt was sent. A tier configured for Predicted
+   * Outputs receives it as `prediction: {type:'content', content}`; others ignore it.
+   */
+  original?: string;
 }
 
 /** What a provider yields: text as it arrives, then usage when the tier reports it. */
@@ -18,4 +25,15 @@ export interface InferenceProvider {
   readonly name: string;
   readonly model: string;
   stream(request: InferenceRequest, signal: AbortSignal): AsyncIterable<InferenceEvent>;
+  /**
+   * Prepares the tier for a first prompt without blocking the caller: opens (or re-opens) the
+   * upstream connection, loads or downloads the local model. Called when a session joins.
+   */
+  warm?(): void;
+  /** The tier's state as people see it (`provider-status`). Absent = always ready. */
+  status?(): TierStatus;
+  /** Calls `listener` on every status change; returns the unsubscribe function. */
+  onStatus?(listener: (status: TierStatus) => void): () => void;
+  /** Closes upstream connections and frees the model. */
+  close?(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { tokenize } from './tokens';
 import { editResponse, generatedResponse } from './responses';
+import { attachResponsesWebSocket } from './responses-ws';
 
 /**
  * The fast-tier simulator: a real OpenAI-compatible HTTP server (`POST /v1/chat/completions`,
@@ -47,19 +48,37 @@ export interface SimOptions {
   ttftMs?: number;
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** Responses WebSocket mode: the simulator closes a socket this old (OpenAI: 60 minutes). */
+  wsMaxAgeMs?: number;
 }
 
 export interface SimStats {
+  /** Chat Completions requests and Responses `response.create` turns. */
   requests: number;
   completed: number;
   aborted: number;
   active: number;
+  /** `GET /v1/models` (and HEAD): what Flint sends to warm a tier's connection. */
+  warmups: number;
+  /** TCP connections accepted on the HTTP port (a keep-alive client opens few). */
+  connections: number;
+  /** Responses WebSocket connections opened. */
+  wsConnections: number;
+}
+
+/** A request body as the simulator received it (the last 50 are kept). */
+export interface SimRecordedRequest {
+  transport: 'http' | 'ws';
+  path: string;
+  body: Record<string, unknown>;
 }
 
 export interface SimServer {
   url: string;
   port: number;
   stats(): SimStats;
+  /** The last request bodies received, oldest first. */
+  requests(): SimRecordedRequest[];
   addRule(rule: SimRule): void;
   clearRules(): void;
   close(): Promise<void>;
@@ -112,7 +131,12 @@ function lastUserText(messages: Array<{ role: string; content: unknown }>): stri
 export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> {
   const defaults = { tokensPerSecond: opts.tokensPerSecond ?? 1000, ttftMs: opts.ttftMs ?? 0 };
   let rules: SimRule[] = [];
-  const stats: SimStats = { requests: 0, completed: 0, aborted: 0, active: 0 };
+  const stats: SimStats = { requests: 0, completed: 0, aborted: 0, active: 0, warmups: 0, connections: 0, wsConnections: 0 };
+  const recorded: SimRecordedRequest[] = [];
+  const record = (r: SimRecordedRequest) => {
+    recorded.push(r);
+    if (recorded.length > 50) recorded.shift();
+  };
 
   function takeRule(prompt: string): SimRule | undefined {
     const i = rules.findIndex((r) => r.match === undefined || prompt.includes(r.match));
@@ -134,6 +158,7 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
       const parsed = ChatRequest.safeParse(JSON.parse(await readBody(req)));
       if (!parsed.success) return apiError(res, 400, parsed.error.message, 'invalid_request_error');
       body = parsed.data;
+      record({ transport: 'http', path: '/v1/chat/completions', body });
     } catch {
       return apiError(res, 400, 'Request body is not valid JSON.', 'invalid_request_error');
     }
@@ -196,8 +221,12 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
       while (i < tokens.length && start + ttftMs + i * msPerToken <= now) {
         if (fault && i === fault.afterTokens) {
           if (fault.type === 'drop') {
-            res.write(out);
-            res.socket?.destroy();
+            // Destroyed once what was due is on the wire, so the client has the text before the drop.
+            closed = true;
+            clearTimeout(timer);
+            stats.active--;
+            stats.aborted++;
+            res.write(out, () => res.socket?.destroy());
             return;
           }
           if (fault.type === 'malformed') {
@@ -234,7 +263,11 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
     try {
       const url = new URL(req.url ?? '/', 'http://sim');
       if (req.method === 'POST' && url.pathname === '/v1/chat/completions') return await handleChat(req, res);
-      if (req.method === 'GET' && url.pathname === '/v1/models') {
+      if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname === '/v1/models') {
+        stats.warmups++;
+        if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
+          return apiError(res, 401, 'Incorrect API key provided.', 'invalid_api_key');
+        }
         return sendJson(res, 200, { object: 'list', data: [{ id: 'flint-sim', object: 'model', owned_by: 'flint' }] });
       }
       if (url.pathname === '/_sim/rules') {
@@ -250,6 +283,7 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
         }
       }
       if (req.method === 'GET' && url.pathname === '/_sim/stats') return sendJson(res, 200, stats);
+      if (req.method === 'GET' && url.pathname === '/_sim/requests') return sendJson(res, 200, recorded);
       apiError(res, 404, `No route ${req.method} ${url.pathname}`, 'not_found');
     } catch (err) {
       if (!res.headersSent) apiError(res, 400, err instanceof Error ? err.message : 'bad request', 'invalid_request_error');
@@ -257,6 +291,8 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
     }
   });
   server.keepAliveTimeout = 120_000;
+  server.on('connection', () => stats.connections++);
+  const ws = attachResponsesWebSocket(server, { apiKey: opts.apiKey, maxAgeMs: opts.wsMaxAgeMs, defaults, stats, takeRule, record });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -267,10 +303,12 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
     stats: () => ({ ...stats }),
+    requests: () => recorded.map((r) => structuredClone(r)),
     addRule: (r) => void rules.push(SimRule.parse(r)),
     clearRules: () => void (rules = []),
     close: () =>
       new Promise<void>((resolve) => {
+        ws.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
