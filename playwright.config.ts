@@ -9,7 +9,8 @@ import { tinyGguf } from './server/inference/tiny-gguf';
 const e2eDir = join(tmpdir(), `flint-e2e-${LOCAL_APP_PORT}`);
 mkdirSync(e2eDir, { recursive: true });
 const tinyModel = join(e2eDir, 'tiny-random.gguf');
-writeFileSync(tinyModel, tinyGguf());
+// Room for Flint's prompt in this byte-level vocabulary (thousands of tokens).
+writeFileSync(tinyModel, tinyGguf({ contextLength: 8192 }));
 
 /** Every variable that picks a tier, so nothing from the outer environment or a flint.config.json leaks in. */
 const isolated = {

@@ -121,10 +121,11 @@ describe('tiers through the app', () => {
   });
 
   it('a local GGUF tier streams a prompt through the app and is interrupted', async () => {
-    const modelPath = await writeTinyGguf(join(mkdtempSync(join(tmpdir(), 'flint-gguf-')), 'tiny.gguf'));
+    // Flint's prompt (system prompt, the open file) is thousands of this byte-level vocabulary's tokens.
+    const modelPath = await writeTinyGguf(join(mkdtempSync(join(tmpdir(), 'flint-gguf-')), 'tiny.gguf'), { contextLength: 8192 });
     server = await startTestServer({
       providers: () => {
-        const p = createLocalLlamaProvider({ name: 'local', model: 'tiny', modelPath, threads: 1, maxTokens: 2000 });
+        const p = createLocalLlamaProvider({ name: 'local', model: 'tiny', modelPath, threads: 1, maxTokens: 2000, contextSize: 8192 });
         return { instant: p, deep: p };
       },
     });
