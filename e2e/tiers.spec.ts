@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION } from '../lib/protocol/version';
+import { CART_THREE_HUNKS, scriptedResponse, withHunks } from '../lib/seed/scripted-edits';
 import { expect, sim, test, uniqueMarker, Workspace } from './fixtures';
 import { APP_URL, LOCAL_APP_URL } from './env';
 
@@ -71,37 +72,41 @@ test.describe('tiers in the browser', () => {
     const peer = await joinPeer(id);
     const original = peer.text(PATH)!;
     const marker = uniqueMarker('gecko');
-    const answer = `export const ${marker} = 'after the wait';\n`;
     await sim.rule({ match: marker, fault: { type: 'status', status: 429, retryAfter: 2 }, times: 1 });
-    await sim.rule({ match: marker, text: answer, times: 1 });
+    await sim.rule({ match: marker, text: scriptedResponse([CART_THREE_HUNKS[0]]), times: 1 });
 
     await ws.prompt(`Add ${marker}`);
     await ws.waitForStatus('queued');
     await expect(ws.page.getByTestId('capacity-wait')).toContainText('waiting for capacity');
     await expect(ws.providerStatus).toContainText('waiting for capacity');
     await ws.waitForStatus('done');
-    await expect.poll(() => peer.text(PATH)).toBe(answer + original);
+    await expect(ws.page.getByTestId('hunk')).toHaveCount(1);
+    await ws.page.getByTestId('hunk-accept').click();
+    await expect.poll(() => peer.text(PATH)).toBe(withHunks(original, CART_THREE_HUNKS, [true]));
     await expect(ws.errorBanner).toHaveCount(0);
     await expect(ws.providerStatus).toContainText('ready');
   });
 
-  test('a connection dropped mid-stream shows an error and keeps the text that arrived', async ({ workspace: ws, joinPeer }) => {
+  test('a connection dropped mid-stream shows an error and keeps the proposal that arrived', async ({ workspace: ws, joinPeer }) => {
     const id = await ws.newSession();
     const peer = await joinPeer(id);
     const original = peer.text(PATH)!;
     const marker = uniqueMarker('moth');
-    const lines = Array.from({ length: 30 }, (_, i) => `export const ${marker}_${i} = ${i};\n`).join('');
-    await sim.rule({ match: marker, text: lines, fault: { type: 'drop', afterTokens: 40 }, times: 1 });
+    const answer = scriptedResponse(CART_THREE_HUNKS, `Changing ${marker}.`);
+    // Dropped about two thirds of the way: the first block has closed, a later one has not.
+    const { tokenize } = await import('../server/sim/tokens');
+    const cut = tokenize(answer.slice(0, answer.indexOf(CART_THREE_HUNKS[1].replace) + 40)).length;
+    await sim.rule({ match: marker, text: answer, fault: { type: 'drop', afterTokens: cut }, times: 1 });
 
     await ws.prompt(`Write ${marker}`);
     await ws.waitForStatus('error');
     await expect(ws.errorBanner).toContainText('Lost the connection to the inference tier');
-    const doc = peer.text(PATH)!;
-    expect(doc.endsWith(original)).toBe(true);
-    const landed = doc.slice(0, doc.length - original.length);
-    expect(landed.length).toBeGreaterThan(0);
-    expect(landed.length).toBeLessThan(lines.length);
-    expect(lines.startsWith(landed)).toBe(true);
+    await expect(ws.page.getByTestId('turn')).toHaveAttribute('data-status', 'error');
+    await expect(ws.page.getByTestId('turn-dropped')).toBeVisible();
+    await expect(ws.page.getByTestId('hunk')).toHaveCount(1);
+    expect(peer.text(PATH)).toBe(original);
+    await ws.page.getByTestId('hunk-accept').click();
+    await expect.poll(() => peer.text(PATH)).toBe(withHunks(original, CART_THREE_HUNKS, [true]));
     await expect(ws.interruptButton).toBeHidden();
 
     // The session is usable again.
