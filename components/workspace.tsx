@@ -5,6 +5,7 @@ import { SessionProvider, useIdeStore } from './session-provider';
 import { FileTree } from './file-tree';
 import { CodeEditor } from './code-editor';
 import { PromptPanel } from './prompt-panel';
+import { TestPanel } from './test-panel';
 
 export function Workspace({ sessionId }: { sessionId: string }) {
   return (
@@ -61,6 +62,7 @@ function WorkspaceLayout({ sessionId }: { sessionId: string }) {
       </section>
       <section className="ai-pane">
         <PromptPanel />
+        <TestPanel />
       </section>
     </div>
   );
