@@ -325,7 +325,8 @@ export class Harness {
     const runHooks = async (hooks: Fn[], what: string) => {
       for (const h of hooks) await withTimeout(() => invoke(h), timeoutMs, what);
     };
-    const eachChain = (suite: Suite): Suite[] => ancestors(suite).reverse().concat(suite).filter((s) => s !== null);
+    /** Outermost first: the order `beforeEach` hooks run in. */
+    const eachChain = (suite: Suite): Suite[] => ancestors(suite).reverse();
 
     const runTest = async (t: TestCase, inheritedError: unknown) => {
       options.onTestStart?.(info(t));
