@@ -180,11 +180,13 @@ describe('totals', () => {
 
     await location.click();
     await expect(ws.editor).toHaveAttribute('data-path', 'src/total.test.ts');
-    await expect(ws.editor.locator('.current-line ~ *, .view-overlays .current-line').first()).toBeAttached();
-    // The cursor is on line 7: Monaco shows it in its status (the line number is highlighted).
+    // The cursor is on line 7: Monaco highlights the active line number.
     await expect(ws.editor.locator('.line-numbers.active-line-number')).toHaveText('7');
-    // The failure is an editor marker (a squiggle) as well.
+    // The failure is an editor marker as well: Monaco's hover at the cursor (Ctrl+K Ctrl+I) shows it.
     await expect(ws.editor.locator('.squiggly-error').first()).toBeAttached();
+    await page.keyboard.press('Control+k');
+    await page.keyboard.press('Control+i');
+    await expect(page.locator('.monaco-hover').filter({ hasText: 'expected 6 to be 7' }).first()).toBeVisible();
   });
 
   test('a syntax error and a missing import fail their file with a location; other files still run', async ({ page }) => {
@@ -412,7 +414,7 @@ describe('escape', () => {
 });
 
 test.describe('in-browser Python tests', () => {
-  test('pytest-style functions and unittest classes: pass, fail and error', async ({ page }) => {
+  test('pytest-style functions and unittest classes: pass, fail, error, a loop and a syntax error', async ({ page }) => {
     test.setTimeout(180_000);
     const { tests } = await open(page, {
       'py/calc.py': 'def add(a, b):\n    return a + b\n\ndef divide(a, b):\n    return a / b\n',
@@ -444,6 +446,8 @@ class CalcTest(unittest.TestCase):
     def test_skipped(self):
         pass
 `,
+      'py/loop_test.py': 'def test_spins():\n    while True:\n        pass\n\ndef test_after():\n    assert 1 + 1 == 2\n',
+      'py/test_broken.py': 'def test_never(:\n    pass\n',
     });
     await tests.run(150_000);
     expect(await statuses(tests, 'py/test_calc.py')).toEqual({
@@ -464,5 +468,10 @@ class CalcTest(unittest.TestCase):
     await expect(tests.case('test_error').getByTestId('test-location')).toHaveAttribute('data-path', 'py/calc.py');
     await expect(tests.case('CalcTest > test_fails').getByTestId('test-message')).toContainText('2 != 3');
     await expect(tests.file('py/test_calc.py').getByTestId('test-console')).toContainText('hello from python');
+    // A Python loop is stopped like a JavaScript one, and the file goes on in a new interpreter.
+    expect(await statuses(tests, 'py/loop_test.py')).toEqual({ test_spins: 'timedout', test_after: 'passed' });
+    const broken = tests.file('py/test_broken.py').getByTestId('test-file-error');
+    await expect(broken.getByTestId('test-message')).toContainText('SyntaxError');
+    await expect(broken.getByTestId('test-location')).toHaveAttribute('data-line', '1');
   });
 });
