@@ -5,7 +5,7 @@ import type { TestCaseReport, TestFailure, TestFileReport } from '@/lib/protocol
 import { getSocket } from '@/lib/client/connection';
 import { filesOf } from '@/lib/collab/workspace-doc';
 import { countResults, failCount } from '@/lib/sandbox/aggregate';
-import { revealLocation, showFailureMarkers } from '@/lib/sandbox/editor-bridge';
+import { registerTestGlobals, revealLocation, showFailureMarkers } from '@/lib/sandbox/editor-bridge';
 import { buildFixPrompt } from '@/lib/sandbox/fix-prompt';
 import { fullName } from '@/lib/sandbox/harness';
 import { isTestFile } from '@/lib/sandbox/resolve';
@@ -41,6 +41,7 @@ export function TestPanel() {
 
   useEffect(() => {
     if (!hostRef.current) return;
+    void registerTestGlobals();
     const sandbox = new SandboxClient(hostRef.current);
     const runner = new TestRunner({
       doc: runtime.doc,

@@ -1,12 +1,24 @@
 'use client';
 import type { TestsResultPayload } from '@/lib/protocol';
 import { loadMonaco, uriOf } from '@/lib/editor/monaco-setup';
+import { TEST_GLOBALS_DTS } from './test-globals';
 
 /**
  * Test results in the editor, through Monaco's global API (every session file already has a
  * model, see ModelRegistry), so the editor component needs no test-specific code.
  */
 const OWNER = 'flint-tests';
+
+let typed = false;
+
+/** Gives the editor's TypeScript service the full test API (once per page). */
+export async function registerTestGlobals(): Promise<void> {
+  if (typed) return;
+  typed = true;
+  const monaco = await loadMonaco();
+  monaco.typescript.typescriptDefaults.addExtraLib(TEST_GLOBALS_DTS, 'file:///flint-sandbox-test-globals.d.ts');
+  monaco.typescript.javascriptDefaults.addExtraLib(TEST_GLOBALS_DTS, 'file:///flint-sandbox-test-globals.d.ts');
+}
 
 /** Replaces the test markers of every model with the failures of `report`. */
 export async function showFailureMarkers(report: TestsResultPayload): Promise<void> {

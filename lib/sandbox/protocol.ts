@@ -145,6 +145,15 @@ export const WorkerStart = z.object({
 });
 export type WorkerStart = z.infer<typeof WorkerStart>;
 
+/**
+ * Sent to a fresh Python worker right away, so Pyodide boots while it waits for its first file
+ * (the host keeps one booted spare between runs). A Python worker then takes several `start`s,
+ * one file after another, in the same interpreter (as pytest runs a session in one process).
+ */
+export const WorkerBoot = z.object({ type: z.literal('boot'), pyodide: PyodideAssets });
+export type WorkerBoot = z.infer<typeof WorkerBoot>;
+export const HostToWorker = z.discriminatedUnion('type', [WorkerStart, WorkerBoot]);
+
 export const WorkerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('collected'), tests: z.array(CollectedTest).max(100_000) }),
   z.object({ type: z.literal('test-start'), id: Str(32) }),

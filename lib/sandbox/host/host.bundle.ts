@@ -22,6 +22,7 @@ import {
   type CollectedTest,
   type HostToIde,
   type PyodideAssets,
+  type WorkerBoot,
   type RunEvent,
   type RunRequest,
   type RunUnit,
@@ -38,6 +39,37 @@ const parentOrigin = location.origin; // the URL's origin (Flint's), though this
 const runtimes: { js?: string; py?: string } = {};
 let pyodide: PyodideAssets | undefined;
 let active: Run | null = null;
+
+/**
+ * One spare worker per kind, started ahead of need: a JS worker has parsed its runtime, a Python
+ * worker has booted Pyodide. Each run still gets fresh workers (a spare has never run a test);
+ * the spare only moves their start-up out of the run. Replaced when taken or when the runtime
+ * changes.
+ */
+const spares: { js?: Worker; py?: Worker } = {};
+
+function spawn(kind: 'js' | 'py'): Worker | null {
+  const url = runtimes[kind];
+  if (!url || (kind === 'py' && !pyodide)) return null;
+  const worker = new Worker(url, { name: `flint-test-${kind}` });
+  if (kind === 'py') worker.postMessage({ type: 'boot', pyodide: pyodide! } satisfies WorkerBoot);
+  return worker;
+}
+
+function takeWorker(kind: 'js' | 'py'): Worker | null {
+  const spare = spares[kind];
+  spares[kind] = undefined;
+  return spare ?? spawn(kind);
+}
+
+function prepareSpare(kind: 'js' | 'py') {
+  if (spares[kind]) return;
+  try {
+    spares[kind] = spawn(kind) ?? undefined;
+  } catch {
+    spares[kind] = undefined;
+  }
+}
 
 function send(message: HostToIde) {
   window.parent.postMessage(message, parentOrigin);
@@ -80,10 +112,12 @@ function unreachable(x: never): never {
 function setRuntime(kind: 'js' | 'py', source: string) {
   if (runtimes[kind]) URL.revokeObjectURL(runtimes[kind]!);
   runtimes[kind] = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  spares[kind]?.terminate();
+  spares[kind] = undefined;
 }
 
 type Attempt =
-  | { kind: 'done'; errors: SerializedError[] }
+  | { kind: 'done'; errors: SerializedError[]; worker: Worker }
   | { kind: 'killed'; testId: string | null; reason: 'test' | 'run' | 'cancel' }
   | { kind: 'crashed'; message: string };
 
@@ -92,6 +126,8 @@ class Run {
   private readonly deadline: number;
   private cancelled = false;
   private stopCurrent: ((reason: 'run' | 'cancel') => void) | null = null;
+  /** This run's Python interpreter, reused from one file to the next while it stays healthy. */
+  private pyWorker: Worker | null = null;
 
   constructor(readonly request: RunRequest) {
     this.deadline = this.started + request.limits.runTimeoutMs;
@@ -124,7 +160,11 @@ class Run {
       if (outcome === 'run-timeout') status = 'timedout';
       if (outcome === 'cancelled') status = 'cancelled';
     }
+    this.pyWorker?.terminate();
+    this.pyWorker = null;
     this.emit({ type: 'run-end', status, durationMs: performance.now() - this.started });
+    // Ready for the next run: a new interpreter boots now, while the person reads the results.
+    if (status !== 'cancelled') for (const kind of ['js', 'py'] as const) if (this.request.units.some((u) => u.kind === kind)) prepareSpare(kind);
   }
 
   /** Runs one file, restarting its worker after each runaway test, until every test is reported. */
@@ -146,7 +186,20 @@ class Run {
         return result;
       }
       for (let attempt = 0; ; attempt++) {
-        const outcome = await this.attempt(runtimeUrl, {
+        let worker: Worker | null;
+        try {
+          worker = unit.kind === 'py' && this.pyWorker ? this.pyWorker : takeWorker(unit.kind);
+        } catch (err) {
+          errors.push({ name: 'SandboxError', message: `Could not start a worker: ${String(err)}` });
+          break;
+        }
+        if (unit.kind === 'py') this.pyWorker = null;
+        if (!worker) {
+          errors.push({ name: 'SandboxError', message: 'Could not start a worker.' });
+          break;
+        }
+        if (unit.kind === 'js') prepareSpare('js');
+        const outcome = await this.attempt(worker, unit.kind === 'py', {
           type: 'start',
           file,
           codeUrl,
@@ -154,7 +207,7 @@ class Run {
           skipIds: [...reported],
           testTimeoutMs: limits.testTimeoutMs,
           consoleMaxChars: limits.consoleMaxChars,
-          ...(unit.kind === 'py' ? { pyodide, pyFiles: this.request.pyFiles ?? {} } : {}),
+          ...(unit.kind === 'py' ? { pyFiles: this.request.pyFiles ?? {} } : {}),
         }, unit.kind === 'py' ? PY_LOAD_MS : limits.testTimeoutMs + GRACE_MS, {
           collected: (tests) => {
             seen.collected ??= tests;
@@ -171,6 +224,8 @@ class Run {
         });
         if (outcome.kind === 'done') {
           errors.push(...outcome.errors);
+          if (unit.kind === 'py' && !this.cancelled) this.pyWorker = outcome.worker;
+          else outcome.worker.terminate();
           break;
         }
         if (outcome.kind === 'crashed') {
@@ -220,7 +275,9 @@ class Run {
 
   /** One worker's life: resolves when it reports `done`, is killed by a limit, or crashes. */
   private attempt(
-    runtimeUrl: string,
+    worker: Worker,
+    /** Keep the worker alive when it finishes (a Python interpreter serves the next file). */
+    keepOnDone: boolean,
     start: WorkerStart,
     loadMs: number,
     on: {
@@ -231,13 +288,6 @@ class Run {
     },
   ): Promise<Attempt> {
     return new Promise<Attempt>((resolve) => {
-      let worker: Worker;
-      try {
-        worker = new Worker(runtimeUrl, { name: `flint-test ${start.file}` });
-      } catch (err) {
-        resolve({ kind: 'crashed', message: `Could not start a worker: ${String(err)}` });
-        return;
-      }
       let current: string | null = null;
       let settled = false;
       let watchdog: ReturnType<typeof setTimeout> | undefined;
@@ -251,7 +301,9 @@ class Run {
         settled = true;
         clearTimeout(watchdog);
         clearTimeout(runTimer);
-        worker.terminate();
+        worker.onmessage = null;
+        worker.onerror = null;
+        if (!(a.kind === 'done' && keepOnDone)) worker.terminate();
         this.stopCurrent = null;
         resolve(a);
       };
@@ -281,7 +333,7 @@ class Run {
             return;
           case 'done':
             on.consoleDropped(e.consoleDropped);
-            finish({ kind: 'done', errors: e.errors });
+            finish({ kind: 'done', errors: e.errors, worker });
             return;
           default:
             unreachable(e);

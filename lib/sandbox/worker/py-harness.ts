@@ -55,7 +55,15 @@ def _error(exc):
             err["actual"] = _clip(actual)
     return err
 
+def _forget_session_modules():
+    """Each file imports the session's modules afresh: the files may have changed since."""
+    for name, module in list(sys.modules.items()):
+        if (getattr(module, "__file__", None) or "").startswith(ROOT + "/"):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
 def _load(path):
+    _forget_session_modules()
     full = os.path.join(ROOT, path)
     folder = os.path.dirname(full)
     for p in (folder, ROOT):
