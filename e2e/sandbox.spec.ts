@@ -230,6 +230,22 @@ it('after the loop', () => { expect(2).toBe(2); });
     await expect(tests.case('spins forever').getByTestId('test-message')).toContainText('did not finish in time');
   });
 
+  test('Stop ends a run at once and reports what it interrupted as skipped', async ({ page }) => {
+    const { tests } = await open(page, {
+      'src/stuck.test.ts': `it('done first', () => {});\nit('stuck', () => { while (true) {} });\nit('never reached', () => {});\n`,
+    });
+    await tests.runAll.click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'running');
+    await expect(tests.case('done first')).toHaveAttribute('data-status', 'passed');
+    await page.getByTestId('test-cancel').click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'cancelled');
+    expect(await statuses(tests, 'src/stuck.test.ts')).toEqual({ 'done first': 'passed', stuck: 'skipped', 'never reached': 'skipped' });
+    // The sandbox takes the next run straight away (this time the loop runs into its limit).
+    await tests.run();
+    await expect(tests.passCount).toHaveText('5');
+    await expect(tests.case('stuck')).toHaveAttribute('data-status', 'timedout');
+  });
+
   test('runaway recursion fails the test, not the page', async ({ page }) => {
     const { tests } = await open(page, {
       'src/recursion.test.ts': `function down(n: number): number { return down(n + 1) + 1; }

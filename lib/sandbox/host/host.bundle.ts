@@ -13,7 +13,7 @@
  *   output, so a loop that logs forever is still stopped.
  * - Every collected test of a file is reported exactly once: a killed test as `timedout`, tests
  *   the worker never reached after a restart as they run in the next worker, and tests left when
- *   a limit ends the file as `timedout` with the reason.
+ *   a limit ends the file as `timedout` with the reason (`skipped` when the person pressed Stop).
  */
 import {
   IdeToHost,
@@ -240,13 +240,15 @@ class Run {
             : outcome.reason === 'run'
               ? `Stopped: the run exceeded its ${limitMs} ms limit.`
               : `Stopped after ${limitMs} ms: the test did not finish in time (its worker was terminated).`;
+        // A person's Stop is not a failure: what it interrupts is reported skipped.
+        const stopped = outcome.reason === 'cancel' ? 'skipped' : 'timedout';
         if (outcome.testId !== null && !reported.has(outcome.testId)) {
           const test = seen.collected?.find((t) => t.id === outcome.testId);
           reported.add(outcome.testId);
           this.emit({
             type: 'test',
             file,
-            result: { id: outcome.testId, name: test?.name ?? [`test ${outcome.testId}`], status: 'timedout', durationMs: outcome.reason === 'test' ? limitMs : 0, error: { name: 'TimeoutError', message: why } },
+            result: { id: outcome.testId, name: test?.name ?? [`test ${outcome.testId}`], status: stopped, durationMs: outcome.reason === 'test' ? limitMs : 0, error: { name: 'TimeoutError', message: why } },
           });
         }
         const remaining = (seen.collected ?? []).filter((t) => !reported.has(t.id));
@@ -262,7 +264,7 @@ class Run {
         }
         for (const t of remaining) {
           reported.add(t.id);
-          this.emit({ type: 'test', file, result: { ...t, status: 'timedout', durationMs: 0, error: { name: 'TimeoutError', message: `Not run. ${why}` } } });
+          this.emit({ type: 'test', file, result: { ...t, status: stopped, durationMs: 0, error: { name: 'TimeoutError', message: `Not run. ${why}` } } });
         }
         break;
       }
