@@ -8,6 +8,7 @@ import { PromptPanel } from './prompt-panel';
 import { ReviewPanel } from './review-panel';
 import { AiThread } from './ai-thread';
 import { TierNotice } from './tier-notice';
+import { TestPanel } from './test-panel';
 
 export function Workspace({ sessionId }: { sessionId: string }) {
   return (
@@ -67,6 +68,7 @@ function WorkspaceLayout({ sessionId }: { sessionId: string }) {
         <AiThread />
         <ReviewPanel />
         <PromptPanel />
+        <TestPanel />
       </section>
     </div>
   );

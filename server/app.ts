@@ -278,6 +278,12 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       ai.report(browserTtftMs);
     });
 
+    // In-browser test results: validated, then shown to everyone else in the session.
+    on('tests:result', (report) => {
+      const session = joined(socket);
+      socket.to(session.id).emit('tests:result', report);
+    });
+
     on('ai:interrupt', ({ streamId }) => {
       ai.interrupt(joined(socket), streamId);
       return { streamId };

@@ -91,6 +91,65 @@ export const ReportPayload = z
   .object({ streamId: StreamId, browserTtftMs: z.number().nonnegative().max(600_000) })
   .strict();
 
+/**
+ * The result of an in-browser test run (lib/sandbox), relayed so everyone in the session sees
+ * the same run. The server only validates and forwards it; every string and list is bounded, so
+ * one report stays well below `LIMITS.maxMessageBytes`.
+ * Example: `{runId:'r1', status:'done', scope:{kind:'all'}, durationMs:120, files:[{path:'src/a.test.ts', tests:[…], errors:[], console:[], consoleDropped:0}]}`
+ */
+export const TESTS_LIMITS = { files: 200, cases: 1_000, console: 200 } as const;
+export const TestStatusName = z.enum(['passed', 'failed', 'skipped', 'timedout']);
+export const TestLocation = z.object({ path: FilePath, line: z.number().int().min(1), column: z.number().int().min(0) }).strict();
+export const TestFailure = z
+  .object({
+    message: z.string().max(4_000),
+    name: z.string().max(200).optional(),
+    diff: z.string().max(8_000).optional(),
+    expected: z.string().max(2_000).optional(),
+    actual: z.string().max(2_000).optional(),
+    stack: z.string().max(4_000).optional(),
+    location: TestLocation.optional(),
+  })
+  .strict();
+export const TestCaseReport = z
+  .object({
+    id: z.string().max(32),
+    name: z.array(z.string().max(300)).min(1).max(16),
+    status: TestStatusName,
+    durationMs: z.number().nonnegative().max(3_600_000),
+    error: TestFailure.optional(),
+  })
+  .strict();
+export const TestFileReport = z
+  .object({
+    path: FilePath,
+    tests: z.array(TestCaseReport).max(TESTS_LIMITS.cases),
+    errors: z.array(TestFailure).max(20),
+    console: z
+      .array(z.object({ level: z.enum(['log', 'info', 'warn', 'error', 'debug']), text: z.string().max(1_000), testId: z.string().max(32).optional() }).strict())
+      .max(TESTS_LIMITS.console),
+    consoleDropped: z.number().int().nonnegative(),
+  })
+  .strict();
+export const TestsResultPayload = z
+  .object({
+    runId: z.string().min(1).max(64),
+    status: z.enum(['running', 'done', 'timedout', 'cancelled', 'error']),
+    scope: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('all') }).strict(),
+      z.object({ kind: z.literal('file'), path: FilePath }).strict(),
+      z.object({ kind: z.literal('test'), path: FilePath, name: z.string().max(4_000) }).strict(),
+    ]),
+    durationMs: z.number().nonnegative().max(3_600_000).optional(),
+    files: z.array(TestFileReport).max(TESTS_LIMITS.files),
+  })
+  .strict()
+  .refine((r) => r.files.reduce((n, f) => n + f.tests.length, 0) <= TESTS_LIMITS.cases, `a report holds at most ${TESTS_LIMITS.cases} test cases`);
+export type TestsResultPayload = z.infer<typeof TestsResultPayload>;
+export type TestFileReport = z.infer<typeof TestFileReport>;
+export type TestCaseReport = z.infer<typeof TestCaseReport>;
+export type TestFailure = z.infer<typeof TestFailure>;
+
 /** Keep in sync with `ClientToServerEvents`. */
 export const CLIENT_EVENT_SCHEMAS = {
   'session:hello': HelloPayload,
@@ -103,6 +162,7 @@ export const CLIENT_EVENT_SCHEMAS = {
   'ai:prompt': PromptPayload,
   'ai:interrupt': InterruptPayload,
   'ai:report': ReportPayload,
+  'tests:result': TestsResultPayload,
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
@@ -147,6 +207,7 @@ export interface ClientToServerEvents {
   'ai:prompt': (p: Payload<'ai:prompt'>, ack: Ack<{ streamId: string }>) => void;
   'ai:interrupt': (p: Payload<'ai:interrupt'>, ack: Ack<{ streamId: string }>) => void;
   'ai:report': (p: Payload<'ai:report'>, ack?: Ack<Record<string, never>>) => void;
+  'tests:result': (p: Payload<'tests:result'>, ack?: Ack<Record<string, never>>) => void;
 }
 
 /** How a stream ended. */
@@ -200,6 +261,8 @@ export interface ServerToClientEvents {
    * model:'qwen2.5-coder', state:'downloading', progress:{bytes, totalBytes, percent:42, etaSeconds:30}}`
    */
   'tier:state': (e: { tier: TierName } & TierInfo & TierStatus) => void;
+  /** Another participant's test run (its start, then its result), as they sent it. */
+  'tests:result': (e: TestsResultPayload) => void;
   /** An error not tied to an acknowledgement (an unknown event, or a request sent without one). */
   'protocol:error': (e: ProtocolError) => void;
 }

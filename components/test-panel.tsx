@@ -1,0 +1,219 @@
+'use client';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useStore } from 'zustand';
+import type { TestCaseReport, TestFailure, TestFileReport } from '@/lib/protocol';
+import { getSocket } from '@/lib/client/connection';
+import { filesOf } from '@/lib/collab/workspace-doc';
+import { countResults, failCount } from '@/lib/sandbox/aggregate';
+import { registerTestGlobals, revealLocation, showFailureMarkers } from '@/lib/sandbox/editor-bridge';
+import { buildFixPrompt } from '@/lib/sandbox/fix-prompt';
+import { fullName } from '@/lib/sandbox/harness';
+import { isTestFile } from '@/lib/sandbox/resolve';
+import { SandboxClient } from '@/lib/sandbox/sandbox-client';
+import { TestRunner, type RunScope } from '@/lib/sandbox/test-runner';
+import { createTestStore, type TestState } from '@/lib/sandbox/test-store';
+import { useIdeStore, useRuntime } from './session-provider';
+import styles from './test-panel.module.css';
+
+/** Ctrl+; (⌘; on a Mac) runs every test, from anywhere on the page, the editor included. */
+function isRunShortcut(e: KeyboardEvent): boolean {
+  return (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && (e.key === ';' || e.code === 'Semicolon');
+}
+
+/**
+ * The test panel: run buttons, the shortcut, results of the session's latest run (this tab's or
+ * a peer's), failures as editor markers, and "fix with AI". The sandbox iframe lives here,
+ * created after mount.
+ */
+export function TestPanel() {
+  const runtime = useRuntime();
+  const openPath = useIdeStore((s) => s.openPath);
+  const openFile = useIdeStore((s) => s.openFile);
+  const mode = useIdeStore((s) => s.mode);
+  const streaming = useIdeStore((s) => s.stream.status === 'streaming' || s.stream.status === 'queued');
+  const [store] = useState(createTestStore);
+  const report = useStore(store, (s: TestState) => s.report);
+  const origin = useStore(store, (s: TestState) => s.origin);
+  const busy = useStore(store, (s: TestState) => s.busy);
+  const problem = useStore(store, (s: TestState) => s.problem);
+  const hostRef = useRef<HTMLDivElement>(null);
+  const runnerRef = useRef<TestRunner | null>(null);
+
+  useEffect(() => {
+    if (!hostRef.current) return;
+    void registerTestGlobals();
+    const sandbox = new SandboxClient(hostRef.current);
+    const runner = new TestRunner({
+      doc: runtime.doc,
+      socket: getSocket(),
+      sandbox,
+      store,
+      onReport: (r) => void showFailureMarkers(r),
+    });
+    runnerRef.current = runner;
+    return () => {
+      runner.dispose();
+      sandbox.dispose();
+      runnerRef.current = null;
+    };
+  }, [runtime, store]);
+
+  const run = useCallback((scope: RunScope) => void runnerRef.current?.run(scope), []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!isRunShortcut(e)) return;
+      e.preventDefault();
+      e.stopPropagation();
+      run({ kind: 'all' });
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [run]);
+
+  const reveal = useCallback((loc: NonNullable<TestFailure['location']>) => void revealLocation(openFile, loc.path, loc.line, loc.column), [openFile]);
+
+  const fixWithAi = useCallback(() => {
+    if (!report) return;
+    const files = new Map([...filesOf(runtime.doc)].map(([p, t]) => [p, t.toString()] as [string, string]));
+    const fix = buildFixPrompt(report, files);
+    if (!fix) return;
+    openFile(fix.path);
+    void runtime.prompt(fix.prompt, { ...runtime.promptOptions(fix.prompt), path: fix.path, selection: runtime.selection(fix.path), mode });
+  }, [report, runtime, mode, openFile]);
+
+  const counts = countResults(report);
+  const failed = failCount(counts);
+  const status = busy ? 'running' : (report?.status ?? 'idle');
+  const openIsTest = openPath !== null && isTestFile(openPath);
+
+  return (
+    <section className={styles.panel} data-testid="test-results" data-status={status} aria-label="Tests">
+      <div className={styles.head}>
+        <button type="button" className="primary" data-testid="run-tests" onClick={() => run({ kind: 'all' })} title="Run all tests (Ctrl+;)">
+          Run tests
+        </button>
+        <button type="button" data-testid="run-file" disabled={!openIsTest} onClick={() => openPath && run({ kind: 'file', path: openPath })} title="Run the tests of the open file">
+          Run file
+        </button>
+        {busy && (
+          <button type="button" data-testid="test-cancel" onClick={() => runnerRef.current?.cancel()}>
+            Stop
+          </button>
+        )}
+        <span className={styles.status} data-testid="test-run-status">
+          {status}
+          {origin === 'remote' ? ' · run by a collaborator' : ''}
+          {report?.durationMs !== undefined && !busy ? ` · ${Math.round(report.durationMs)} ms` : ''}
+        </span>
+      </div>
+      <div className={styles.counts}>
+        <span>
+          <b className={styles.pass} data-testid="test-pass-count">{counts.passed}</b> passed
+        </span>
+        <span>
+          <b className={styles.fail} data-testid="test-fail-count">{failed}</b> failed
+        </span>
+        <span>
+          <b data-testid="test-skip-count">{counts.skipped}</b> skipped
+        </span>
+        {failed > 0 && !busy && (
+          <button type="button" className={styles.small} data-testid="fix-with-ai" disabled={streaming} onClick={fixWithAi}>
+            Fix with AI
+          </button>
+        )}
+      </div>
+      {problem && (
+        <p className={styles.problem} data-testid="test-problem" role="alert">
+          {problem}
+        </p>
+      )}
+      {report?.files.map((file) => (
+        <FileResults key={file.path} file={file} onReveal={reveal} onRun={run} disabled={busy} />
+      ))}
+      {report && report.files.length === 0 && !busy && <p className={styles.status}>No test files (name them *.test.ts or test_*.py).</p>}
+      <div ref={hostRef} className={styles.sandboxHost} />
+    </section>
+  );
+}
+
+function FileResults({ file, onReveal, onRun, disabled }: { file: TestFileReport; onReveal: (l: NonNullable<TestFailure['location']>) => void; onRun: (s: RunScope) => void; disabled: boolean }) {
+  const byTest = new Map<string, string[]>();
+  for (const line of file.console) if (line.testId !== undefined) byTest.set(line.testId, [...(byTest.get(line.testId) ?? []), line.text]);
+  return (
+    <div className={styles.file} data-testid="test-file" data-path={file.path}>
+      <div className={styles.fileHead}>
+        <span>{file.path}</span>
+        <button type="button" className={styles.small} data-testid="test-file-run" disabled={disabled} onClick={() => onRun({ kind: 'file', path: file.path })}>
+          Run
+        </button>
+      </div>
+      {file.errors.map((e, i) => (
+        <div key={i} className={styles.case} data-testid="test-file-error">
+          <Failure error={e} onReveal={onReveal} />
+        </div>
+      ))}
+      <ul className={styles.cases}>
+        {file.tests.map((t) => (
+          <Case key={t.id} test={t} path={file.path} onReveal={onReveal} onRun={onRun} disabled={disabled} />
+        ))}
+      </ul>
+      {(file.console.length > 0 || file.consoleDropped > 0) && (
+        <pre className={styles.console} data-testid="test-console" data-dropped={file.consoleDropped}>
+          {file.console.map((c, i) => (
+            <div key={i} data-testid="test-console-line" className={c.level === 'error' ? styles.consoleError : c.level === 'warn' ? styles.consoleWarn : undefined}>
+              {c.text}
+            </div>
+          ))}
+          {file.consoleDropped > 0 && <div data-testid="test-console-dropped">… {file.consoleDropped} more console calls not shown (output limit reached)</div>}
+        </pre>
+      )}
+    </div>
+  );
+}
+
+function Case({ test, path, onReveal, onRun, disabled }: { test: TestCaseReport; path: string; onReveal: (l: NonNullable<TestFailure['location']>) => void; onRun: (s: RunScope) => void; disabled: boolean }) {
+  const name = fullName(test.name);
+  return (
+    <li className={styles.case} data-testid="test-case" data-status={test.status} data-name={name} data-file={path}>
+      <div className={styles.caseHead}>
+        <span className={styles[test.status]}>{test.status}</span>
+        <span className={styles.caseName} title={name}>
+          {test.name.join(' › ')}
+        </span>
+        <span className={styles.duration} data-testid="test-duration">
+          {test.durationMs < 1 ? '<1' : Math.round(test.durationMs)} ms
+        </span>
+        <button type="button" className={styles.small} data-testid="test-run-one" disabled={disabled} title="Run only this test" onClick={() => onRun({ kind: 'test', path, name })}>
+          ▶
+        </button>
+      </div>
+      {test.error && <Failure error={test.error} onReveal={onReveal} />}
+    </li>
+  );
+}
+
+function Failure({ error, onReveal }: { error: TestFailure; onReveal: (l: NonNullable<TestFailure['location']>) => void }) {
+  const loc = error.location;
+  return (
+    <div>
+      <div className={styles.message} data-testid="test-message">
+        {error.message}
+      </div>
+      {error.diff ? (
+        <pre className={styles.diff} data-testid="test-diff">
+          {error.diff}
+        </pre>
+      ) : error.expected !== undefined ? (
+        <pre className={styles.diff} data-testid="test-diff">
+          {`Expected: ${error.expected}\nReceived: ${error.actual ?? ''}`}
+        </pre>
+      ) : null}
+      {loc && (
+        <button type="button" className={styles.location} data-testid="test-location" data-path={loc.path} data-line={loc.line} onClick={() => onReveal(loc)}>
+          {loc.path}:{loc.line}:{loc.column + 1}
+        </button>
+      )}
+    </div>
+  );
+}

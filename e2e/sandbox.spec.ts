@@ -1,0 +1,497 @@
+import { scriptedResponse } from '../lib/seed/scripted-edits';
+import { io, type Socket } from 'socket.io-client';
+import type { Locator, Page } from '@playwright/test';
+import { PROTOCOL_VERSION } from '../lib/protocol/version';
+import { expect, sim, test, uniqueMarker, Workspace } from './fixtures';
+import { APP_URL } from './env';
+
+/**
+ * The in-browser test runner (issue #5): test files run in a Worker inside an opaque-origin,
+ * CSP-locked iframe. Sessions are prepared over the real wire protocol (`file:create` with
+ * content), then driven through the UI by data-testid only.
+ */
+
+type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+
+/** Creates a session holding the seed project plus `files`, over the protocol, and returns its id. */
+async function sessionWith(files: Record<string, string>): Promise<string> {
+  const socket: Socket = io(APP_URL, { transports: ['websocket'], reconnection: false, forceNew: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const call = async <T,>(event: string, payload: unknown): Promise<T> => {
+      const r = (await socket.timeout(5000).emitWithAck(event, payload)) as Ack<T>;
+      if (!r.ok) throw new Error(`${event}: ${r.error.code} ${r.error.message}`);
+      return r.data;
+    };
+    await call('session:hello', { protocolVersion: PROTOCOL_VERSION });
+    const { sessionId } = await call<{ sessionId: string }>('session:create', {});
+    await call('session:join', { sessionId });
+    for (const [path, content] of Object.entries(files)) await call('file:create', { path, content });
+    return sessionId;
+  } finally {
+    socket.disconnect();
+  }
+}
+
+class Tests {
+  constructor(readonly page: Page) {}
+  get panel(): Locator {
+    return this.page.getByTestId('test-results');
+  }
+  get runAll(): Locator {
+    return this.page.getByTestId('run-tests');
+  }
+  get status(): Locator {
+    return this.page.getByTestId('test-run-status');
+  }
+  get passCount(): Locator {
+    return this.page.getByTestId('test-pass-count');
+  }
+  get failCount(): Locator {
+    return this.page.getByTestId('test-fail-count');
+  }
+  file(path: string): Locator {
+    return this.page.locator(`[data-testid="test-file"][data-path="${path}"]`);
+  }
+  case(name: string): Locator {
+    return this.page.locator(`[data-testid="test-case"][data-name="${name}"]`);
+  }
+  get cases(): Locator {
+    return this.page.getByTestId('test-case');
+  }
+  /** Clicks run-tests and waits for the run to finish. */
+  async run(timeout = 60_000): Promise<void> {
+    await this.runAll.click();
+    await this.waitDone(timeout);
+  }
+  async waitDone(timeout = 60_000): Promise<void> {
+    await expect(this.panel).toHaveAttribute('data-status', /^(done|timedout|cancelled|error)$/, { timeout });
+  }
+}
+
+async function open(page: Page, files: Record<string, string>): Promise<{ ws: Workspace; tests: Tests; id: string }> {
+  const id = await sessionWith(files);
+  const ws = new Workspace(page);
+  await ws.open(id);
+  return { ws, tests: new Tests(page), id };
+}
+
+/** Statuses by full test name, in report order. */
+async function statuses(tests: Tests, file?: string): Promise<Record<string, string>> {
+  const scope = file ? tests.file(file).getByTestId('test-case') : tests.cases;
+  const rows = await scope.evaluateAll((els) => els.map((e) => [e.getAttribute('data-name') ?? '', e.getAttribute('data-status') ?? '']));
+  return Object.fromEntries(rows);
+}
+
+test.describe('in-browser tests', () => {
+  test('run-tests runs the seed project\'s tests in the sandbox', async ({ page }) => {
+    const { tests } = await open(page, {});
+    await expect(tests.panel).toBeVisible();
+    await tests.run();
+    await expect(tests.passCount).toHaveText('3');
+    await expect(tests.failCount).toHaveText('0');
+    expect(await statuses(tests)).toEqual({
+      'Cart > adds up prices times quantities': 'passed',
+      'Cart > merges the same sku': 'passed',
+      'Cart > removes an item': 'passed',
+    });
+    await expect(tests.case('Cart > merges the same sku').getByTestId('test-duration')).toHaveText(/^(<1|\d+) ms$/);
+    // The sandbox is an opaque-origin iframe: no allow-same-origin.
+    await expect(page.getByTestId('test-sandbox')).toHaveAttribute('sandbox', 'allow-scripts');
+  });
+
+  test('pass, fail, skip, each, async and hooks', async ({ page }) => {
+    const { tests } = await open(page, {
+      'src/math.ts': 'export const add = (a: number, b: number): number => a + b;\nexport const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));\n',
+      'src/features.test.ts': `import { add, wait } from './math';
+const log: string[] = [];
+beforeAll(() => { log.push('beforeAll'); });
+afterAll(() => { log.push('afterAll'); });
+describe('hooks', () => {
+  beforeEach(() => { log.push('beforeEach'); });
+  afterEach(() => { log.push('afterEach'); });
+  it('first', () => { expect(log).toEqual(['beforeAll', 'beforeEach']); });
+  it('second sees the first afterEach', () => { expect(log).toEqual(['beforeAll', 'beforeEach', 'afterEach', 'beforeEach']); });
+});
+it('passes', () => { expect(add(1, 2)).toBe(3); });
+it('fails', () => { expect(add(1, 2)).toBe(4); });
+it.skip('is skipped', () => { throw new Error('must not run'); });
+it.each([[1, 1, 2], [2, 3, 5]])('add(%i, %i) = %i', (a, b, sum) => { expect(add(a, b)).toBe(sum); });
+it('awaits async work', async () => { await wait(20); expect(await Promise.resolve(add(2, 2))).toBe(4); });
+it('fails asynchronously', async () => { await wait(5); throw new Error('late failure'); });
+it('matches objects', () => { expect({ a: 1, b: [1, 2] }).toEqual({ a: 1, b: [1, 2] }); expect([1, 2, 3]).toContain(2); });
+`,
+      'src/only.test.ts': `it('not focused', () => { throw new Error('must not run'); });
+it.only('focused', () => { expect(1).toBe(1); });
+describe.only('focused suite', () => { it('runs', () => {}); });
+`,
+    });
+    await tests.run();
+    expect(await statuses(tests, 'src/features.test.ts')).toEqual({
+      'hooks > first': 'passed',
+      'hooks > second sees the first afterEach': 'passed',
+      passes: 'passed',
+      fails: 'failed',
+      'is skipped': 'skipped',
+      'add(1, 1) = 2': 'passed',
+      'add(2, 3) = 5': 'passed',
+      'awaits async work': 'passed',
+      'fails asynchronously': 'failed',
+      'matches objects': 'passed',
+    });
+    expect(await statuses(tests, 'src/only.test.ts')).toEqual({ 'not focused': 'skipped', focused: 'passed', 'focused suite > runs': 'passed' });
+    await expect(tests.case('fails asynchronously').getByTestId('test-message')).toContainText('late failure');
+    await expect(tests.passCount).toHaveText(String(3 + 7 + 2));
+    await expect(tests.failCount).toHaveText('2');
+  });
+
+  test('a failure shows expected and received, points at the line, opens it, and marks it in the editor', async ({ page }) => {
+    const { ws, tests } = await open(page, {
+      'src/total.test.ts': `import { Cart } from './cart';
+
+describe('totals', () => {
+  it('is wrong on purpose', () => {
+    const cart = new Cart();
+    cart.add({ sku: 'a', price: 2, quantity: 3 });
+    expect(cart.total()).toBe(7);
+  });
+  it('compares objects', () => {
+    expect({ sku: 'a', qty: 1 }).toEqual({ sku: 'a', qty: 2 });
+  });
+});
+`,
+    });
+    await ws.fileItem('src/cart.ts').click();
+    await tests.run();
+    const failed = tests.case('totals > is wrong on purpose');
+    await expect(failed).toHaveAttribute('data-status', 'failed');
+    await expect(failed.getByTestId('test-message')).toContainText('expected 6 to be 7');
+    await expect(failed.getByTestId('test-diff')).toContainText('7');
+    await expect(failed.getByTestId('test-diff')).toContainText('6');
+    // The source map brings the failure back to the person's line (7) in the test file.
+    const location = failed.getByTestId('test-location');
+    await expect(location).toHaveAttribute('data-path', 'src/total.test.ts');
+    await expect(location).toHaveAttribute('data-line', '7');
+    const objects = tests.case('totals > compares objects');
+    await expect(objects.getByTestId('test-diff')).toContainText('qty');
+    await expect(objects.getByTestId('test-location')).toHaveAttribute('data-line', '10');
+
+    await location.click();
+    await expect(ws.editor).toHaveAttribute('data-path', 'src/total.test.ts');
+    // The cursor is on line 7: Monaco highlights the active line number.
+    await expect(ws.editor.locator('.line-numbers.active-line-number')).toHaveText('7');
+    // The failure is an editor marker as well: Monaco's hover at the cursor (Ctrl+K Ctrl+I) shows it.
+    await expect(ws.editor.locator('.squiggly-error').first()).toBeAttached();
+    await page.keyboard.press('Control+k');
+    await page.keyboard.press('Control+i');
+    await expect(page.locator('.monaco-hover').filter({ hasText: 'expected 6 to be 7' }).first()).toBeVisible();
+  });
+
+  test('a syntax error and a missing import fail their file with a location; other files still run', async ({ page }) => {
+    const { tests } = await open(page, {
+      'src/broken.test.ts': `it('never collected', () => {\n  expect(1).toBe(1);\n});\nconst x = ;\n`,
+      'src/missing.test.ts': `import { nothing } from './does-not-exist';\nit('uses it', () => expect(nothing).toBe(1));\n`,
+    });
+    await tests.run();
+    const broken = tests.file('src/broken.test.ts').getByTestId('test-file-error');
+    await expect(broken.getByTestId('test-message')).toContainText('src/broken.test.ts:4');
+    await expect(broken.getByTestId('test-location')).toHaveAttribute('data-line', '4');
+    const missing = tests.file('src/missing.test.ts').getByTestId('test-file-error');
+    await expect(missing.getByTestId('test-message')).toContainText('./does-not-exist');
+    await expect(missing.getByTestId('test-location')).toHaveAttribute('data-line', '1');
+    // The seed file's tests ran regardless.
+    await expect(tests.passCount).toHaveText('3');
+    await expect(tests.failCount).toHaveText('2');
+  });
+
+  test('an infinite loop is killed and reported timed out; later tests run; the IDE stays responsive', async ({ page }) => {
+    const { ws, tests } = await open(page, {
+      'src/loop.test.ts': `it('before the loop', () => { expect(1).toBe(1); });
+it('spins forever', () => { while (true) {} });
+it('after the loop', () => { expect(2).toBe(2); });
+`,
+    });
+    await tests.runAll.click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'running');
+    // While the test spins in the sandbox, the page still answers: open another file.
+    await ws.fileItem('README.md').click();
+    await expect(ws.editor).toHaveAttribute('data-path', 'README.md');
+    await expect.poll(async () => (await ws.visibleLines())[0]).toBe('# Example project');
+    await expect(tests.panel).toHaveAttribute('data-status', 'running');
+
+    await tests.waitDone();
+    expect(await statuses(tests, 'src/loop.test.ts')).toEqual({
+      'before the loop': 'passed',
+      'spins forever': 'timedout',
+      'after the loop': 'passed',
+    });
+    await expect(tests.case('spins forever').getByTestId('test-message')).toContainText('did not finish in time');
+  });
+
+  test('Stop ends a run at once and reports what it interrupted as skipped', async ({ page }) => {
+    const { tests } = await open(page, {
+      'src/stuck.test.ts': `it('done first', () => {});\nit('stuck', () => { while (true) {} });\nit('never reached', () => {});\n`,
+    });
+    await tests.runAll.click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'running');
+    await expect(tests.case('done first')).toHaveAttribute('data-status', 'passed');
+    await page.getByTestId('test-cancel').click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'cancelled');
+    expect(await statuses(tests, 'src/stuck.test.ts')).toEqual({ 'done first': 'passed', stuck: 'skipped', 'never reached': 'skipped' });
+    // The sandbox takes the next run straight away (this time the loop runs into its limit).
+    await tests.run();
+    await expect(tests.passCount).toHaveText('5');
+    await expect(tests.case('stuck')).toHaveAttribute('data-status', 'timedout');
+  });
+
+  test('runaway recursion fails the test, not the page', async ({ page }) => {
+    const { tests } = await open(page, {
+      'src/recursion.test.ts': `function down(n: number): number { return down(n + 1) + 1; }
+it('recurses forever', () => { down(0); });
+it('still runs', () => { expect(true).toBe(true); });
+`,
+    });
+    await tests.run();
+    await expect(tests.case('recurses forever')).toHaveAttribute('data-status', 'failed');
+    await expect(tests.case('recurses forever').getByTestId('test-message')).toContainText(/call stack/i);
+    await expect(tests.case('still runs')).toHaveAttribute('data-status', 'passed');
+  });
+
+  test('a console flood is captured up to a cap', async ({ page }) => {
+    const { tests } = await open(page, {
+      'src/noisy.test.ts': `it('logs a lot', () => { for (let i = 0; i < 100000; i++) console.log('line', i, 'x'.repeat(50)); });
+it('logs a little', () => { console.warn('just this'); });
+`,
+    });
+    await tests.run();
+    await expect(tests.case('logs a lot')).toHaveAttribute('data-status', 'passed');
+    const consoleBox = tests.file('src/noisy.test.ts').getByTestId('test-console');
+    await expect(consoleBox.getByTestId('test-console-line').first()).toContainText('line 0 xxxxx');
+    const shown = await consoleBox.getByTestId('test-console-line').count();
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThanOrEqual(200);
+    await expect(consoleBox.getByTestId('test-console-dropped')).toBeVisible();
+    const dropped = Number(await consoleBox.getAttribute('data-dropped'));
+    expect(dropped).toBeGreaterThan(90_000);
+  });
+
+  test('escape attempts fail inside the sandbox', async ({ page, context }) => {
+    const marker = uniqueMarker('escape');
+    // A blocked request may still be announced by the browser; what must never happen is an answer.
+    const reached: string[] = [];
+    context.on('response', (r) => {
+      if (r.url().includes(marker)) reached.push(r.url());
+    });
+    const target = `${APP_URL}/${marker}`;
+    const wsTarget = `${APP_URL.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket&${marker}`;
+    await page.goto(APP_URL);
+    await page.evaluate(() => {
+      document.cookie = 'flint_secret=cookie-value; path=/';
+      localStorage.setItem('flint_secret', 'storage-value');
+    });
+    const { tests } = await open(page, {
+      'src/escape.test.ts': `
+const blocked = (p: Promise<unknown>) => p.then(() => 'reached', () => 'blocked');
+describe('escape', () => {
+  it('document.cookie', () => { expect(() => (globalThis as any).document.cookie).toThrow(); });
+  it('localStorage', () => { expect(() => (globalThis as any).localStorage.getItem('flint_secret')).toThrow(); });
+  it('parent.document', () => { expect(() => (globalThis as any).parent.document.body).toThrow(); });
+  it('fetch', async () => { expect(await blocked(fetch(${JSON.stringify(target)}))).toBe('blocked'); });
+  it('XMLHttpRequest', async () => {
+    const r = await new Promise<string>((resolve) => {
+      try {
+        const x = new XMLHttpRequest();
+        x.onload = () => resolve('reached');
+        x.onerror = () => resolve('blocked');
+        x.open('GET', ${JSON.stringify(target + '-xhr')});
+        x.send();
+      } catch { resolve('blocked'); }
+    });
+    expect(r).toBe('blocked');
+  });
+  it('WebSocket', async () => {
+    const r = await new Promise<string>((resolve) => {
+      try {
+        const s = new WebSocket(${JSON.stringify(wsTarget)});
+        s.onopen = () => resolve('reached');
+        s.onerror = () => resolve('blocked');
+      } catch { resolve('blocked'); }
+    });
+    expect(r).toBe('blocked');
+  });
+  it('importScripts from Flint', () => { expect(() => (globalThis as any).importScripts(${JSON.stringify(target + '.js')})).toThrow(); });
+  it('top navigation', () => { expect(() => { (globalThis as any).top.location.href = ${JSON.stringify(target + '-nav')}; }).toThrow(); });
+  it('window.open', () => { expect(() => (globalThis as any).window.open(${JSON.stringify(target + '-popup')})).toThrow(); });
+});
+`,
+    });
+    const url = page.url();
+    await tests.run();
+    const results = await statuses(tests, 'src/escape.test.ts');
+    expect(Object.keys(results)).toHaveLength(9);
+    for (const [name, status] of Object.entries(results)) expect(status, name).toBe('passed');
+
+    // One level up, the sandbox document itself (the iframe) is just as shut in.
+    const frame = page.frames().find((f) => f.url().endsWith('/sandbox'));
+    expect(frame).toBeTruthy();
+    const probes = await frame!.evaluate(async (t) => {
+      const attempt = async (f: () => unknown) => {
+        try {
+          const v = await f();
+          return v === null || v === undefined ? 'blocked' : `reached: ${String(v)}`;
+        } catch {
+          return 'blocked';
+        }
+      };
+      return {
+        origin: self.origin,
+        cookie: await attempt(() => document.cookie),
+        localStorage: await attempt(() => localStorage.getItem('flint_secret')),
+        parentDocument: await attempt(() => window.parent.document.body),
+        fetch: await attempt(() => fetch(`${t}-frame`).then(() => 'response')),
+        popup: await attempt(() => window.open(`${t}-frame-popup`)),
+        topNavigation: await attempt(() => {
+          window.top!.location.href = `${t}-frame-nav`;
+          return 'navigated';
+        }),
+      };
+    }, target);
+    expect(probes).toEqual({ origin: 'null', cookie: 'blocked', localStorage: 'blocked', parentDocument: 'blocked', fetch: 'blocked', popup: 'blocked', topNavigation: 'blocked' });
+    // Nothing reached Flint's server, no page opened, and the IDE did not navigate.
+    expect(reached).toEqual([]);
+    expect(context.pages()).toHaveLength(1);
+    expect(page.url()).toBe(url);
+  });
+
+  test('run one file, and one test', async ({ page }) => {
+    const { ws, tests } = await open(page, {
+      'src/other.test.ts': `it('alpha', () => {});\nit('beta', () => { expect(1).toBe(2); });\n`,
+    });
+    await ws.fileItem('src/other.test.ts').click();
+    await expect(ws.editor).toHaveAttribute('data-path', 'src/other.test.ts');
+    await page.getByTestId('run-file').click();
+    await tests.waitDone();
+    expect(await statuses(tests)).toEqual({ alpha: 'passed', beta: 'failed' });
+    await expect(tests.file('src/cart.test.ts')).toHaveCount(0);
+
+    await tests.case('alpha').getByTestId('test-run-one').click();
+    await expect(tests.cases).toHaveCount(1);
+    await tests.waitDone();
+    expect(await statuses(tests)).toEqual({ alpha: 'passed' });
+    await expect(tests.failCount).toHaveText('0');
+  });
+
+  test('the keyboard shortcut runs the tests, from the editor too', async ({ page }) => {
+    const { ws, tests } = await open(page, {});
+    await ws.focusEditorAtStart();
+    await page.keyboard.press('Control+;');
+    await tests.waitDone();
+    await expect(tests.passCount).toHaveText('3');
+  });
+
+  test('everyone in the session sees the same run', async ({ page, browser }) => {
+    const { tests, id } = await open(page, { 'src/shared.test.ts': `it('shared pass', () => {});\nit('shared fail', () => { expect('a').toBe('b'); });\n` });
+    const otherContext = await browser.newContext();
+    try {
+      const otherPage = await otherContext.newPage();
+      const other = new Workspace(otherPage);
+      await other.open(id);
+      const theirs = new Tests(otherPage);
+      await tests.run();
+      await expect(theirs.passCount).toHaveText('4');
+      await expect(theirs.failCount).toHaveText('1');
+      await expect(theirs.status).toContainText('collaborator');
+      await expect(theirs.case('shared fail')).toHaveAttribute('data-status', 'failed');
+      await expect(theirs.case('shared fail').getByTestId('test-location')).toHaveAttribute('data-line', '2');
+    } finally {
+      await otherContext.close();
+    }
+  });
+
+  test('fix-with-ai sends the failures and the code under test to the model', async ({ page }) => {
+    const marker = uniqueMarker('fixme');
+    const { ws, tests } = await open(page, {
+      'src/fix.test.ts': `import { Cart } from './cart';\nit('${marker} totals', () => { const c = new Cart(); c.add({ sku: 'x', price: 1, quantity: 2 }); expect(c.total()).toBe(3); });\n`,
+    });
+    const fix = { path: 'src/cart.ts', search: '  total(): number {\n', replace: `  // fixed by the model ${marker}\n  total(): number {\n` };
+    await sim.rule({ match: marker, text: scriptedResponse([fix]), times: 1 });
+    const before = (await sim.stats()).requests;
+    await tests.run();
+    await expect(tests.failCount).toHaveText('1');
+    await page.getByTestId('fix-with-ai').click();
+    // The prompt names the failing test; the model edits the code under test.
+    await expect(ws.editor).toHaveAttribute('data-path', 'src/cart.ts');
+    await ws.waitForStatus('done');
+    expect((await sim.stats()).requests).toBeGreaterThan(before);
+    // It comes back as a hunk to review, shown in the editor as a proposed change.
+    await expect(page.getByTestId('hunk')).toHaveCount(1);
+    await expect(page.getByTestId('hunk')).toContainText(`fixed by the model ${marker}`);
+    await expect(ws.addedZones('pending')).toContainText(`fixed by the model ${marker}`);
+  });
+});
+
+test.describe('in-browser Python tests', () => {
+  test('pytest-style functions and unittest classes: pass, fail, error, a loop and a syntax error', async ({ page }) => {
+    test.setTimeout(180_000);
+    const { tests } = await open(page, {
+      'py/calc.py': 'def add(a, b):\n    return a + b\n\ndef divide(a, b):\n    return a / b\n',
+      'py/test_calc.py': `from calc import add, divide
+import unittest
+
+def test_add():
+    assert add(2, 3) == 5
+
+def test_add_wrong():
+    expected = 6
+    got = add(2, 3)
+    assert got == expected
+
+def test_error():
+    divide(1, 0)
+
+def test_prints():
+    print("hello from python")
+
+class CalcTest(unittest.TestCase):
+    def test_ok(self):
+        self.assertEqual(add(1, 1), 2)
+
+    def test_fails(self):
+        self.assertEqual(add(1, 1), 3)
+
+    @unittest.skip("not today")
+    def test_skipped(self):
+        pass
+`,
+      'py/loop_test.py': 'def test_spins():\n    while True:\n        pass\n\ndef test_after():\n    assert 1 + 1 == 2\n',
+      'py/test_broken.py': 'def test_never(:\n    pass\n',
+    });
+    await tests.run(150_000);
+    expect(await statuses(tests, 'py/test_calc.py')).toEqual({
+      test_add: 'passed',
+      test_add_wrong: 'failed',
+      test_error: 'failed',
+      test_prints: 'passed',
+      'CalcTest > test_ok': 'passed',
+      'CalcTest > test_fails': 'failed',
+      'CalcTest > test_skipped': 'skipped',
+    });
+    const wrong = tests.case('test_add_wrong');
+    await expect(wrong.getByTestId('test-message')).toContainText('assert got == expected');
+    await expect(wrong.getByTestId('test-diff')).toContainText('Expected: 6');
+    await expect(wrong.getByTestId('test-diff')).toContainText('Received: 5');
+    await expect(wrong.getByTestId('test-location')).toHaveAttribute('data-line', '10');
+    await expect(tests.case('test_error').getByTestId('test-message')).toContainText('ZeroDivisionError');
+    await expect(tests.case('test_error').getByTestId('test-location')).toHaveAttribute('data-path', 'py/calc.py');
+    await expect(tests.case('CalcTest > test_fails').getByTestId('test-message')).toContainText('2 != 3');
+    await expect(tests.file('py/test_calc.py').getByTestId('test-console')).toContainText('hello from python');
+    // A Python loop is stopped like a JavaScript one, and the file goes on in a new interpreter.
+    expect(await statuses(tests, 'py/loop_test.py')).toEqual({ test_spins: 'timedout', test_after: 'passed' });
+    const broken = tests.file('py/test_broken.py').getByTestId('test-file-error');
+    await expect(broken.getByTestId('test-message')).toContainText('SyntaxError');
+    await expect(broken.getByTestId('test-location')).toHaveAttribute('data-line', '1');
+  });
+});

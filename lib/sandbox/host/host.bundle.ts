@@ -1,0 +1,354 @@
+/**
+ * The sandbox host: the only script of the opaque-origin iframe served by app/sandbox/route.ts.
+ * It takes run requests from the IDE page (its parent), runs each test file in a fresh Worker
+ * started from a blob: URL, and relays what the worker reports. It is the one that enforces time:
+ * a worker that stops making progress is terminated — JavaScript cannot preempt itself, so this
+ * is the only way to stop `while (true) {}`.
+ *
+ * Invariants:
+ * - Messages are accepted only from `window.parent`, and only in the shape of `IdeToHost`;
+ *   worker messages only in the shape of `WorkerEvent`. Anything else is dropped.
+ * - One run at a time; a new `run` cancels the one in progress.
+ * - The watchdog is re-armed by progress (`collected`, `test-start`, `test`), never by console
+ *   output, so a loop that logs forever is still stopped.
+ * - Every collected test of a file is reported exactly once: a killed test as `timedout`, tests
+ *   the worker never reached after a restart as they run in the next worker, and tests left when
+ *   a limit ends the file as `timedout` with the reason (`skipped` when the person pressed Stop).
+ */
+import {
+  IdeToHost,
+  SANDBOX_PROTOCOL,
+  WorkerEvent,
+  type CollectedTest,
+  type HostToIde,
+  type PyodideAssets,
+  type WorkerBoot,
+  type RunEvent,
+  type RunRequest,
+  type RunUnit,
+  type SerializedError,
+  type WorkerStart,
+} from '../protocol';
+
+/** Extra time a worker gets to report its own (asynchronous) timeout before it is killed. */
+const GRACE_MS = 1_000;
+/** Loading Pyodide (compiling ~10 MB of WebAssembly) takes seconds on a slow machine. */
+const PY_LOAD_MS = 60_000;
+
+const parentOrigin = location.origin; // the URL's origin (Flint's), though this document's is "null"
+const runtimes: { js?: string; py?: string } = {};
+let pyodide: PyodideAssets | undefined;
+let active: Run | null = null;
+
+/**
+ * One spare worker per kind, started ahead of need: a JS worker has parsed its runtime, a Python
+ * worker has booted Pyodide. Each run still gets fresh workers (a spare has never run a test);
+ * the spare only moves their start-up out of the run. Replaced when taken or when the runtime
+ * changes.
+ */
+const spares: { js?: Worker; py?: Worker } = {};
+
+function spawn(kind: 'js' | 'py'): Worker | null {
+  const url = runtimes[kind];
+  if (!url || (kind === 'py' && !pyodide)) return null;
+  const worker = new Worker(url, { name: `flint-test-${kind}` });
+  if (kind === 'py') worker.postMessage({ type: 'boot', pyodide: pyodide! } satisfies WorkerBoot);
+  return worker;
+}
+
+function takeWorker(kind: 'js' | 'py'): Worker | null {
+  const spare = spares[kind];
+  spares[kind] = undefined;
+  return spare ?? spawn(kind);
+}
+
+function prepareSpare(kind: 'js' | 'py') {
+  if (spares[kind]) return;
+  try {
+    spares[kind] = spawn(kind) ?? undefined;
+  } catch {
+    spares[kind] = undefined;
+  }
+}
+
+function send(message: HostToIde) {
+  window.parent.postMessage(message, parentOrigin);
+}
+
+window.addEventListener('message', (ev) => {
+  if (ev.source !== window.parent) return;
+  const parsed = IdeToHost.safeParse(ev.data);
+  if (!parsed.success) {
+    console.warn('[sandbox] dropped a malformed message', parsed.error.issues.slice(0, 3));
+    return;
+  }
+  const msg = parsed.data;
+  switch (msg.type) {
+    case 'ping':
+      send({ type: 'pong', nonce: msg.nonce, protocol: SANDBOX_PROTOCOL });
+      return;
+    case 'cancel':
+      if (active?.request.runId === msg.runId) active.cancel();
+      return;
+    case 'run':
+      active?.cancel();
+      if (msg.jsRuntime) setRuntime('js', msg.jsRuntime);
+      if (msg.pyRuntime) setRuntime('py', msg.pyRuntime);
+      if (msg.pyodide) pyodide = msg.pyodide;
+      active = new Run(msg);
+      void active.start().finally(() => {
+        if (active?.request.runId === msg.runId) active = null;
+      });
+      return;
+    default:
+      unreachable(msg);
+  }
+});
+
+function unreachable(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
+
+function setRuntime(kind: 'js' | 'py', source: string) {
+  if (runtimes[kind]) URL.revokeObjectURL(runtimes[kind]!);
+  runtimes[kind] = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  spares[kind]?.terminate();
+  spares[kind] = undefined;
+}
+
+type Attempt =
+  | { kind: 'done'; errors: SerializedError[]; worker: Worker }
+  | { kind: 'killed'; testId: string | null; reason: 'test' | 'run' | 'cancel' }
+  | { kind: 'crashed'; message: string };
+
+class Run {
+  private readonly started = performance.now();
+  private readonly deadline: number;
+  private cancelled = false;
+  private stopCurrent: ((reason: 'run' | 'cancel') => void) | null = null;
+  /** This run's Python interpreter, reused from one file to the next while it stays healthy. */
+  private pyWorker: Worker | null = null;
+
+  constructor(readonly request: RunRequest) {
+    this.deadline = this.started + request.limits.runTimeoutMs;
+  }
+
+  private emit(event: RunEvent) {
+    send({ type: 'run-event', runId: this.request.runId, event });
+  }
+
+  cancel() {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.stopCurrent?.('cancel');
+  }
+
+  async start() {
+    let status: 'done' | 'timedout' | 'cancelled' = 'done';
+    for (const unit of this.request.units) {
+      if (this.cancelled) {
+        status = 'cancelled';
+        break;
+      }
+      if (performance.now() >= this.deadline) {
+        status = 'timedout';
+        this.emit({ type: 'file-start', file: unit.file });
+        this.emit({ type: 'file-end', file: unit.file, errors: [{ name: 'TimeoutError', message: `Not run: the run exceeded its ${this.request.limits.runTimeoutMs} ms limit.` }], consoleDropped: 0 });
+        continue;
+      }
+      const outcome = await this.runUnit(unit);
+      if (outcome === 'run-timeout') status = 'timedout';
+      if (outcome === 'cancelled') status = 'cancelled';
+    }
+    this.pyWorker?.terminate();
+    this.pyWorker = null;
+    this.emit({ type: 'run-end', status, durationMs: performance.now() - this.started });
+    // Ready for the next run: a new interpreter boots now, while the person reads the results.
+    if (status !== 'cancelled') for (const kind of ['js', 'py'] as const) if (this.request.units.some((u) => u.kind === kind)) prepareSpare(kind);
+  }
+
+  /** Runs one file, restarting its worker after each runaway test, until every test is reported. */
+  private async runUnit(unit: RunUnit): Promise<'ok' | 'run-timeout' | 'cancelled'> {
+    const { limits, filter } = this.request;
+    const file = unit.file;
+    this.emit({ type: 'file-start', file });
+    const reported = new Set<string>();
+    const seen = { collected: null as CollectedTest[] | null };
+    const errors: SerializedError[] = [];
+    let consoleDropped = 0;
+    let codeUrl: string | undefined;
+    if (unit.kind === 'js') codeUrl = URL.createObjectURL(new Blob([unit.code], { type: 'text/javascript' }));
+    const runtimeUrl = runtimes[unit.kind];
+    let result: 'ok' | 'run-timeout' | 'cancelled' = 'ok';
+    try {
+      if (!runtimeUrl || (unit.kind === 'py' && !pyodide)) {
+        errors.push({ message: `The ${unit.kind === 'js' ? 'JavaScript' : 'Python'} runtime was not sent to the sandbox.` });
+        return result;
+      }
+      for (let attempt = 0; ; attempt++) {
+        let worker: Worker | null;
+        try {
+          worker = unit.kind === 'py' && this.pyWorker ? this.pyWorker : takeWorker(unit.kind);
+        } catch (err) {
+          errors.push({ name: 'SandboxError', message: `Could not start a worker: ${String(err)}` });
+          break;
+        }
+        if (unit.kind === 'py') this.pyWorker = null;
+        if (!worker) {
+          errors.push({ name: 'SandboxError', message: 'Could not start a worker.' });
+          break;
+        }
+        if (unit.kind === 'js') prepareSpare('js');
+        const outcome = await this.attempt(worker, unit.kind === 'py', {
+          type: 'start',
+          file,
+          codeUrl,
+          filter,
+          skipIds: [...reported],
+          testTimeoutMs: limits.testTimeoutMs,
+          consoleMaxChars: limits.consoleMaxChars,
+          ...(unit.kind === 'py' ? { pyFiles: this.request.pyFiles ?? {} } : {}),
+        }, unit.kind === 'py' ? PY_LOAD_MS : limits.testTimeoutMs + GRACE_MS, {
+          collected: (tests) => {
+            seen.collected ??= tests;
+          },
+          test: (r) => {
+            if (reported.has(r.id)) return;
+            reported.add(r.id);
+            this.emit({ type: 'test', file, result: r });
+          },
+          console: (entry) => this.emit({ type: 'console', file, entry }),
+          consoleDropped: (n) => {
+            consoleDropped += n;
+          },
+        });
+        if (outcome.kind === 'done') {
+          errors.push(...outcome.errors);
+          if (unit.kind === 'py' && !this.cancelled) this.pyWorker = outcome.worker;
+          else outcome.worker.terminate();
+          break;
+        }
+        if (outcome.kind === 'crashed') {
+          errors.push({ name: 'SandboxError', message: outcome.message });
+          break;
+        }
+        // Killed: the test that was running overran.
+        const limitMs = outcome.reason === 'run' ? limits.runTimeoutMs : limits.testTimeoutMs;
+        const why =
+          outcome.reason === 'cancel'
+            ? 'Stopped: the run was cancelled.'
+            : outcome.reason === 'run'
+              ? `Stopped: the run exceeded its ${limitMs} ms limit.`
+              : `Stopped after ${limitMs} ms: the test did not finish in time (its worker was terminated).`;
+        // A person's Stop is not a failure: what it interrupts is reported skipped.
+        const stopped = outcome.reason === 'cancel' ? 'skipped' : 'timedout';
+        if (outcome.testId !== null && !reported.has(outcome.testId)) {
+          const test = seen.collected?.find((t) => t.id === outcome.testId);
+          reported.add(outcome.testId);
+          this.emit({
+            type: 'test',
+            file,
+            result: { id: outcome.testId, name: test?.name ?? [`test ${outcome.testId}`], status: stopped, durationMs: outcome.reason === 'test' ? limitMs : 0, error: { name: 'TimeoutError', message: why } },
+          });
+        }
+        const remaining = (seen.collected ?? []).filter((t) => !reported.has(t.id));
+        const canResume = outcome.reason === 'test' && outcome.testId !== null && remaining.length > 0 && attempt < limits.maxRestarts;
+        if (canResume) continue;
+        if (outcome.reason === 'run') result = 'run-timeout';
+        if (outcome.reason === 'cancel') result = 'cancelled';
+        if (outcome.testId === null) {
+          errors.push({
+            name: 'TimeoutError',
+            message: outcome.reason === 'test' ? `The file did not finish loading, or a beforeAll/afterAll hook did not finish, within ${limitMs} ms; its worker was terminated.` : why,
+          });
+        }
+        for (const t of remaining) {
+          reported.add(t.id);
+          this.emit({ type: 'test', file, result: { ...t, status: stopped, durationMs: 0, error: { name: 'TimeoutError', message: `Not run. ${why}` } } });
+        }
+        break;
+      }
+    } finally {
+      if (codeUrl) URL.revokeObjectURL(codeUrl);
+      this.emit({ type: 'file-end', file, errors: errors.slice(0, 50), consoleDropped });
+    }
+    return result;
+  }
+
+  /** One worker's life: resolves when it reports `done`, is killed by a limit, or crashes. */
+  private attempt(
+    worker: Worker,
+    /** Keep the worker alive when it finishes (a Python interpreter serves the next file). */
+    keepOnDone: boolean,
+    start: WorkerStart,
+    loadMs: number,
+    on: {
+      collected(tests: CollectedTest[]): void;
+      test(result: Extract<WorkerEvent, { type: 'test' }>['result']): void;
+      console(entry: Extract<WorkerEvent, { type: 'console' }>['entry']): void;
+      consoleDropped(n: number): void;
+    },
+  ): Promise<Attempt> {
+    return new Promise<Attempt>((resolve) => {
+      let current: string | null = null;
+      let settled = false;
+      let watchdog: ReturnType<typeof setTimeout> | undefined;
+      const runTimer = setTimeout(() => finish({ kind: 'killed', testId: current, reason: 'run' }), Math.max(0, this.deadline - performance.now()));
+      const arm = (ms: number) => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => finish({ kind: 'killed', testId: current, reason: 'test' }), ms);
+      };
+      const finish = (a: Attempt) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(watchdog);
+        clearTimeout(runTimer);
+        worker.onmessage = null;
+        worker.onerror = null;
+        if (!(a.kind === 'done' && keepOnDone)) worker.terminate();
+        this.stopCurrent = null;
+        resolve(a);
+      };
+      this.stopCurrent = (reason) => finish({ kind: 'killed', testId: current, reason });
+      const stepMs = start.testTimeoutMs + GRACE_MS;
+      worker.onmessage = (ev) => {
+        if (settled) return;
+        const parsed = WorkerEvent.safeParse(ev.data);
+        if (!parsed.success) return; // a test may post anything; only well-formed events count
+        const e = parsed.data;
+        switch (e.type) {
+          case 'collected':
+            on.collected(e.tests);
+            arm(stepMs);
+            return;
+          case 'test-start':
+            current = e.id;
+            arm(stepMs);
+            return;
+          case 'test':
+            if (current === e.result.id) current = null;
+            on.test(e.result);
+            arm(stepMs);
+            return;
+          case 'console':
+            on.console(e.entry);
+            return;
+          case 'done':
+            on.consoleDropped(e.consoleDropped);
+            finish({ kind: 'done', errors: e.errors, worker });
+            return;
+          default:
+            unreachable(e);
+        }
+      };
+      worker.onerror = (ev) => {
+        // An error thrown outside any test (a timer callback, say). The worker lives on.
+        ev.preventDefault();
+        if (!settled) on.console({ level: 'error', text: `Uncaught ${ev.message || 'error'}`.slice(0, 4000), ...(current ? { testId: current } : {}) });
+      };
+      worker.onmessageerror = () => {};
+      arm(loadMs);
+      worker.postMessage(start);
+    });
+  }
+}

@@ -1,0 +1,98 @@
+'use client';
+import { HostToIde, SANDBOX_PROTOCOL, type IdeToHost, type RunEvent, type RunRequest } from './protocol';
+
+/**
+ * The IDE's end of the sandbox: a hidden `<iframe sandbox="allow-scripts">` (no
+ * allow-same-origin, so its origin is opaque) showing `/sandbox`. It is created after mount and
+ * greeted with ping/pong until the host answers (its "ready" could race hydration). Messages from
+ * it count only when they come from that iframe's window and parse as `HostToIde`.
+ */
+export class SandboxClient {
+  private readonly iframe: HTMLIFrameElement;
+  private readonly ready: Promise<void>;
+  private readonly listeners = new Map<string, (e: RunEvent) => void>();
+  private readonly pongs = new Map<string, () => void>();
+  private disposed = false;
+  /** Which worker runtimes the host already holds. */
+  readonly sent = { js: false, py: false, pyodide: false };
+
+  constructor(container: HTMLElement) {
+    this.iframe = document.createElement('iframe');
+    this.iframe.setAttribute('sandbox', 'allow-scripts');
+    this.iframe.setAttribute('data-testid', 'test-sandbox');
+    this.iframe.setAttribute('title', 'Test sandbox');
+    this.iframe.setAttribute('aria-hidden', 'true');
+    this.iframe.tabIndex = -1;
+    this.iframe.style.cssText = 'position:absolute;width:0;height:0;border:0;visibility:hidden';
+    this.iframe.src = '/sandbox';
+    window.addEventListener('message', this.onMessage);
+    container.appendChild(this.iframe);
+    this.ready = this.handshake();
+  }
+
+  private onMessage = (ev: MessageEvent) => {
+    if (ev.source !== this.iframe.contentWindow || ev.origin !== 'null') return;
+    const parsed = HostToIde.safeParse(ev.data);
+    if (!parsed.success) return;
+    const msg = parsed.data;
+    if (msg.type === 'pong') {
+      if (msg.protocol === SANDBOX_PROTOCOL) this.pongs.get(msg.nonce)?.();
+      return;
+    }
+    this.listeners.get(msg.runId)?.(msg.event);
+  };
+
+  private async handshake(): Promise<void> {
+    const nonce = Math.random().toString(36).slice(2);
+    await new Promise<void>((resolve, reject) => {
+      const started = Date.now();
+      const timer = setInterval(() => {
+        if (this.disposed) {
+          clearInterval(timer);
+          reject(new Error('The sandbox was closed.'));
+        } else if (Date.now() - started > 30_000) {
+          clearInterval(timer);
+          reject(new Error('The test sandbox did not start.'));
+        } else this.post({ type: 'ping', nonce });
+      }, 100);
+      this.pongs.set(nonce, () => {
+        clearInterval(timer);
+        this.pongs.delete(nonce);
+        resolve();
+      });
+    });
+  }
+
+  private post(message: IdeToHost, transfer: Transferable[] = []) {
+    // The sandbox's origin is opaque ("null"), so no target origin can name it.
+    this.iframe.contentWindow?.postMessage(message, '*', transfer);
+  }
+
+  /** Runs a request; `onEvent` sees every event, the promise resolves with `run-end`. */
+  async run(request: RunRequest, onEvent: (e: RunEvent) => void): Promise<Extract<RunEvent, { type: 'run-end' }>> {
+    await this.ready;
+    return new Promise((resolve) => {
+      this.listeners.set(request.runId, (e) => {
+        onEvent(e);
+        if (e.type === 'run-end') {
+          this.listeners.delete(request.runId);
+          resolve(e);
+        }
+      });
+      this.post(request);
+      if (request.jsRuntime) this.sent.js = true;
+      if (request.pyRuntime) this.sent.py = true;
+      if (request.pyodide) this.sent.pyodide = true;
+    });
+  }
+
+  cancel(runId: string) {
+    this.post({ type: 'cancel', runId });
+  }
+
+  dispose() {
+    this.disposed = true;
+    window.removeEventListener('message', this.onMessage);
+    this.iframe.remove();
+  }
+}

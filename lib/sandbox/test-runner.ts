@@ -1,0 +1,183 @@
+'use client';
+import type * as Y from 'yjs';
+import { filesOf } from '@/lib/collab/workspace-doc';
+import type { Response, TestsResultPayload } from '@/lib/protocol';
+import type { FlintSocket } from '@/lib/client/connection';
+import { applyEvent, emptyReport, toFailure } from './aggregate';
+import { bundleTestFile } from './bundler';
+import { jsRuntimeSource, pyRuntimeSource } from './bundles';
+import { StackMapper, locatePython } from './locate';
+import { DEFAULT_LIMITS, type Limits, type PyodideAssets, type RunUnit } from './protocol';
+import { testKindOf } from './resolve';
+import type { SandboxClient } from './sandbox-client';
+import type { TestStoreApi } from './test-store';
+import { PY_ROOT } from './worker/py-harness';
+
+export type RunScope = TestsResultPayload['scope'];
+
+/**
+ * One session's test runs: picks the test files for a scope, bundles JS/TS ones with
+ * esbuild-wasm, loads Pyodide's files only when a Python test is in the run, hands everything to
+ * the sandbox, folds the events into the store (at most once per animation frame) and relays the
+ * start and the result to the session (`tests:result`). Reports from peers replace the shown run.
+ */
+export class TestRunner {
+  private runSeq = 0;
+  private currentRunId: string | null = null;
+  private readonly off: Array<() => void> = [];
+
+  constructor(
+    private readonly deps: {
+      doc: Y.Doc;
+      socket: FlintSocket;
+      sandbox: SandboxClient;
+      store: TestStoreApi;
+      limits?: Partial<Limits>;
+      /** Called with each final report (markers in the editor). */
+      onReport?: (report: TestsResultPayload) => void;
+    },
+  ) {
+    const onRemote = (report: TestsResultPayload) => {
+      if (this.currentRunId && deps.store.getState().busy) return; // our own run is on screen
+      deps.store.getState().setReport(report, 'remote');
+      if (report.status !== 'running') deps.onReport?.(report);
+    };
+    deps.socket.on('tests:result', onRemote);
+    this.off.push(() => deps.socket.off('tests:result', onRemote));
+  }
+
+  private files(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [path, text] of filesOf(this.deps.doc)) out.set(path, text.toString());
+    return out;
+  }
+
+  /** Test files in the session, sorted. */
+  testFiles(): string[] {
+    return [...filesOf(this.deps.doc).keys()].filter((p) => testKindOf(p) !== null).sort();
+  }
+
+  cancel() {
+    if (this.currentRunId) this.deps.sandbox.cancel(this.currentRunId);
+  }
+
+  async run(scope: RunScope): Promise<TestsResultPayload> {
+    const { store, sandbox } = this.deps;
+    const limits: Limits = { ...DEFAULT_LIMITS, ...this.deps.limits };
+    const runId = `${Date.now().toString(36)}-${(++this.runSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    if (this.currentRunId) sandbox.cancel(this.currentRunId);
+    this.currentRunId = runId;
+    const report = emptyReport(runId, scope);
+    store.getState().setProblem(null);
+    store.getState().setBusy(true);
+    store.getState().setReport(structuredClone(report), 'local');
+    this.relay(report);
+
+    try {
+      const files = this.files();
+      const paths = scope.kind === 'all' ? this.testFiles() : files.has(scope.path) && testKindOf(scope.path) ? [scope.path] : [];
+      const mappers = new Map<string, StackMapper>();
+      const units: RunUnit[] = [];
+      for (const path of paths) {
+        const kind = testKindOf(path)!;
+        if (kind === 'py') {
+          units.push({ kind: 'py', file: path });
+          continue;
+        }
+        const bundled = await bundleTestFile(files, path);
+        if (bundled.ok) {
+          mappers.set(path, new StackMapper(bundled.map));
+          units.push({ kind: 'js', file: path, code: bundled.code });
+        } else {
+          // Reported like any file error, at the location esbuild gave.
+          applyEvent(report, { type: 'file-start', file: path });
+          report.files.find((f) => f.path === path)?.errors.push(...bundled.errors.slice(0, 20).map((e) => toFailure(e, e.location)));
+        }
+      }
+      if (this.currentRunId !== runId) return report;
+
+      const needsPy = units.some((u) => u.kind === 'py');
+      const request = {
+        type: 'run' as const,
+        runId,
+        units,
+        limits,
+        ...(scope.kind === 'test' ? { filter: scope.name } : {}),
+        ...(!sandbox.sent.js && units.some((u) => u.kind === 'js') ? { jsRuntime: await jsRuntimeSource() } : {}),
+        ...(needsPy && !sandbox.sent.py ? { pyRuntime: await pyRuntimeSource() } : {}),
+        ...(needsPy && !sandbox.sent.pyodide ? { pyodide: await loadPyodideAssets() } : {}),
+        ...(needsPy ? { pyFiles: Object.fromEntries([...files].filter(([p]) => p.endsWith('.py'))) } : {}),
+      };
+
+      const locate = (file: string, e: { stack?: string }) => {
+        if (testKindOf(file) === 'py') return locatePython(e.stack, PY_ROOT) ?? undefined;
+        return mappers.get(file)?.locate(e.stack) ?? undefined;
+      };
+      const rewriteStack = (file: string, stack: string) => mappers.get(file)?.rewrite(stack) ?? stack;
+      let frame = 0;
+      const publish = () => {
+        frame = 0;
+        if (this.currentRunId === runId) store.getState().setReport(structuredClone(report), 'local');
+      };
+      const end = await sandbox.run(request, (event) => {
+        applyEvent(report, event, { locate, rewriteStack });
+        if (!frame) frame = requestAnimationFrame(publish);
+      });
+      if (frame) cancelAnimationFrame(frame);
+      void end;
+    } catch (err) {
+      report.status = 'error';
+      store.getState().setProblem(err instanceof Error ? err.message : String(err));
+    }
+    if (report.status === 'running') report.status = 'done';
+    if (this.currentRunId === runId) {
+      this.currentRunId = null;
+      store.getState().setReport(structuredClone(report), 'local');
+      store.getState().setBusy(false);
+      this.deps.onReport?.(report);
+      this.relay(report);
+    }
+    return report;
+  }
+
+  private relay(report: TestsResultPayload) {
+    if (!this.deps.socket.connected) return;
+    this.deps.socket.emit('tests:result', report, (r: Response<Record<string, never>>) => {
+      if (!r.ok) console.warn('[flint] tests:result was refused:', r.error.message);
+    });
+  }
+
+  dispose() {
+    for (const off of this.off) off();
+    this.cancel();
+  }
+}
+
+let pyodideAssets: Promise<PyodideAssets> | null = null;
+
+/**
+ * Pyodide's runtime files, fetched from Flint (Next emits them as hashed, immutable static
+ * assets) the first time a Python test runs. The sandbox cannot fetch, so they travel by message.
+ */
+function loadPyodideAssets(): Promise<PyodideAssets> {
+  pyodideAssets ??= (async () => {
+    const urls = {
+      'pyodide.asm.mjs': new URL('pyodide/pyodide.asm.mjs', import.meta.url),
+      'pyodide.asm.wasm': new URL('pyodide/pyodide.asm.wasm', import.meta.url),
+      'python_stdlib.zip': new URL('pyodide/python_stdlib.zip', import.meta.url),
+      'pyodide-lock.json': new URL('pyodide/pyodide-lock.json', import.meta.url),
+    };
+    const entries = await Promise.all(
+      Object.entries(urls).map(async ([name, url]) => {
+        const res = await fetch(url);
+        if (!res.ok) throw new Error(`Could not load Pyodide (${name}: HTTP ${res.status}).`);
+        return [name, await res.arrayBuffer()] as const;
+      }),
+    );
+    return Object.fromEntries(entries) as PyodideAssets;
+  })();
+  pyodideAssets.catch(() => {
+    pyodideAssets = null;
+  });
+  return pyodideAssets;
+}
