@@ -238,15 +238,15 @@ describe('sessions and files', () => {
     docA.on('update', (u: Uint8Array) => a.socket.emit('doc:update', u));
     filesOf(docA).get('src/cart.ts')!.insert(0, '// typed by A\n');
     await waitFor(() => filesOf(docB).get('src/cart.ts')!.toString().startsWith('// typed by A\n'), 'edit to reach B');
-    const serverDoc = server.app.sessions.get(a.sessionId)!.doc;
+    const serverDoc = server.app.sessions.loaded(a.sessionId)!.doc;
     assert.equal(filesOf(serverDoc).get('src/cart.ts')!.toString(), filesOf(docA).get('src/cart.ts')!.toString());
   });
 
   it('answers a Yjs update that does not decode with badRequest and keeps the document', async () => {
     const a = await joinedClient(server.url);
-    const before = Y.encodeStateAsUpdate(server.app.sessions.get(a.sessionId)!.doc);
+    const before = Y.encodeStateAsUpdate(server.app.sessions.loaded(a.sessionId)!.doc);
     assertError(await request(a.socket, 'doc:update', Buffer.from([255, 255, 255, 255, 255, 255, 255, 255, 255, 1])), 'badRequest');
-    assert.deepEqual(Y.encodeStateAsUpdate(server.app.sessions.get(a.sessionId)!.doc), before);
+    assert.deepEqual(Y.encodeStateAsUpdate(server.app.sessions.loaded(a.sessionId)!.doc), before);
   });
 });
 

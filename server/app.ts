@@ -21,6 +21,8 @@ import type { InferenceProvider } from './inference/types';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { SessionStore, type Session } from './sessions/session-store';
 import { createMetrics, type Metrics } from './metrics';
+import { fanOutSessions } from './collab/fanout';
+import { clusterServerOptions, type RedisConnection } from './collab/redis';
 
 interface SocketData {
   hello: boolean;
@@ -38,6 +40,8 @@ export interface AppDeps {
   metrics?: Metrics;
   limits?: Partial<AppLimits>;
   log?: (msg: string, err?: unknown) => void;
+  /** Several processes: fan out through this Redis (the caller connects and closes it). */
+  redis?: RedisConnection;
 }
 
 export interface AppLimits {
@@ -95,6 +99,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     perMessageDeflate: false,
     maxHttpBufferSize: LIMITS.maxMessageBytes,
     serveClient: false,
+    ...(deps.redis ? clusterServerOptions(deps.redis) : {}),
   });
   const { sessions } = deps;
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -132,21 +137,22 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     }
   };
   const promptLimiter = new RateLimiterMemory({ points: limits.promptsPerMinute, duration: 60 });
-  const watched = new WeakSet<Y.Doc>();
+  // Every change of a session's document reaches its room (on every process, with Redis).
+  const stopFanOut = fanOutSessions(io as unknown as Server, sessions, { peers: !!deps.redis, log });
 
-  /** Fans every change of a session's document out to its room, except back to its sender. */
-  function watch(session: Session) {
-    if (watched.has(session.doc)) return;
-    watched.add(session.doc);
-    session.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      const target = typeof origin === 'string' ? io.to(session.id).except(origin) : io.to(session.id);
-      target.emit('doc:update', update);
-    });
+  /** Waits until the session's changes so far are stored; a storage failure is a typed error. */
+  async function durable(session: Session): Promise<void> {
+    try {
+      await sessions.saved(session);
+    } catch (err) {
+      log(`storing session ${session.id} failed`, err);
+      throw new FlintError('storageUnavailable', 'Your change is applied but not saved yet: storage is unavailable. It is retried; keep this tab open.');
+    }
   }
 
   function joined(socket: FlintSocket): Session {
     const id = socket.data.sessionId;
-    const session = id ? sessions.get(id) : undefined;
+    const session = id ? sessions.loaded(id) : undefined;
     if (!session) throw new FlintError('notJoined');
     return session;
   }
@@ -206,16 +212,15 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       return { protocolVersion: PROTOCOL_VERSION };
     });
 
-    on('session:create', () => {
-      const session = sessions.create();
+    on('session:create', async () => {
+      const session = await sessions.create();
       return { sessionId: session.id };
     });
 
     on('session:join', async ({ sessionId }) => {
-      const session = sessions.get(sessionId);
+      const session = await sessions.get(sessionId);
       if (!session) throw new FlintError('sessionNotFound');
       if (socket.data.sessionId && socket.data.sessionId !== sessionId) await socket.leave(socket.data.sessionId);
-      watch(session);
       socket.data.sessionId = sessionId;
       await socket.join(sessionId);
       warm();
@@ -223,24 +228,28 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       return { sessionId, state: Y.encodeStateAsUpdate(session.doc), tiers };
     });
 
-    on('doc:update', (update) => {
+    // Applied (and so broadcast) at once; acknowledged once stored: an acknowledged edit survives a crash.
+    on('doc:update', async (update) => {
       const session = joined(socket);
       try {
         Y.applyUpdate(session.doc, update, socket.id);
       } catch {
         throw new FlintError('badRequest', 'not a valid Yjs update');
       }
+      await durable(session);
     });
 
-    on('file:create', ({ path, content }) => {
+    on('file:create', async ({ path, content }) => {
       const files = filesOf(joined(socket).doc);
       if (files.has(path)) throw new FlintError('fileExists', `${path} already exists.`);
       files.set(path, new Y.Text(content ?? ''));
+      await durable(joined(socket));
       return { path };
     });
 
-    on('file:rename', ({ from, to }) => {
-      const { doc } = joined(socket);
+    on('file:rename', async ({ from, to }) => {
+      const session = joined(socket);
+      const { doc } = session;
       const files = filesOf(doc);
       const text = files.get(from);
       if (!text) throw new FlintError('fileNotFound', `${from} does not exist.`);
@@ -252,13 +261,15 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
           files.set(to, new Y.Text(content));
         });
       }
+      await durable(session);
       return { path: to };
     });
 
-    on('file:delete', ({ path }) => {
+    on('file:delete', async ({ path }) => {
       const files = filesOf(joined(socket).doc);
       if (!files.has(path)) throw new FlintError('fileNotFound', `${path} does not exist.`);
       files.delete(path);
+      await durable(joined(socket));
       return { path };
     });
 
@@ -299,6 +310,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       new Promise<void>((resolve) => {
         ai.abortAll();
         for (const off of unsubscribe) off();
+        stopFanOut();
         io.close(() => resolve());
       }),
   };

@@ -59,6 +59,7 @@ const FileConfig = z
     port: z.number().int().min(0).max(65535).optional(),
     host: z.string().optional(),
     cacheDir: z.string().optional(),
+    dataDir: z.string().optional(),
     defaultModelUrl: z.string().url().optional(),
     tiers: z.object({ shared: TierFile.optional(), instant: TierFile.optional(), deep: TierFile.optional() }).strict().optional(),
     sim: z
@@ -86,6 +87,14 @@ const Env = z.object({
   HOST: z.string().optional(),
   NODE_ENV: z.string().default('production'),
   FLINT_CACHE_DIR: z.string().optional(),
+  /** PGlite's data directory (unused with DATABASE_URL). */
+  FLINT_DATA_DIR: z.string().min(1).optional(),
+  /** PostgreSQL instead of the embedded PGlite. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://…').optional(),
+  /** Several Flint processes: socket.io and the documents fan out through this Redis. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://…').optional(),
+  /** `false`: serve socket.io (and /metrics) only, no web app. */
+  FLINT_SERVE_WEB: z.enum(['true', 'false']).optional(),
   FLINT_DEFAULT_MODEL_URL: z.string().url().optional(),
   FLINT_SIM_PORT: num.int().min(0).max(65535).optional(),
   FLINT_SIM_TPS: num.positive().optional(),
@@ -244,6 +253,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST ?? file.host ?? '127.0.0.1',
     dev: e.NODE_ENV === 'development',
     cacheDir: path.resolve(cwd, e.FLINT_CACHE_DIR ?? file.cacheDir ?? '.flint-cache'),
+    dataDir: path.resolve(cwd, e.FLINT_DATA_DIR ?? file.dataDir ?? '.flint-data'),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    serveWeb: e.FLINT_SERVE_WEB !== 'false',
     defaultModelUrl: e.FLINT_DEFAULT_MODEL_URL ?? file.defaultModelUrl ?? DEFAULT_MODEL_URL,
     sim: {
       port: e.FLINT_SIM_PORT ?? file.sim?.port ?? 0,

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import next from 'next';
 import type { TierName } from '@/lib/protocol';
 import { loadConfig, type TierConfig } from './config';
@@ -8,6 +9,8 @@ import { createProviders } from './inference/create-provider';
 import type { InferenceProvider } from './inference/types';
 import { SessionStore } from './sessions/session-store';
 import { startSimServer, type SimServer } from './sim/sim-server';
+import { Storage } from './storage/storage';
+import { connectRedis } from './collab/redis';
 
 /**
  * Flint's one process: Next.js (app router) and socket.io on one HTTP port.
@@ -28,9 +31,14 @@ async function main() {
     console.log('[flint] to use another tier, set FLINT_BASE_URL + FLINT_MODEL, FLINT_MODEL_PATH, or FLINT_PROVIDER=sim (README → Configuration).');
   }
 
-  const nextApp = next({ dev: config.dev, hostname: config.host, port: config.port });
-  await nextApp.prepare();
-  const handle = nextApp.getRequestHandler();
+  const started = Date.now();
+  const storage = await Storage.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  console.log(`[flint] sessions stored in ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`} (opened in ${Date.now() - started} ms)`);
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  if (redis) console.log('[flint] fanning out through Redis (REDIS_URL)');
+  const sessions = new SessionStore({ storage });
+
+  const handle = config.serveWeb ? await prepareNext(config) : null;
   const metrics = createMetrics();
   const httpServer = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
@@ -39,28 +47,39 @@ async function main() {
       });
       return;
     }
-    void handle(req, res);
+    if (handle) void handle(req, res);
+    else res.writeHead(404).end();
   });
-  const app = createApplication(httpServer, { sessions: new SessionStore(), providers, metrics, limits: config.limits });
+  const app = createApplication(httpServer, { sessions, providers, metrics, limits: config.limits, redis });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, resolve);
   });
   const describe = (t: InferenceProvider) => `${t.name} ${t.model}`;
-  console.log(`[flint] ready on http://${config.host}:${config.port} (${config.dev ? 'development' : 'production'}; instant: ${describe(providers.instant)}, deep: ${describe(providers.deep)})`);
+  const { port } = httpServer.address() as AddressInfo;
+  console.log(`[flint] ready on http://${config.host}:${port} (${config.dev ? 'development' : 'production'}; instant: ${describe(providers.instant)}, deep: ${describe(providers.deep)})`);
 
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await app.close();
+    await sessions.flush();
+    await storage.close();
+    await redis?.close();
     await Promise.all([...new Set(Object.values(providers))].map((p) => p.close?.()));
     await sim?.close();
     process.exit(0);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+async function prepareNext(config: { dev: boolean; host: string; port: number }) {
+  const nextApp = next({ dev: config.dev, hostname: config.host, port: config.port });
+  await nextApp.prepare();
+  return nextApp.getRequestHandler();
 }
 
 main().catch((err) => {

@@ -6,7 +6,8 @@ import { PROTOCOL_VERSION } from '@/lib/protocol';
 import { createApplication, type AppLimits, type FlintApp } from './app';
 import { createOpenAICompatibleProvider } from './inference/openai-compatible';
 import type { InferenceProvider } from './inference/types';
-import { SessionStore } from './sessions/session-store';
+import { SessionStore, type SessionStoreOptions } from './sessions/session-store';
+import type { RedisConnection } from './collab/redis';
 import { startSimServer, type SimServer } from './sim/sim-server';
 
 export type TestClient = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -25,6 +26,9 @@ export async function startTestServer(
     tokensPerSecond?: number;
     /** The providers behind the tiers; default: Chat Completions against the simulator. */
     providers?: (sim: SimServer) => Record<TierName, InferenceProvider>;
+    /** Sessions stored here (e.g. a `Storage` on a temp data dir); default: memory only. */
+    store?: SessionStoreOptions;
+    redis?: RedisConnection;
   } = {},
 ): Promise<TestServer> {
   const sim = await startSimServer({ tokensPerSecond: opts.tokensPerSecond ?? 1000 });
@@ -33,7 +37,8 @@ export async function startTestServer(
   const httpServer = http.createServer((_req, res) => {
     res.writeHead(404).end();
   });
-  const app = createApplication(httpServer, { sessions: new SessionStore(), providers, limits: opts.limits, log: () => {} });
+  const sessions = new SessionStore({ log: () => {}, ...opts.store });
+  const app = createApplication(httpServer, { sessions, providers, limits: opts.limits, log: () => {}, redis: opts.redis });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   return {
@@ -42,6 +47,7 @@ export async function startTestServer(
     sim,
     async close() {
       await app.close();
+      await sessions.flush();
       await Promise.all([...new Set(Object.values(providers))].map((p) => p.close?.()));
       await sim.close();
     },

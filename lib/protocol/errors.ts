@@ -21,6 +21,7 @@ export const ErrorCode = z.enum([
   'conflict',
   'upstream',
   'tierUnavailable',
+  'storageUnavailable',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -51,6 +52,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   conflict: 'The change no longer fits the text it was proposed for.',
   upstream: 'The model could not answer.',
   tierUnavailable: 'No model is available for this tier.',
+  storageUnavailable: 'Your change is applied but could not be saved yet.',
   internal: 'Something went wrong on the server.',
 };
 

@@ -17,7 +17,7 @@ afterEach(async () => {
 const CART = EXAMPLE_PROJECT['src/cart.ts'];
 
 function docOf(sessionId: string): Y.Doc {
-  return server!.app.sessions.get(sessionId)!.doc;
+  return server!.app.sessions.loaded(sessionId)!.doc;
 }
 
 describe('AI turns are recorded in the session document', () => {
