@@ -18,9 +18,15 @@ export async function tempDataDir(prefix = 'flint-data-'): Promise<string> {
   return dir;
 }
 
+/** PGlite's version: its package exports no package.json, so find it above the entry point. */
+function pgliteVersion(): string {
+  let dir = path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version as string;
+}
+
 async function ensureTemplate(): Promise<string> {
-  const require = createRequire(import.meta.url);
-  const version = JSON.parse(readFileSync(require.resolve('@electric-sql/pglite/package.json'), 'utf8')).version as string;
+  const version = pgliteVersion();
   const final = path.join(os.tmpdir(), `flint-pglite-template-${version}-schema${SCHEMA_VERSION}`);
   if (existsSync(path.join(final, 'ready'))) return final;
   const building = mkdtempSync(path.join(os.tmpdir(), 'flint-pglite-building-'));
