@@ -121,7 +121,7 @@ export class SessionRuntime {
     readonly sessionId: string,
   ) {
     const onDocUpdate = (update: Uint8Array, origin: unknown) => {
-      if (origin !== REMOTE) this.socket.emit('doc:update', update);
+      if (origin !== REMOTE) this.sendUpdate(update);
       this.filesDirty = true;
       this.requestFrame();
     };
@@ -173,8 +173,27 @@ export class SessionRuntime {
     Y.applyUpdate(this.doc, serverState, REMOTE);
     // Edits made while disconnected: send what the server does not have yet.
     const missing = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVectorFromUpdate(serverState));
-    if (missing.byteLength > 2) this.socket.emit('doc:update', missing);
     state.setConnection('ready');
+    this.unacknowledged = 0; // acks of a previous connection never come
+    if (missing.byteLength > 2) this.sendUpdate(missing);
+  }
+
+  /** Local updates sent and not yet acknowledged (= not yet stored by the server). */
+  unacknowledged = 0;
+
+  /**
+   * The server acknowledges a `doc:update` once it is stored. Nothing is kept for resending:
+   * after any reconnect (a server crash included) `connect()` sends everything the server's
+   * state lacks, which covers every update it never stored.
+   */
+  private sendUpdate(update: Uint8Array) {
+    // Not joined yet (or reconnecting): connect() sends it with the rest once joined.
+    if (!this.socket.connected || this.store.getState().connection !== 'ready') return;
+    this.unacknowledged++;
+    this.socket.emit('doc:update', update, (r) => {
+      this.unacknowledged--;
+      if (!r.ok) this.store.getState().showError(r.error);
+    });
   }
 
   /** The person's selection in `path`; the end of the file before the editor has loaded. */
