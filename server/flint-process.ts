@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * Tests only: Flint as a real child process (`node --import tsx server/main.ts`), socket only
+ * (FLINT_SERVE_WEB=false), the simulator as its tier, on random ports. `url` once it printed
+ * that it is ready.
+ */
+export interface FlintProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything it printed, for failure messages. */
+  output(): string;
+  /** SIGKILL, then wait for the exit. */
+  kill(): Promise<void>;
+  /** SIGTERM (a clean stop), then wait for the exit. */
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+export async function startFlintProcess(env: Record<string, string>): Promise<FlintProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, FLINT_PROVIDER: 'sim', FLINT_SERVE_WEB: 'false', PORT: '0', HOST: '127.0.0.1', FLINT_SIM_PORT: '0', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /ready on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code, signal) => reject(new Error(`flint exited (${code ?? signal}) before it was ready:\n${out.slice(-3000)}`)));
+  });
+  return {
+    url,
+    child,
+    output: () => out,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
