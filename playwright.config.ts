@@ -22,6 +22,9 @@ const isolated = {
   FLINT_MODEL: '', FLINT_INSTANT_MODEL: '', FLINT_DEEP_MODEL: '',
   FLINT_MODEL_PATH: '', FLINT_INSTANT_MODEL_PATH: '', FLINT_DEEP_MODEL_PATH: '',
   FLINT_CACHE_DIR: join(e2eDir, 'cache'),
+  // One process, its own PGlite (kept between runs, never the repo's .flint-data).
+  DATABASE_URL: '',
+  REDIS_URL: '',
 };
 writeFileSync(isolated.FLINT_CONFIG, '{}\n');
 
@@ -58,6 +61,7 @@ export default defineConfig({
     url: APP_URL,
     env: {
       ...isolated,
+      FLINT_DATA_DIR: join(e2eDir, 'data'),
       PORT: String(APP_PORT),
       // Both tiers on the embedded simulator: deterministic, and scripted by the tests.
       FLINT_PROVIDER: 'sim',
@@ -78,6 +82,7 @@ export default defineConfig({
     url: LOCAL_APP_URL,
     env: {
       ...isolated,
+      FLINT_DATA_DIR: join(e2eDir, 'data-local'),
       PORT: String(LOCAL_APP_PORT),
       FLINT_PROVIDER: 'local',
       FLINT_INSTANT_PROVIDER: 'local',

@@ -90,9 +90,9 @@ const Env = z.object({
   /** PGlite's data directory (unused with DATABASE_URL). */
   FLINT_DATA_DIR: z.string().min(1).optional(),
   /** PostgreSQL instead of the embedded PGlite. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://…').optional(),
+  DATABASE_URL: z.union([z.literal(''), z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://…')]).optional(),
   /** Several Flint processes: socket.io and the documents fan out through this Redis. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://…').optional(),
+  REDIS_URL: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'expected redis://…')]).optional(),
   /** `false`: serve socket.io (and /metrics) only, no web app. */
   FLINT_SERVE_WEB: z.enum(['true', 'false']).optional(),
   FLINT_DEFAULT_MODEL_URL: z.string().url().optional(),
@@ -254,8 +254,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dev: e.NODE_ENV === 'development',
     cacheDir: path.resolve(cwd, e.FLINT_CACHE_DIR ?? file.cacheDir ?? '.flint-cache'),
     dataDir: path.resolve(cwd, e.FLINT_DATA_DIR ?? file.dataDir ?? '.flint-data'),
-    databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL || undefined,
+    redisUrl: e.REDIS_URL || undefined,
     serveWeb: e.FLINT_SERVE_WEB !== 'false',
     defaultModelUrl: e.FLINT_DEFAULT_MODEL_URL ?? file.defaultModelUrl ?? DEFAULT_MODEL_URL,
     sim: {
