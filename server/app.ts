@@ -23,6 +23,7 @@ import { SessionStore, type Session } from './sessions/session-store';
 import { createMetrics, type Metrics } from './metrics';
 import { fanOutSessions } from './collab/fanout';
 import { clusterServerOptions, type RedisConnection } from './collab/redis';
+import { interruptAcrossNodes } from './collab/peer-ai';
 
 interface SocketData {
   hello: boolean;
@@ -139,6 +140,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   const promptLimiter = new RateLimiterMemory({ points: limits.promptsPerMinute, duration: 60 });
   // Every change of a session's document reaches its room (on every process, with Redis).
   const stopFanOut = fanOutSessions(io as unknown as Server, sessions, { peers: !!deps.redis, log });
+  const interrupt = interruptAcrossNodes(io as unknown as Server, ai, sessions, !!deps.redis);
 
   /** Waits until the session's changes so far are stored; a storage failure is a typed error. */
   async function durable(session: Session): Promise<void> {
@@ -295,8 +297,8 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       socket.to(session.id).emit('tests:result', report);
     });
 
-    on('ai:interrupt', ({ streamId }) => {
-      ai.interrupt(joined(socket), streamId);
+    on('ai:interrupt', async ({ streamId }) => {
+      await interrupt(joined(socket), streamId);
       return { streamId };
     });
   });

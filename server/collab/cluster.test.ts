@@ -120,4 +120,23 @@ describe('two Flint nodes with Redis', { skip }, () => {
     assert.equal(readThread(peer)[0].hunks.length, 3);
     assert.equal(readThread(n2.app.sessions.loaded(a.sessionId)!.doc)[0].hunks.length, 3, 'and the other node\'s own document');
   });
+
+  it('Stop pressed on the other node interrupts the stream; an unknown stream is streamNotFound', async () => {
+    const [n1, n2] = nodes;
+    n1.sim.addRule({ match: 'long answer', tokens: 100_000, tokensPerSecond: 200, times: 1 });
+    const a = await joinedClient(n1.url);
+    const b = await joinedClient(n2.url, a.sessionId);
+    const delta = nextEvent(b.socket, 'ai:delta');
+    const ended = nextEvent(b.socket, 'ai:end');
+    const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'long answer', path: 'src/cart.ts' });
+    assert.ok(r.ok);
+    await delta;
+    const stop = await request(b.socket, 'ai:interrupt', { streamId: r.data.streamId });
+    assert.deepEqual(stop, { ok: true, data: { streamId: r.data.streamId } });
+    const [end] = await ended;
+    assert.equal(end.status, 'interrupted');
+    const unknown = await request(b.socket, 'ai:interrupt', { streamId: 'no-such-stream' });
+    assert.equal(unknown.ok, false);
+    if (!unknown.ok) assert.equal(unknown.error.code, 'streamNotFound');
+  });
 });

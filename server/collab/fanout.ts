@@ -11,6 +11,8 @@ export interface InterServerEvents {
   'doc:peer-update': (sessionId: string, update: Uint8Array) => void;
   /** "I just loaded this session; send what you have beyond this state vector." */
   'doc:peer-sync': (sessionId: string, stateVector: Uint8Array, ack: (diff: Uint8Array | null) => void) => void;
+  /** "Interrupt this stream if you run it" (a client on another process pressed Stop). */
+  'ai:peer-interrupt': (sessionId: string, streamId: string, ack: (interrupted: boolean) => void) => void;
 }
 
 /** Origin of what a peer sent back to `doc:peer-sync`: not stored here, shown to local clients. */
