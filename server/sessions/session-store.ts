@@ -46,7 +46,8 @@ export class SessionStore {
   /** Updates from other processes that arrived while this one was loading the session. */
   private readonly early = new Map<string, Uint8Array[]>();
   private readonly loadedListeners = new Set<(session: Session) => void>();
-  private readonly storage?: Storage;
+  /** Where sessions are stored (links live there too); undefined in memory-only tests. */
+  readonly storage?: Storage;
   private readonly compactAfter: { updates: number; bytes: number };
   private readonly log: (msg: string, err?: unknown) => void;
 
