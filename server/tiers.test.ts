@@ -77,7 +77,8 @@ describe('tiers through the app', () => {
     await nextEvent(a.socket, 'ai:delta');
     const queued = nextEvent(b.socket, 'ai:queued');
     assert.ok((await request(b.socket, 'ai:prompt', { prompt: 'second-one', path: 'src/cart.ts' })).ok);
-    assert.deepEqual((await queued)[0].reason === 'queue' && (await queued)[0].position, 1);
+    const [q] = await queued;
+    assert.deepEqual(q.reason === 'queue' ? q.position : q, 1);
     assert.equal((await endA)[0].status, 'done');
     assert.equal((await endB)[0].status, 'done', 'waiting in the queue is not idling upstream');
   });
