@@ -147,6 +147,40 @@ describe.only('focused suite', () => { it('runs', () => {}); });
     await expect(tests.failCount).toHaveText('2');
   });
 
+  test('mocks, expect.assertions and a per-test time limit', async ({ page }) => {
+    const { tests } = await open(page, {
+      'src/extras.test.ts': `it('vi.fn records calls', () => {
+  const f = vi.fn((x: number) => x * 2);
+  expect(f(2)).toBe(4);
+  expect(f).toHaveBeenCalledWith(2);
+  expect(f).toHaveBeenCalledTimes(1);
+});
+it('jest.spyOn wraps a method', () => {
+  const o = { hi: () => 'hi' };
+  const spy = jest.spyOn(o, 'hi');
+  o.hi();
+  expect(spy).toHaveBeenCalled();
+});
+it('expect.assertions counts', () => {
+  expect.assertions(2);
+  expect(1).toBe(1);
+});
+it('an own, shorter limit stops a loop sooner', () => { while (true) {} }, 300);
+it('after', () => {});
+`,
+    });
+    await tests.run();
+    expect(await statuses(tests, 'src/extras.test.ts')).toEqual({
+      'vi.fn records calls': 'passed',
+      'jest.spyOn wraps a method': 'passed',
+      'expect.assertions counts': 'failed',
+      'an own, shorter limit stops a loop sooner': 'timedout',
+      after: 'passed',
+    });
+    await expect(tests.case('expect.assertions counts').getByTestId('test-message')).toContainText('expected number of assertions to be 2, but got 1');
+    await expect(tests.case('an own, shorter limit stops a loop sooner').getByTestId('test-message')).toContainText('Stopped after 300 ms');
+  });
+
   test('a failure shows expected and received, points at the line, opens it, and marks it in the editor', async ({ page }) => {
     const { ws, tests } = await open(page, {
       'src/total.test.ts': `import { Cart } from './cart';
