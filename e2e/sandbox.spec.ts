@@ -495,6 +495,13 @@ class CalcTest(unittest.TestCase):
     @unittest.skip("not today")
     def test_skipped(self):
         pass
+
+class TestPlain:
+    def setup_method(self, method):
+        self.items = [1, 2]
+
+    def test_setup_ran(self):
+        assert self.items == [1, 2]
 `,
       'py/loop_test.py': 'def test_spins():\n    while True:\n        pass\n\ndef test_after():\n    assert 1 + 1 == 2\n',
       'py/test_broken.py': 'def test_never(:\n    pass\n',
@@ -508,6 +515,7 @@ class CalcTest(unittest.TestCase):
       'CalcTest > test_ok': 'passed',
       'CalcTest > test_fails': 'failed',
       'CalcTest > test_skipped': 'skipped',
+      'TestPlain > test_setup_ran': 'passed',
     });
     const wrong = tests.case('test_add_wrong');
     await expect(wrong.getByTestId('test-message')).toContainText('assert got == expected');
