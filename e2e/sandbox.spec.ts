@@ -370,6 +370,16 @@ describe('escape', () => {
     });
     expect(r).toBe('blocked');
   });
+  it('EventSource', async () => {
+    const r = await new Promise<string>((resolve) => {
+      try {
+        const es = new EventSource(${JSON.stringify(target + '-sse')});
+        es.onopen = () => resolve('reached');
+        es.onerror = () => { es.close(); resolve('blocked'); };
+      } catch { resolve('blocked'); }
+    });
+    expect(r).toBe('blocked');
+  });
   it('importScripts from Flint', () => { expect(() => (globalThis as any).importScripts(${JSON.stringify(target + '.js')})).toThrow(); });
   it('top navigation', () => { expect(() => { (globalThis as any).top.location.href = ${JSON.stringify(target + '-nav')}; }).toThrow(); });
   it('window.open', () => { expect(() => (globalThis as any).window.open(${JSON.stringify(target + '-popup')})).toThrow(); });
@@ -379,7 +389,7 @@ describe('escape', () => {
     const url = page.url();
     await tests.run();
     const results = await statuses(tests, 'src/escape.test.ts');
-    expect(Object.keys(results)).toHaveLength(9);
+    expect(Object.keys(results)).toHaveLength(10);
     for (const [name, status] of Object.entries(results)) expect(status, name).toBe('passed');
 
     // One level up, the sandbox document itself (the iframe) is just as shut in.
