@@ -7,7 +7,7 @@ import { applyEvent, emptyReport, toFailure } from './aggregate';
 import { bundleTestFile } from './bundler';
 import { jsRuntimeSource, pyRuntimeSource } from './bundles';
 import { StackMapper, locatePython } from './locate';
-import { DEFAULT_LIMITS, type Limits, type PyodideAssets, type RunUnit } from './protocol';
+import { DEFAULT_LIMITS, RunRequest, type Limits, type PyodideAssets, type RunUnit } from './protocol';
 import { testKindOf } from './resolve';
 import type { SandboxClient } from './sandbox-client';
 import type { TestStoreApi } from './test-store';
@@ -109,6 +109,17 @@ export class TestRunner {
         ...(needsPy ? { pyFiles: Object.fromEntries([...files].filter(([p]) => p.endsWith('.py'))) } : {}),
       };
 
+      // The host drops what does not parse, so check here and say why.
+      const valid = RunRequest.safeParse(request);
+      if (!valid.success) {
+        const issue = valid.error.issues[0];
+        throw new Error(
+          issue?.path[0] === 'units' && issue.code === 'too_big'
+            ? 'Too many test files for one run (at most 500): run a single file instead.'
+            : `The tests cannot be sent to the sandbox: ${issue?.path.join('.')} ${issue?.message ?? ''}`.trim(),
+        );
+      }
+
       const locate = (file: string, e: { stack?: string }) => {
         if (testKindOf(file) === 'py') return locatePython(e.stack, PY_ROOT) ?? undefined;
         return mappers.get(file)?.locate(e.stack) ?? undefined;
@@ -119,10 +130,15 @@ export class TestRunner {
         frame = 0;
         if (this.currentRunId === runId) store.getState().setReport(structuredClone(report), 'local');
       };
-      const end = await sandbox.run(request, (event) => {
-        applyEvent(report, event, { locate, rewriteStack });
-        if (!frame) frame = requestAnimationFrame(publish);
-      });
+      const answerWithinMs = limits.runTimeoutMs + 30_000 + (needsPy ? 60_000 : 0);
+      const end = await sandbox.run(
+        request,
+        (event) => {
+          applyEvent(report, event, { locate, rewriteStack });
+          if (!frame) frame = requestAnimationFrame(publish);
+        },
+        answerWithinMs,
+      );
       if (frame) cancelAnimationFrame(frame);
       void end;
     } catch (err) {
