@@ -241,6 +241,23 @@ describe('totals', () => {
     await expect(tests.failCount).toHaveText('2');
   });
 
+  test('the per-run limit from flint.test.json ends a long run and reports what it cut off as timed out', async ({ page }) => {
+    const slow = Array.from({ length: 12 }, (_, i) => `it('slow ${i}', async () => { await new Promise((r) => setTimeout(r, 400)); });`).join('\n');
+    const { tests } = await open(page, { 'flint.test.json': '{"runTimeoutMs": 3000}', 'src/slow.test.ts': `${slow}\n` });
+    await tests.run();
+    await expect(tests.panel).toHaveAttribute('data-status', 'timedout');
+    await expect(tests.case('slow 0')).toHaveAttribute('data-status', 'passed');
+    await expect(tests.case('slow 11')).toHaveAttribute('data-status', 'timedout');
+  });
+
+  test('a bad flint.test.json is explained and nothing runs', async ({ page }) => {
+    const { tests } = await open(page, { 'flint.test.json': '{"timeout": 10}' });
+    await tests.run();
+    await expect(page.getByTestId('test-problem')).toContainText('flint.test.json');
+    await expect(page.getByTestId('test-problem')).toContainText('timeout');
+    await expect(tests.cases).toHaveCount(0);
+  });
+
   test('an infinite loop is killed and reported timed out; later tests run', async ({ page }) => {
     const { tests } = await open(page, {
       'src/loop.test.ts': `it('before the loop', () => { expect(1).toBe(1); });

@@ -7,6 +7,7 @@ import { applyEvent, emptyReport, toFailure } from './aggregate';
 import { bundleTestFile } from './bundler';
 import { jsRuntimeSource, pyRuntimeSource } from './bundles';
 import { StackMapper, locatePython } from './locate';
+import { readTestConfig } from './project-config';
 import { DEFAULT_LIMITS, RunRequest, type Limits, type PyodideAssets, type RunUnit } from './protocol';
 import { testKindOf } from './resolve';
 import type { SandboxClient } from './sandbox-client';
@@ -63,7 +64,7 @@ export class TestRunner {
 
   async run(scope: RunScope): Promise<TestsResultPayload> {
     const { store, sandbox } = this.deps;
-    const limits: Limits = { ...DEFAULT_LIMITS, ...this.deps.limits };
+    let limits: Limits = { ...DEFAULT_LIMITS, ...this.deps.limits };
     const runId = `${Date.now().toString(36)}-${(++this.runSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     if (this.currentRunId) sandbox.cancel(this.currentRunId);
     this.currentRunId = runId;
@@ -75,6 +76,9 @@ export class TestRunner {
 
     try {
       const files = this.files();
+      const config = readTestConfig(files);
+      if (!config.ok) throw new Error(config.error);
+      limits = { ...limits, ...config.config };
       const paths = scope.kind === 'all' ? this.testFiles() : files.has(scope.path) && testKindOf(scope.path) ? [scope.path] : [];
       const mappers = new Map<string, StackMapper>();
       const units: RunUnit[] = [];
