@@ -12,6 +12,7 @@ import {
   type ProtocolError,
   type Response,
   type ServerToClientEvents,
+  type TestsResultPayload,
   type TierName,
 } from '@/lib/protocol';
 import { filesOf } from '@/lib/collab/workspace-doc';
@@ -133,6 +134,8 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   };
   const promptLimiter = new RateLimiterMemory({ points: limits.promptsPerMinute, duration: 60 });
   const watched = new WeakSet<Y.Doc>();
+  /** Each session's last finished in-browser test run, for people who join after it. */
+  const lastTestRun = new WeakMap<Session, TestsResultPayload>();
 
   /** Fans every change of a session's document out to its room, except back to its sender. */
   function watch(session: Session) {
@@ -220,6 +223,9 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       await socket.join(sessionId);
       warm();
       for (const tier of tierNames) socket.emit('tier:state', tierState(tier));
+      // Someone joining later sees the session's last finished test run, after the join answer.
+      const last = lastTestRun.get(session);
+      if (last) setImmediate(() => socket.emit('tests:result', last));
       return { sessionId, state: Y.encodeStateAsUpdate(session.doc), tiers };
     });
 
@@ -282,6 +288,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     on('tests:result', (report) => {
       const session = joined(socket);
       socket.to(session.id).emit('tests:result', report);
+      if (report.status !== 'running') lastTestRun.set(session, report);
     });
 
     on('ai:interrupt', ({ streamId }) => {
