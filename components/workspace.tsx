@@ -62,13 +62,13 @@ function WorkspaceLayout({ sessionId }: { sessionId: string }) {
       </aside>
       <section className="editor-pane">
         <CodeEditor />
+        <TestPanel />
       </section>
       <section className="ai-pane">
         <TierNotice />
         <AiThread />
         <ReviewPanel />
         <PromptPanel />
-        <TestPanel />
       </section>
     </div>
   );

@@ -148,6 +148,40 @@ describe.only('focused suite', () => { it('runs', () => {}); });
     await expect(tests.failCount).toHaveText('2');
   });
 
+  test('mocks, expect.assertions and a per-test time limit', async ({ page }) => {
+    const { tests } = await open(page, {
+      'src/extras.test.ts': `it('vi.fn records calls', () => {
+  const f = vi.fn((x: number) => x * 2);
+  expect(f(2)).toBe(4);
+  expect(f).toHaveBeenCalledWith(2);
+  expect(f).toHaveBeenCalledTimes(1);
+});
+it('jest.spyOn wraps a method', () => {
+  const o = { hi: () => 'hi' };
+  const spy = jest.spyOn(o, 'hi');
+  o.hi();
+  expect(spy).toHaveBeenCalled();
+});
+it('expect.assertions counts', () => {
+  expect.assertions(2);
+  expect(1).toBe(1);
+});
+it('an own, shorter limit stops a loop sooner', () => { while (true) {} }, 300);
+it('after', () => {});
+`,
+    });
+    await tests.run();
+    expect(await statuses(tests, 'src/extras.test.ts')).toEqual({
+      'vi.fn records calls': 'passed',
+      'jest.spyOn wraps a method': 'passed',
+      'expect.assertions counts': 'failed',
+      'an own, shorter limit stops a loop sooner': 'timedout',
+      after: 'passed',
+    });
+    await expect(tests.case('expect.assertions counts').getByTestId('test-message')).toContainText('expected number of assertions to be 2, but got 1');
+    await expect(tests.case('an own, shorter limit stops a loop sooner').getByTestId('test-message')).toContainText('Stopped after 300 ms');
+  });
+
   test('a failure shows expected and received, points at the line, opens it, and marks it in the editor', async ({ page }) => {
     const { ws, tests } = await open(page, {
       'src/total.test.ts': `import { Cart } from './cart';
@@ -207,33 +241,62 @@ describe('totals', () => {
     await expect(tests.failCount).toHaveText('2');
   });
 
-  test('an infinite loop is killed and reported timed out; later tests run; the IDE stays responsive', async ({ page }) => {
-    const { ws, tests } = await open(page, {
+  test('the per-run limit from flint.test.json ends a long run and reports what it cut off as timed out', async ({ page }) => {
+    const slow = Array.from({ length: 12 }, (_, i) => `it('slow ${i}', async () => { await new Promise((r) => setTimeout(r, 400)); });`).join('\n');
+    const { tests } = await open(page, { 'flint.test.json': '{"runTimeoutMs": 3000}', 'src/slow.test.ts': `${slow}\n` });
+    await tests.run();
+    await expect(tests.panel).toHaveAttribute('data-status', 'timedout');
+    await expect(tests.case('slow 0')).toHaveAttribute('data-status', 'passed');
+    await expect(tests.case('slow 11')).toHaveAttribute('data-status', 'timedout');
+  });
+
+  test('a bad flint.test.json is explained and nothing runs', async ({ page }) => {
+    const { tests } = await open(page, { 'flint.test.json': '{"timeout": 10}' });
+    await tests.run();
+    await expect(page.getByTestId('test-problem')).toContainText('flint.test.json');
+    await expect(page.getByTestId('test-problem')).toContainText('timeout');
+    await expect(tests.cases).toHaveCount(0);
+  });
+
+  test('an infinite loop is killed and reported timed out; later tests run', async ({ page }) => {
+    const { tests } = await open(page, {
       'src/loop.test.ts': `it('before the loop', () => { expect(1).toBe(1); });
 it('spins forever', () => { while (true) {} });
 it('after the loop', () => { expect(2).toBe(2); });
 `,
     });
-    await tests.runAll.click();
-    await expect(tests.panel).toHaveAttribute('data-status', 'running');
-    // While the test spins in the sandbox, the page still answers: open another file.
-    await ws.fileItem('README.md').click();
-    await expect(ws.editor).toHaveAttribute('data-path', 'README.md');
-    await expect.poll(async () => (await ws.visibleLines())[0]).toBe('# Example project');
-    await expect(tests.panel).toHaveAttribute('data-status', 'running');
-
-    await tests.waitDone();
+    await tests.run();
     expect(await statuses(tests, 'src/loop.test.ts')).toEqual({
       'before the loop': 'passed',
       'spins forever': 'timedout',
       'after the loop': 'passed',
     });
-    await expect(tests.case('spins forever').getByTestId('test-message')).toContainText('did not finish in time');
+    await expect(tests.case('spins forever').getByTestId('test-message')).toContainText('Stopped after 5000 ms: the test did not finish in time');
+  });
+
+  test('the IDE stays responsive while a test spins in the sandbox', async ({ page }) => {
+    // Its own 10-minute limit keeps it spinning for as long as this test needs; Stop ends it.
+    const { ws, tests } = await open(page, {
+      'src/spin.test.ts': `it('spins', () => { while (true) {} }, 600000);\n`,
+    });
+    await tests.runAll.click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'running');
+    // Typing, switching files and rendering all still happen while the worker spins.
+    const typed = `// typed during the run ${uniqueMarker('busy')}`;
+    await ws.focusEditorAtStart();
+    await page.keyboard.type(typed);
+    await expect.poll(async () => (await ws.visibleLines())[0]).toBe(`${typed}export interface Item {`);
+    await ws.fileItem('README.md').click();
+    await expect(ws.editor).toHaveAttribute('data-path', 'README.md');
+    await expect.poll(async () => (await ws.visibleLines())[0]).toBe('# Example project');
+    await expect(tests.panel).toHaveAttribute('data-status', 'running');
+    await page.getByTestId('test-cancel').click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'cancelled');
   });
 
   test('Stop ends a run at once and reports what it interrupted as skipped', async ({ page }) => {
     const { tests } = await open(page, {
-      'src/stuck.test.ts': `it('done first', () => {});\nit('stuck', () => { while (true) {} });\nit('never reached', () => {});\n`,
+      'src/stuck.test.ts': `it('done first', () => {});\nit('stuck', () => { while (true) {} }, 600000);\nit('never reached', () => {});\n`,
     });
     await tests.runAll.click();
     await expect(tests.panel).toHaveAttribute('data-status', 'running');
@@ -241,10 +304,13 @@ it('after the loop', () => { expect(2).toBe(2); });
     await page.getByTestId('test-cancel').click();
     await expect(tests.panel).toHaveAttribute('data-status', 'cancelled');
     expect(await statuses(tests, 'src/stuck.test.ts')).toEqual({ 'done first': 'passed', stuck: 'skipped', 'never reached': 'skipped' });
-    // The sandbox takes the next run straight away (this time the loop runs into its limit).
-    await tests.run();
-    await expect(tests.passCount).toHaveText('5');
-    await expect(tests.case('stuck')).toHaveAttribute('data-status', 'timedout');
+    // The sandbox takes the next run straight away.
+    await tests.runAll.click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'running');
+    await expect(tests.case('done first')).toHaveAttribute('data-status', 'passed');
+    await page.getByTestId('test-cancel').click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'cancelled');
+    await expect(tests.passCount).toHaveText('4');
   });
 
   test('runaway recursion fails the test, not the page', async ({ page }) => {
@@ -322,6 +388,16 @@ describe('escape', () => {
     });
     expect(r).toBe('blocked');
   });
+  it('EventSource', async () => {
+    const r = await new Promise<string>((resolve) => {
+      try {
+        const es = new EventSource(${JSON.stringify(target + '-sse')});
+        es.onopen = () => resolve('reached');
+        es.onerror = () => { es.close(); resolve('blocked'); };
+      } catch { resolve('blocked'); }
+    });
+    expect(r).toBe('blocked');
+  });
   it('importScripts from Flint', () => { expect(() => (globalThis as any).importScripts(${JSON.stringify(target + '.js')})).toThrow(); });
   it('top navigation', () => { expect(() => { (globalThis as any).top.location.href = ${JSON.stringify(target + '-nav')}; }).toThrow(); });
   it('window.open', () => { expect(() => (globalThis as any).window.open(${JSON.stringify(target + '-popup')})).toThrow(); });
@@ -331,7 +407,7 @@ describe('escape', () => {
     const url = page.url();
     await tests.run();
     const results = await statuses(tests, 'src/escape.test.ts');
-    expect(Object.keys(results)).toHaveLength(9);
+    expect(Object.keys(results)).toHaveLength(10);
     for (const [name, status] of Object.entries(results)) expect(status, name).toBe('passed');
 
     // One level up, the sandbox document itself (the iframe) is just as shut in.
@@ -465,6 +541,13 @@ class CalcTest(unittest.TestCase):
     @unittest.skip("not today")
     def test_skipped(self):
         pass
+
+class TestPlain:
+    def setup_method(self, method):
+        self.items = [1, 2]
+
+    def test_setup_ran(self):
+        assert self.items == [1, 2]
 `,
       'py/loop_test.py': 'def test_spins():\n    while True:\n        pass\n\ndef test_after():\n    assert 1 + 1 == 2\n',
       'py/test_broken.py': 'def test_never(:\n    pass\n',
@@ -478,6 +561,7 @@ class CalcTest(unittest.TestCase):
       'CalcTest > test_ok': 'passed',
       'CalcTest > test_fails': 'failed',
       'CalcTest > test_skipped': 'skipped',
+      'TestPlain > test_setup_ran': 'passed',
     });
     const wrong = tests.case('test_add_wrong');
     await expect(wrong.getByTestId('test-message')).toContainText('assert got == expected');

@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const SOURCES = ['app', 'components', 'lib', 'next.config.js', 'package.json', 'tsconfig.json'];
+// scripts/: the sandbox bundle loader runs inside the build.
+const SOURCES = ['app', 'components', 'lib', 'scripts/sandbox-bundle-loader.cjs', 'next.config.js', 'package.json', 'tsconfig.json'];
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;

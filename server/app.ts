@@ -12,6 +12,7 @@ import {
   type ProtocolError,
   type Response,
   type ServerToClientEvents,
+  type TestsResultPayload,
   type TierName,
 } from '@/lib/protocol';
 import { filesOf } from '@/lib/collab/workspace-doc';
@@ -141,6 +142,8 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   // Every change of a session's document reaches its room (on every process, with Redis).
   const stopFanOut = fanOutSessions(io as unknown as Server, sessions, { peers: !!deps.redis, log });
   const interrupt = interruptAcrossNodes(io as unknown as Server, ai, sessions, !!deps.redis);
+  /** Each session's last finished in-browser test run, for people who join after it (this process only). */
+  const lastTestRun = new WeakMap<Session, TestsResultPayload>();
 
   /** Waits until the session's changes so far are stored; a storage failure is a typed error. */
   async function durable(session: Session): Promise<void> {
@@ -227,6 +230,9 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       await socket.join(sessionId);
       warm();
       for (const tier of tierNames) socket.emit('tier:state', tierState(tier));
+      // Someone joining later sees the session's last finished test run, after the join answer.
+      const last = lastTestRun.get(session);
+      if (last) setImmediate(() => socket.emit('tests:result', last));
       return { sessionId, state: Y.encodeStateAsUpdate(session.doc), tiers };
     });
 
@@ -295,6 +301,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     on('tests:result', (report) => {
       const session = joined(socket);
       socket.to(session.id).emit('tests:result', report);
+      if (report.status !== 'running') lastTestRun.set(session, report);
     });
 
     on('ai:interrupt', async ({ streamId }) => {

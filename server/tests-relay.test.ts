@@ -48,6 +48,16 @@ describe('tests:result relay', () => {
     assert.deepEqual(echoed, []);
   });
 
+  it('someone who joins later gets the session’s last finished run; a run in progress is not kept', async () => {
+    const a = await joinedClient(server.url);
+    assert.ok((await request(a.socket, 'tests:result', report)).ok);
+    assert.ok((await request(a.socket, 'tests:result', { ...report, runId: 'run-2', status: 'running' })).ok);
+    const late = await helloClient(server.url);
+    const got = new Promise((resolve) => late.once('tests:result', resolve));
+    assert.ok((await request(late, 'session:join', { sessionId: a.sessionId })).ok);
+    assert.deepEqual(await got, report);
+  });
+
   it('refuses a malformed or oversized report with a typed error', async () => {
     const a = await joinedClient(server.url);
     const bad = await request(a.socket, 'tests:result', { ...report, status: 'great' });

@@ -58,6 +58,31 @@ describe('tiers through the app', () => {
     assert.deepEqual(body.prediction, { type: 'content', content: original });
   });
 
+  it('a one-at-a-time tier queues other sessions visibly in Flint, where the idle watchdog does not run', async () => {
+    server = await startTestServer({
+      limits: { streamIdleMs: 400 },
+      providers: (sim) => {
+        const p = createResponsesWsProvider({ name: 'responses', baseURL: `${sim.url}/v1`, model: 'm', maxAgeMs: 3_600_000 });
+        return { instant: p, deep: p };
+      },
+    });
+    // The first answer takes several idle periods; the second session waits behind it.
+    server.sim.addRule({ match: 'long-one', tokens: 600, tokensPerSecond: 400, times: 1 });
+    server.sim.addRule({ match: 'second-one', text: 'ok\n', times: 1 });
+    const a = await joinedClient(server.url);
+    const b = await joinedClient(server.url);
+    const endA = nextEvent(a.socket, 'ai:end', () => true, 20_000);
+    const endB = nextEvent(b.socket, 'ai:end', () => true, 20_000);
+    assert.ok((await request(a.socket, 'ai:prompt', { prompt: 'long-one', path: 'src/cart.ts' })).ok);
+    await nextEvent(a.socket, 'ai:delta');
+    const queued = nextEvent(b.socket, 'ai:queued');
+    assert.ok((await request(b.socket, 'ai:prompt', { prompt: 'second-one', path: 'src/cart.ts' })).ok);
+    const [q] = await queued;
+    assert.deepEqual(q.reason === 'queue' ? q.position : q, 1);
+    assert.equal((await endA)[0].status, 'done');
+    assert.equal((await endB)[0].status, 'done', 'waiting in the queue is not idling upstream');
+  });
+
   it('the Responses WebSocket tier streams a prompt, waits out a 429, and reports a drop keeping the partial text', async () => {
     server = await startTestServer({
       providers: (sim) => {

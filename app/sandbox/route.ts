@@ -14,22 +14,26 @@ async function sha256Base64(text: string): Promise<string> {
   return btoa(String.fromCharCode(...new Uint8Array(digest)));
 }
 
-let page: Promise<{ html: string; csp: string }> | null = null;
+let page: Promise<{ html: string; csp: string; etag: string }> | null = null;
 
 function build() {
   page ??= (async () => {
     const script = hostSource.replace(/<\/script/gi, '<\\/script');
     const hash = await sha256Base64(script);
     const html = `<!doctype html><html><head><meta charset="utf-8"><title>Flint test sandbox</title></head><body><script>${script}</script></body></html>`;
-    return { html, csp: `${SANDBOX_CSP_BASE}; script-src 'sha256-${hash}' blob: 'wasm-unsafe-eval'` };
+    return { html, csp: `${SANDBOX_CSP_BASE}; script-src 'sha256-${hash}' blob: 'wasm-unsafe-eval'`, etag: `"${hash}"` };
   })();
   return page;
 }
 
-export async function GET(): Promise<Response> {
-  const { html, csp } = await build();
-  return new Response(html, {
+export async function GET(request: Request): Promise<Response> {
+  const { html, csp, etag } = await build();
+  // The host script is large (it carries zod); revalidate rather than download it on every page.
+  const cached = request.headers.get('if-none-match') === etag;
+  return new Response(cached ? null : html, {
+    status: cached ? 304 : 200,
     headers: {
+      etag,
       'content-type': 'text/html; charset=utf-8',
       'content-security-policy': csp,
       'cache-control': 'no-cache',

@@ -83,7 +83,11 @@ export function sourcePath(source: string): string {
 }
 
 export async function bundleTestFile(files: ReadonlyMap<string, string>, entry: string): Promise<BundleResult> {
-  const esbuild = await loadEsbuild();
+  return bundleWith(await loadEsbuild(), files, entry);
+}
+
+/** The bundling itself, given an esbuild (the wasm one in the page; unit tests pass Node's, same version). */
+export async function bundleWith(esbuild: Pick<typeof Esbuild, 'build'>, files: ReadonlyMap<string, string>, entry: string): Promise<BundleResult> {
   try {
     const result = await esbuild.build({
       entryPoints: [entry],

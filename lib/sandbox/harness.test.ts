@@ -229,6 +229,17 @@ describe('harness', () => {
     assert.match(results[0].error!.message, /cannot be called while tests run/);
   });
 
+  it('tells the runner a test\'s own time limit, and refuses a nonsensical one', async () => {
+    const seen: Array<number | undefined> = [];
+    const h = new Harness();
+    h.api.it('own', () => {}, 250);
+    h.api.it('default', () => {});
+    assert.throws(() => h.api.it('bad', () => {}, -1), RangeError);
+    assert.throws(() => h.api.it('huge', () => {}, 10 ** 9), RangeError);
+    await h.run({ onTestStart: (t) => seen.push(t.timeoutMs) });
+    assert.deepEqual(seen, [250, undefined]);
+  });
+
   it('reports non-Error throws readably', async () => {
     const { results } = await run(({ it }) => {
       it('throws a string', () => {

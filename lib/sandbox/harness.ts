@@ -35,6 +35,11 @@ export interface CollectedTest {
   name: string[];
 }
 
+export interface StartedTest extends CollectedTest {
+  /** The test's own time limit, when it set one (`it(name, fn, ms)`). */
+  timeoutMs?: number;
+}
+
 export interface HarnessResult extends CollectedTest {
   status: TestStatus;
   durationMs: number;
@@ -50,7 +55,7 @@ export interface RunOptions {
   skipIds?: readonly string[];
   serializeError?: (err: unknown) => SerializedError;
   onCollected?: (tests: CollectedTest[]) => void;
-  onTestStart?: (test: CollectedTest) => void;
+  onTestStart?: (test: StartedTest) => void;
   onTestEnd?: (result: HarnessResult) => void;
   /** Called around each test, e.g. to reset `expect`'s assertion count. */
   beforeTest?: (test: CollectedTest) => void;
@@ -277,6 +282,9 @@ export class Harness {
   private addTest(name: string, fn: Fn | undefined, mode: Mode, timeoutMs?: number) {
     this.guardCollecting('it()/test()');
     if (fn !== undefined && typeof fn !== 'function') throw new TypeError(`test "${name}": the second argument must be a function`);
+    if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs >= 1 && timeoutMs <= 600_000)) {
+      throw new RangeError(`test "${name}": the time limit must be a whole number of ms between 1 and 600000`);
+    }
     if (mode === 'only') this.hasOnly = true;
     const test: TestCase = { kind: 'test', id: String(this.tests.length), name, suite: this.current, mode: fn || mode === 'todo' ? mode : 'todo', fn, timeoutMs };
     this.tests.push(test);
@@ -329,7 +337,7 @@ export class Harness {
     const eachChain = (suite: Suite): Suite[] => ancestors(suite).reverse();
 
     const runTest = async (t: TestCase, inheritedError: unknown) => {
-      options.onTestStart?.(info(t));
+      options.onTestStart?.(t.timeoutMs !== undefined ? { ...info(t), timeoutMs: t.timeoutMs } : info(t));
       const started = now();
       if (inheritedError !== undefined) return emit(t, 'failed', 0, serialize(inheritedError));
       let error: unknown;

@@ -156,7 +156,8 @@ export const HostToWorker = z.discriminatedUnion('type', [WorkerStart, WorkerBoo
 
 export const WorkerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('collected'), tests: z.array(CollectedTest).max(100_000) }),
-  z.object({ type: z.literal('test-start'), id: Str(32) }),
+  /** `timeoutMs`: the test's own limit (`it(name, fn, ms)`), when it has one. */
+  z.object({ type: z.literal('test-start'), id: Str(32), timeoutMs: z.number().int().min(1).max(600_000).optional() }),
   z.object({ type: z.literal('test'), result: TestResult }),
   z.object({ type: z.literal('console'), entry: ConsoleEntry }),
   z.object({ type: z.literal('done'), errors: z.array(SerializedError).max(50), consoleDropped: z.number().int().nonnegative() }),

@@ -8,15 +8,20 @@ import { HostToIde, SANDBOX_PROTOCOL, type IdeToHost, type RunEvent, type RunReq
  * it count only when they come from that iframe's window and parse as `HostToIde`.
  */
 export class SandboxClient {
-  private readonly iframe: HTMLIFrameElement;
-  private readonly ready: Promise<void>;
+  private iframe!: HTMLIFrameElement;
+  private ready!: Promise<void>;
   private readonly listeners = new Map<string, (e: RunEvent) => void>();
   private readonly pongs = new Map<string, () => void>();
   private disposed = false;
   /** Which worker runtimes the host already holds. */
   readonly sent = { js: false, py: false, pyodide: false };
 
-  constructor(container: HTMLElement) {
+  constructor(private readonly container: HTMLElement) {
+    window.addEventListener('message', this.onMessage);
+    this.mount();
+  }
+
+  private mount() {
     this.iframe = document.createElement('iframe');
     this.iframe.setAttribute('sandbox', 'allow-scripts');
     this.iframe.setAttribute('data-testid', 'test-sandbox');
@@ -25,9 +30,19 @@ export class SandboxClient {
     this.iframe.tabIndex = -1;
     this.iframe.style.cssText = 'position:absolute;width:0;height:0;border:0;visibility:hidden';
     this.iframe.src = '/sandbox';
-    window.addEventListener('message', this.onMessage);
-    container.appendChild(this.iframe);
+    this.container.appendChild(this.iframe);
     this.ready = this.handshake();
+    this.ready.catch(() => {}); // surfaced by the run that awaits it
+  }
+
+  /** Replaces the iframe (and so every worker in it) with a fresh one. */
+  private reset() {
+    this.iframe.remove();
+    this.sent.js = this.sent.py = this.sent.pyodide = false;
+    const pending = [...this.listeners.values()];
+    this.listeners.clear();
+    for (const listener of pending) listener({ type: 'run-end', status: 'cancelled', durationMs: 0 });
+    if (!this.disposed) this.mount();
   }
 
   private onMessage = (ev: MessageEvent) => {
@@ -68,13 +83,23 @@ export class SandboxClient {
     this.iframe.contentWindow?.postMessage(message, '*', transfer);
   }
 
-  /** Runs a request; `onEvent` sees every event, the promise resolves with `run-end`. */
-  async run(request: RunRequest, onEvent: (e: RunEvent) => void): Promise<Extract<RunEvent, { type: 'run-end' }>> {
+  /**
+   * Runs a request; `onEvent` sees every event, the promise resolves with `run-end`. The host
+   * enforces the run's limits; should the host itself stop answering (the browser killed the
+   * frame, say) the run fails after `answerWithinMs` and the sandbox is replaced.
+   */
+  async run(request: RunRequest, onEvent: (e: RunEvent) => void, answerWithinMs: number): Promise<Extract<RunEvent, { type: 'run-end' }>> {
     await this.ready;
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(request.runId);
+        this.reset();
+        reject(new Error('The test sandbox stopped answering and was restarted. Run the tests again.'));
+      }, answerWithinMs);
       this.listeners.set(request.runId, (e) => {
         onEvent(e);
         if (e.type === 'run-end') {
+          clearTimeout(timer);
           this.listeners.delete(request.runId);
           resolve(e);
         }

@@ -44,4 +44,28 @@ declare namespace expect {
   function hasAssertions(): void;
   const not: any;
 }
+interface FlintMock<A extends any[] = any[], R = any> {
+  (...args: A): R;
+  mock: { calls: A[]; results: Array<{ type: 'return' | 'throw'; value: any }>; lastCall?: A };
+  mockReturnValue(value: R): this;
+  mockReturnValueOnce(value: R): this;
+  mockResolvedValue(value: Awaited<R>): this;
+  mockRejectedValue(error: unknown): this;
+  mockImplementation(fn: (...args: A) => R): this;
+  mockImplementationOnce(fn: (...args: A) => R): this;
+  mockClear(): this;
+  mockReset(): this;
+  mockRestore(): void;
+}
+interface FlintMocks {
+  fn<A extends any[] = any[], R = any>(implementation?: (...args: A) => R): FlintMock<A, R>;
+  spyOn<T extends object, K extends keyof T>(object: T, method: K): FlintMock;
+  isMockFunction(fn: unknown): boolean;
+  clearAllMocks(): void;
+  resetAllMocks(): void;
+  restoreAllMocks(): void;
+}
+/** Mock functions (@vitest/spy), for toHaveBeenCalled and friends. */
+declare const vi: FlintMocks;
+declare const jest: FlintMocks;
 `;

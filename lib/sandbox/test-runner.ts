@@ -7,7 +7,8 @@ import { applyEvent, emptyReport, toFailure } from './aggregate';
 import { bundleTestFile } from './bundler';
 import { jsRuntimeSource, pyRuntimeSource } from './bundles';
 import { StackMapper, locatePython } from './locate';
-import { DEFAULT_LIMITS, type Limits, type PyodideAssets, type RunUnit } from './protocol';
+import { readTestConfig } from './project-config';
+import { DEFAULT_LIMITS, RunRequest, type Limits, type PyodideAssets, type RunUnit } from './protocol';
 import { testKindOf } from './resolve';
 import type { SandboxClient } from './sandbox-client';
 import type { TestStoreApi } from './test-store';
@@ -63,7 +64,7 @@ export class TestRunner {
 
   async run(scope: RunScope): Promise<TestsResultPayload> {
     const { store, sandbox } = this.deps;
-    const limits: Limits = { ...DEFAULT_LIMITS, ...this.deps.limits };
+    let limits: Limits = { ...DEFAULT_LIMITS, ...this.deps.limits };
     const runId = `${Date.now().toString(36)}-${(++this.runSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     if (this.currentRunId) sandbox.cancel(this.currentRunId);
     this.currentRunId = runId;
@@ -75,6 +76,9 @@ export class TestRunner {
 
     try {
       const files = this.files();
+      const config = readTestConfig(files);
+      if (!config.ok) throw new Error(config.error);
+      limits = { ...limits, ...config.config };
       const paths = scope.kind === 'all' ? this.testFiles() : files.has(scope.path) && testKindOf(scope.path) ? [scope.path] : [];
       const mappers = new Map<string, StackMapper>();
       const units: RunUnit[] = [];
@@ -109,6 +113,17 @@ export class TestRunner {
         ...(needsPy ? { pyFiles: Object.fromEntries([...files].filter(([p]) => p.endsWith('.py'))) } : {}),
       };
 
+      // The host drops what does not parse, so check here and say why.
+      const valid = RunRequest.safeParse(request);
+      if (!valid.success) {
+        const issue = valid.error.issues[0];
+        throw new Error(
+          issue?.path[0] === 'units' && issue.code === 'too_big'
+            ? 'Too many test files for one run (at most 500): run a single file instead.'
+            : `The tests cannot be sent to the sandbox: ${issue?.path.join('.')} ${issue?.message ?? ''}`.trim(),
+        );
+      }
+
       const locate = (file: string, e: { stack?: string }) => {
         if (testKindOf(file) === 'py') return locatePython(e.stack, PY_ROOT) ?? undefined;
         return mappers.get(file)?.locate(e.stack) ?? undefined;
@@ -119,10 +134,15 @@ export class TestRunner {
         frame = 0;
         if (this.currentRunId === runId) store.getState().setReport(structuredClone(report), 'local');
       };
-      const end = await sandbox.run(request, (event) => {
-        applyEvent(report, event, { locate, rewriteStack });
-        if (!frame) frame = requestAnimationFrame(publish);
-      });
+      const answerWithinMs = limits.runTimeoutMs + 30_000 + (needsPy ? 60_000 : 0);
+      const end = await sandbox.run(
+        request,
+        (event) => {
+          applyEvent(report, event, { locate, rewriteStack });
+          if (!frame) frame = requestAnimationFrame(publish);
+        },
+        answerWithinMs,
+      );
       if (frame) cancelAnimationFrame(frame);
       void end;
     } catch (err) {

@@ -56,7 +56,11 @@ export class AiController {
     private readonly opts: AiOptions,
     private readonly metrics: Metrics,
   ) {
-    this.slots = { instant: new StreamSlots(opts.maxConcurrentStreams), deep: new StreamSlots(opts.maxConcurrentStreams) };
+    // A tier that answers one prompt at a time (a local model) queues here, with positions shown;
+    // two modes served by the same provider share its queue.
+    const slotsFor = (p: InferenceProvider) => new StreamSlots(Math.min(opts.maxConcurrentStreams, p.maxConcurrentStreams ?? Infinity));
+    const instant = slotsFor(providers.instant);
+    this.slots = { instant, deep: providers.deep === providers.instant ? instant : slotsFor(providers.deep) };
   }
 
   /**
@@ -96,7 +100,7 @@ export class AiController {
   }
 
   private syncGauges() {
-    const all = Object.values(this.slots);
+    const all = [...new Set(Object.values(this.slots))];
     this.metrics.activeStreams.set(all.reduce((n, s) => n + s.active, 0));
     this.metrics.queuedStreams.set(all.reduce((n, s) => n + s.queued, 0));
   }
@@ -168,7 +172,7 @@ export class AiController {
         openFiles: payload.openFiles,
         turns: readThread(session.doc).filter((t) => t.id !== stream.id),
         read: (p) => readFile(session.doc, p),
-        budgetTokens: this.opts.promptBudgetTokens,
+        budgetTokens: promptBudget(this.opts.promptBudgetTokens, provider),
       });
       const messages = context.messages;
       // The open file as it is now: the tier's Predicted Outputs guess, when configured.
@@ -246,6 +250,12 @@ export class AiController {
       },
     });
   }
+}
+
+/** Flint's budget, or three quarters of a smaller tier's own window (the rest for the answer). */
+export function promptBudget(configured: number, provider: InferenceProvider): number {
+  const window = provider.contextTokens?.();
+  return window ? Math.min(configured, Math.floor(window * 0.75)) : configured;
 }
 
 const MAX_RETRY_WAIT_MS = 30_000;

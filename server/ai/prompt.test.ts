@@ -99,3 +99,13 @@ describe('context budget', () => {
     assert.match(ctx.messages[2].content, /\[interrupted by the person; the unfinished last block was dropped; block 1 rejected\]$/);
   });
 });
+
+describe('the budget follows a smaller tier window', () => {
+  it('uses three quarters of a tier window smaller than the configured budget, else the configured budget', async () => {
+    const { promptBudget } = await import('./ai-controller');
+    const tier = (window?: number) => ({ name: 't', model: 'm', stream: async function* () {}, ...(window ? { contextTokens: () => window } : {}) });
+    assert.equal(promptBudget(119_808, tier(4096)), 3072);
+    assert.equal(promptBudget(119_808, tier(1_000_000)), 119_808);
+    assert.equal(promptBudget(119_808, tier()), 119_808);
+  });
+});

@@ -65,8 +65,16 @@ describe('local GGUF provider (node-llama-cpp)', () => {
     assert.ok(usage > 0);
   });
 
-  it('an abort ends the stream at once: nothing after it, and the model is free for the next prompt', async () => {
-    const long = createLocalLlamaProvider({ name: 'local', model: 'tiny', modelPath: join(dir, 'tiny.gguf'), threads: 1, maxTokens: 400 });
+  it('an abort ends the stream at once and generation within one decode step; the model is then free for the next prompt', async () => {
+    let generatedAfterAbort = 0;
+    const long = createLocalLlamaProvider({
+      name: 'local',
+      model: 'tiny',
+      modelPath: join(dir, 'tiny.gguf'),
+      threads: 1,
+      maxTokens: 400,
+      onGenerated: (afterAbort) => void (afterAbort && generatedAfterAbort++),
+    });
     const ac = new AbortController();
     let afterAbort = 0;
     let before = 0;
@@ -77,6 +85,8 @@ describe('local GGUF provider (node-llama-cpp)', () => {
     }
     assert.equal(before, 3);
     assert.equal(afterAbort, 0);
+    // The model itself stopped: at most the token being decoded when the signal fired came out.
+    assert.ok(generatedAfterAbort <= 1, `${generatedAfterAbort} chunks generated after the abort (max 400 were allowed)`);
     // The model is free again: the next prompt runs.
     let n = 0;
     for await (const e of long.stream({ messages }, new AbortController().signal)) if (e.type === 'delta') n++;

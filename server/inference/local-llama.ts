@@ -19,6 +19,8 @@ export interface LocalLlamaOptions {
   maxTokens?: number;
   /** Terminal progress lines (download, load). */
   log?: (line: string) => void;
+  /** Sees every text chunk the model generates, and whether the signal had aborted by then. */
+  onGenerated?: (afterAbort: boolean) => void;
 }
 
 /** What a person can do when no model is available: shown under `provider-status`. */
@@ -113,6 +115,8 @@ export function createLocalLlamaProvider(opts: LocalLlamaOptions): InferenceProv
   return {
     name: opts.name,
     model: opts.model,
+    maxConcurrentStreams: 1,
+    contextTokens: () => loaded?.context.contextSize ?? opts.contextSize ?? 4096,
     status: () => status.get(),
     onStatus: (l) => status.subscribe(l),
     warm() {
@@ -157,6 +161,7 @@ export function createLocalLlamaProvider(opts: LocalLlamaOptions): InferenceProv
             stopOnAbortSignal: true,
             maxTokens: opts.maxTokens ?? 1024,
             onTextChunk: (t) => {
+              opts.onGenerated?.(signal.aborted);
               chunks.push(t);
               nudge();
             },

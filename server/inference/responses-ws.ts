@@ -271,6 +271,8 @@ export function createResponsesWsProvider(opts: ResponsesWsOptions): InferencePr
 
   return {
     name: opts.name,
+    // One response in flight per socket: further turns wait in Flint's queue, positions shown.
+    maxConcurrentStreams: 1,
     model: opts.model,
     status: () => status.get(),
     onStatus: (l) => status.subscribe(l),

@@ -26,6 +26,13 @@ export interface InferenceProvider {
   readonly model: string;
   stream(request: InferenceRequest, signal: AbortSignal): AsyncIterable<InferenceEvent>;
   /**
+   * Answers this tier can produce at once (a local model: one; a Responses socket: one turn at a
+   * time). More wait in Flint's queue, where people see their position, not inside the provider.
+   */
+  readonly maxConcurrentStreams?: number;
+  /** The tier's context window in tokens, when it is smaller than Flint's configured budget. */
+  contextTokens?(): number;
+  /**
    * Prepares the tier for a first prompt without blocking the caller: opens (or re-opens) the
    * upstream connection, loads or downloads the local model. Called when a session joins.
    */

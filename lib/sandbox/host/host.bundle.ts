@@ -118,7 +118,7 @@ function setRuntime(kind: 'js' | 'py', source: string) {
 
 type Attempt =
   | { kind: 'done'; errors: SerializedError[]; worker: Worker }
-  | { kind: 'killed'; testId: string | null; reason: 'test' | 'run' | 'cancel' }
+  | { kind: 'killed'; testId: string | null; reason: 'test' | 'run' | 'cancel'; limitMs?: number }
   | { kind: 'crashed'; message: string };
 
 class Run {
@@ -233,7 +233,7 @@ class Run {
           break;
         }
         // Killed: the test that was running overran.
-        const limitMs = outcome.reason === 'run' ? limits.runTimeoutMs : limits.testTimeoutMs;
+        const limitMs = outcome.reason === 'run' ? limits.runTimeoutMs : (outcome.limitMs ?? limits.testTimeoutMs);
         const why =
           outcome.reason === 'cancel'
             ? 'Stopped: the run was cancelled.'
@@ -291,12 +291,14 @@ class Run {
   ): Promise<Attempt> {
     return new Promise<Attempt>((resolve) => {
       let current: string | null = null;
+      /** The running test's limit: its own (`it(name, fn, ms)`) or the run's. */
+      let currentLimit = start.testTimeoutMs;
       let settled = false;
       let watchdog: ReturnType<typeof setTimeout> | undefined;
       const runTimer = setTimeout(() => finish({ kind: 'killed', testId: current, reason: 'run' }), Math.max(0, this.deadline - performance.now()));
       const arm = (ms: number) => {
         clearTimeout(watchdog);
-        watchdog = setTimeout(() => finish({ kind: 'killed', testId: current, reason: 'test' }), ms);
+        watchdog = setTimeout(() => finish({ kind: 'killed', testId: current, reason: 'test', limitMs: current === null ? start.testTimeoutMs : currentLimit }), ms);
       };
       const finish = (a: Attempt) => {
         if (settled) return;
@@ -323,7 +325,8 @@ class Run {
             return;
           case 'test-start':
             current = e.id;
-            arm(stepMs);
+            currentLimit = e.timeoutMs ?? start.testTimeoutMs;
+            arm(currentLimit + GRACE_MS);
             return;
           case 'test':
             if (current === e.result.id) current = null;

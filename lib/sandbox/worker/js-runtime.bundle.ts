@@ -7,6 +7,7 @@
 import * as chai from 'chai';
 import { JestAsymmetricMatchers, JestChaiExpect, JestExtend, getState, setState, type ExpectStatic } from '@vitest/expect';
 import { processError } from '@vitest/utils/error';
+import { fn, spyOn, isMockFunction, clearAllMocks, resetAllMocks, restoreAllMocks } from '@vitest/spy';
 import { format } from '@vitest/utils/display';
 import { Harness, type SerializedError } from '../harness';
 import { BUNDLE_URL, WorkerStart, clipError, type WorkerEvent } from '../protocol';
@@ -25,11 +26,18 @@ function createExpect() {
     const { assertionCalls } = getState(expect);
     setState({ assertionCalls: assertionCalls + 1 }, expect);
     return chai.expect(value, message);
-  }) as unknown as ExpectStatic;
+  }) as unknown as ExpectStatic & { assertions(n: number): void; hasAssertions(): void };
   Object.assign(expect, chai.expect);
   expect.getState = () => getState(expect);
   expect.setState = (state) => setState(state, expect);
   expect.extend = (matchers) => (chai.expect as unknown as { extend(e: unknown, m: unknown): void }).extend(expect, matchers);
+  expect.assertions = (expected: number) => {
+    const errorGen = () => new Error(`expected number of assertions to be ${expected}, but got ${expect.getState().assertionCalls}`);
+    expect.setState({ expectedAssertionsNumber: expected, expectedAssertionsNumberErrorGen: errorGen });
+  };
+  expect.hasAssertions = () => {
+    expect.setState({ isExpectingAssertions: true, isExpectingAssertionsError: new Error('expected any number of assertion, but got none') });
+  };
   return expect;
 }
 
@@ -71,8 +79,10 @@ async function run(start: WorkerStart) {
   bundleUrl = start.codeUrl!;
   const harness = new Harness();
   const g = globalThis as Record<string, unknown>;
-  Object.assign(g, harness.api, { expect: createExpect() });
-  const expect = g.expect as Record<string, unknown> & { setState(s: object): void };
+  // Mocks for `toHaveBeenCalled…`: `vi.fn()`/`vi.spyOn()`, also spelled `jest.*`.
+  const mocks = { fn, spyOn, isMockFunction, clearAllMocks, resetAllMocks, restoreAllMocks };
+  Object.assign(g, harness.api, { expect: createExpect(), vi: mocks, jest: mocks });
+  const expect = g.expect as unknown as ExpectStatic;
   let current: string | undefined;
   const capture = captureConsole(
     console,
@@ -94,13 +104,22 @@ async function run(start: WorkerStart) {
     onCollected: (tests) => post({ type: 'collected', tests }),
     onTestStart: (t) => {
       current = t.id;
-      post({ type: 'test-start', id: t.id });
+      post(t.timeoutMs !== undefined ? { type: 'test-start', id: t.id, timeoutMs: t.timeoutMs } : { type: 'test-start', id: t.id });
     },
     onTestEnd: (result) => {
       current = undefined;
       post({ type: 'test', result });
     },
-    beforeTest: () => expect.setState({ assertionCalls: 0, expectedAssertionsNumber: null, isExpectingAssertions: false }),
+    beforeTest: () =>
+      expect.setState({ assertionCalls: 0, expectedAssertionsNumber: null, expectedAssertionsNumberErrorGen: null, isExpectingAssertions: false, isExpectingAssertionsError: null }),
+    // `expect.assertions(n)` / `expect.hasAssertions()`, checked as Vitest's runner does.
+    afterTest: () => {
+      const { assertionCalls, expectedAssertionsNumber, expectedAssertionsNumberErrorGen, isExpectingAssertions, isExpectingAssertionsError } = expect.getState();
+      if (expectedAssertionsNumber !== null && expectedAssertionsNumber !== undefined && assertionCalls !== expectedAssertionsNumber) {
+        throw expectedAssertionsNumberErrorGen?.() ?? new Error(`expected ${expectedAssertionsNumber} assertions, got ${assertionCalls}`);
+      }
+      if (isExpectingAssertions && assertionCalls === 0) throw isExpectingAssertionsError ?? new Error('expected at least one assertion');
+    },
   });
   post({ type: 'done', errors: summary.errors.map(clipError), consoleDropped: capture.dropped() });
 }

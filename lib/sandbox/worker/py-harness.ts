@@ -1,7 +1,7 @@
 /**
  * The Python side of the Python test worker, as source text run by Pyodide. It collects, from
- * one test module: module-level `test*` functions (pytest style, plain `assert`) and the test
- * methods of `unittest.TestCase` subclasses, then runs them in order, reporting each through the
+ * one test module: module-level `test*` functions and `Test*` classes (pytest style, plain
+ * `assert`, `setup_method`/`teardown_method`) and the test methods of `unittest.TestCase` subclasses, then runs them in order, reporting each through the
  * `flint_bridge` JS module. Ids are collection order, as in the JS harness, so a killed worker
  * resumes with `skip_ids`.
  */
@@ -123,6 +123,11 @@ def run(path, skip_ids, wanted):
         elif inspect.isclass(obj) and issubclass(obj, unittest.TestCase) and obj.__module__ == module.__name__:
             for method in unittest.TestLoader().getTestCaseNames(obj):
                 items.append(([name, method], "case", (obj, method)))
+        elif inspect.isclass(obj) and name.startswith("Test") and obj.__module__ == module.__name__ \
+                and "__init__" not in vars(obj):
+            # pytest-style class: a fresh instance per test, with setup_method/teardown_method.
+            for method in sorted(m for m, f in vars(obj).items() if m.startswith("test") and callable(f)):
+                items.append(([name, method], "method", (obj, method)))
     tests = [(str(i), names, kind, target) for i, (names, kind, target) in enumerate(items)]
     selected = [t for t in tests if t[0] not in skip_ids and (wanted is None or " > ".join(t[1]) == wanted)]
     bridge.collected(json.dumps([{"id": i, "name": names} for i, names, _, _ in selected]))
@@ -134,12 +139,24 @@ def run(path, skip_ids, wanted):
             result["error"] = err
         bridge.test_end(json.dumps(result))
 
+    def call_method(cls, method):
+        instance = cls()
+        setup = getattr(instance, "setup_method", None)
+        teardown = getattr(instance, "teardown_method", None)
+        if setup:
+            setup(getattr(instance, method))
+        try:
+            getattr(instance, method)()
+        finally:
+            if teardown:
+                teardown(getattr(instance, method))
+
     for test_id, names, kind, target in selected:
-        if kind == "function":
+        if kind in ("function", "method"):
             bridge.test_start(test_id)
             t0 = time.perf_counter()
             try:
-                target()
+                target() if kind == "function" else call_method(*target)
                 emit(test_id, "passed", (time.perf_counter() - t0) * 1000, None)
             except unittest.SkipTest:
                 emit(test_id, "skipped", 0, None)
