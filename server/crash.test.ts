@@ -6,6 +6,7 @@ import { readFile } from '@/lib/collab/workspace-doc';
 import { startFlintProcess, type FlintProcess } from './flint-process';
 import { EditingClient, linesIn } from './sessions/test-editing-client';
 import { tempDataDir } from './storage/test-data-dir';
+import { postgresTarget } from './storage/test-postgres';
 import { closeClients, joinedClient, request } from './test-support';
 
 /**
@@ -30,72 +31,82 @@ function prng(seed: number) {
   };
 }
 
-describe('a crash (kill -9) of the server', () => {
-  let flint: FlintProcess | undefined;
-  const dirs: string[] = [];
-  after(async () => {
-    closeClients();
-    await flint?.kill();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-
-  it(`loses no acknowledged edit over ${ROUNDS} rounds (seed ${SEED})`, { timeout: 60_000 + ROUNDS * 30_000 }, async () => {
-    const random = prng(SEED);
-    const dataDir = await tempDataDir('flint-crash-');
-    dirs.push(dataDir);
-    const start = () => startFlintProcess({ FLINT_DATA_DIR: dataDir, FLINT_SIM_TPS: '2000' });
-    flint = await start();
-    const created = await joinedClient(flint.url);
-    const sessionId = created.sessionId;
-    closeClients();
-    const everAcked: string[] = [];
-
-    for (let round = 0; round < ROUNDS; round++) {
-      const { socket, state } = await joinedClient(flint.url, sessionId);
-      const before = new Y.Doc();
-      Y.applyUpdate(before, state);
-      const present = linesIn(readFile(before, 'src/cart.ts') ?? '');
-      for (const line of everAcked) assert.ok(present.has(line), `round ${round}: acknowledged ${line} is missing after the restart (seed ${SEED})`);
-
-      const client = new EditingClient(socket, state, `r${round}`);
-      if (random() < 0.5) void request(socket, 'ai:prompt', { prompt: `round ${round}`, path: 'src/cart.ts', instant: random() < 0.5 }).catch(() => {});
-      const killAfter = 1 + Math.floor(random() * 40);
-      const inFlight = 1 + Math.floor(random() * 4);
-      await new Promise<void>((resolve) => {
-        let stop = false;
-        const pump = () => {
-          if (stop) return;
-          client.edit(random).then(
-            () => {
-              if (!stop && client.acked.length >= killAfter) {
-                stop = true;
-                setTimeout(resolve, Math.floor(random() * 5));
-              } else pump();
-            },
-            () => {},
-          );
-        };
-        for (let i = 0; i < inFlight; i++) pump();
-      });
-      const ackedBeforeKill = [...client.acked];
-      await flint.kill();
-      // Acks that raced the kill count too: they were sent before the process died.
-      everAcked.push(...new Set([...ackedBeforeKill, ...client.acked]));
+for (const target of ['pglite', 'postgres'] as const) {
+  describe(`a crash (kill -9) of the server, on ${target}`, { skip: target === 'postgres' && !process.env.DATABASE_URL ? 'DATABASE_URL is not set: the PostgreSQL run is skipped' : false }, () => {
+    let flint: FlintProcess | undefined;
+    const cleanups: Array<() => Promise<void>> = [];
+    after(async () => {
       closeClients();
-      flint = await start();
-    }
+      await flint?.kill();
+      for (const c of cleanups) await c();
+    });
 
-    const { socket, state } = await joinedClient(flint.url, sessionId);
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, state);
-    const present = linesIn(readFile(doc, 'src/cart.ts') ?? '');
-    const missing = everAcked.filter((l) => !present.has(l));
-    assert.deepEqual(missing, [], `acknowledged edits lost (seed ${SEED})`);
-    assert.ok(everAcked.length >= ROUNDS, 'every round acknowledged at least one edit');
-    // The session still takes edits.
-    await new EditingClient(socket, state, 'final').edit();
-    await flint.stop();
-    assert.equal(flint.child.exitCode, 0, `clean stop:\n${flint.output().slice(-2000)}`);
-    flint = undefined;
+    it(`loses no acknowledged edit over ${ROUNDS} rounds (seed ${SEED})`, { timeout: 60_000 + ROUNDS * 30_000 }, async () => {
+      const random = prng(SEED);
+      let env: Record<string, string>;
+      if (target === 'postgres') {
+        const pg = await postgresTarget(process.env.DATABASE_URL!);
+        cleanups.push(pg.drop);
+        env = { DATABASE_URL: pg.url };
+      } else {
+        const dataDir = await tempDataDir('flint-crash-');
+        cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+        env = { FLINT_DATA_DIR: dataDir };
+      }
+      const start = () => startFlintProcess({ ...env, FLINT_SIM_TPS: '2000' });
+      flint = await start();
+      const created = await joinedClient(flint.url);
+      const sessionId = created.sessionId;
+      closeClients();
+      const everAcked: string[] = [];
+
+      for (let round = 0; round < ROUNDS; round++) {
+        const { socket, state } = await joinedClient(flint.url, sessionId);
+        const before = new Y.Doc();
+        Y.applyUpdate(before, state);
+        const present = linesIn(readFile(before, 'src/cart.ts') ?? '');
+        for (const line of everAcked) assert.ok(present.has(line), `round ${round}: acknowledged ${line} is missing after the restart (seed ${SEED})`);
+
+        const client = new EditingClient(socket, state, `r${round}`);
+        if (random() < 0.5) void request(socket, 'ai:prompt', { prompt: `round ${round}`, path: 'src/cart.ts', instant: random() < 0.5 }).catch(() => {});
+        const killAfter = 1 + Math.floor(random() * 40);
+        const inFlight = 1 + Math.floor(random() * 4);
+        await new Promise<void>((resolve) => {
+          let stop = false;
+          const pump = () => {
+            if (stop) return;
+            client.edit(random).then(
+              () => {
+                if (!stop && client.acked.length >= killAfter) {
+                  stop = true;
+                  setTimeout(resolve, Math.floor(random() * 5));
+                } else pump();
+              },
+              () => {},
+            );
+          };
+          for (let i = 0; i < inFlight; i++) pump();
+        });
+        const ackedBeforeKill = [...client.acked];
+        await flint.kill();
+        // Acks that raced the kill count too: they were sent before the process died.
+        everAcked.push(...new Set([...ackedBeforeKill, ...client.acked]));
+        closeClients();
+        flint = await start();
+      }
+
+      const { socket, state } = await joinedClient(flint.url, sessionId);
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, state);
+      const present = linesIn(readFile(doc, 'src/cart.ts') ?? '');
+      const missing = everAcked.filter((l) => !present.has(l));
+      assert.deepEqual(missing, [], `acknowledged edits lost (seed ${SEED})`);
+      assert.ok(everAcked.length >= ROUNDS, 'every round acknowledged at least one edit');
+      // The session still takes edits.
+      await new EditingClient(socket, state, 'final').edit();
+      await flint.stop();
+      assert.equal(flint.child.exitCode, 0, `clean stop:\n${flint.output().slice(-2000)}`);
+      flint = undefined;
+    });
   });
-});
+}

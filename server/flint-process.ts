@@ -22,7 +22,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 export async function startFlintProcess(env: Record<string, string>): Promise<FlintProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, FLINT_PROVIDER: 'sim', FLINT_SERVE_WEB: 'false', PORT: '0', HOST: '127.0.0.1', FLINT_SIM_PORT: '0', NODE_ENV: 'production', ...env },
+    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', FLINT_PROVIDER: 'sim', FLINT_SERVE_WEB: 'false', PORT: '0', HOST: '127.0.0.1', FLINT_SIM_PORT: '0', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
