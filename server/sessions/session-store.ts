@@ -73,7 +73,10 @@ export class SessionStore {
     if (!this.storage) return undefined;
     let pending = this.loading.get(id);
     if (!pending) {
-      pending = this.load(id).finally(() => this.loading.delete(id));
+      pending = this.load(id).finally(() => {
+        this.loading.delete(id);
+        this.early.delete(id);
+      });
       this.loading.set(id, pending);
     }
     return (await pending)?.session;
@@ -124,8 +127,13 @@ export class SessionStore {
       for (const u of stored.updates) Y.applyUpdate(doc, u);
     }, LOAD_ORIGIN);
     const entry = this.register({ id, doc, createdAt: row?.createdAt.getTime() ?? Date.now() }, stored.updates.length);
-    for (const u of this.early.get(id) ?? []) Y.applyUpdate(doc, u, PEER_ORIGIN);
-    this.early.delete(id);
+    for (const u of this.early.get(id) ?? []) {
+      try {
+        Y.applyUpdate(doc, u, PEER_ORIGIN);
+      } catch (err) {
+        this.log('ignored an invalid update from another process', err);
+      }
+    }
     return entry;
   }
 
