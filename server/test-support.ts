@@ -7,6 +7,7 @@ import { createApplication, type AppLimits, type FlintApp } from './app';
 import { createOpenAICompatibleProvider } from './inference/openai-compatible';
 import type { InferenceProvider } from './inference/types';
 import { SessionStore } from './sessions/session-store';
+import type { LinkStore } from './sessions/links';
 import { IDENTITY_COOKIE, newIdentityId } from './auth/identity';
 import { startSimServer, type SimServer } from './sim/sim-server';
 
@@ -26,6 +27,7 @@ export async function startTestServer(
     tokensPerSecond?: number;
     /** The providers behind the tiers; default: Chat Completions against the simulator. */
     providers?: (sim: SimServer) => Record<TierName, InferenceProvider>;
+    links?: LinkStore;
   } = {},
 ): Promise<TestServer> {
   const sim = await startSimServer({ tokensPerSecond: opts.tokensPerSecond ?? 1000 });
@@ -34,7 +36,7 @@ export async function startTestServer(
   const httpServer = http.createServer((_req, res) => {
     res.writeHead(404).end();
   });
-  const app = createApplication(httpServer, { sessions: new SessionStore(), providers, limits: opts.limits, log: () => {} });
+  const app = createApplication(httpServer, { sessions: new SessionStore(), links: opts.links, providers, limits: opts.limits, log: () => {} });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   return {
