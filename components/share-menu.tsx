@@ -20,6 +20,22 @@ export function ShareMenu({ sessionId }: { sessionId: string }) {
   const [links, setLinks] = useState<Partial<Record<LinkRole, string | null>>>(() => loadLinks(sessionId));
   const [copied, setCopied] = useState<LinkRole | null>(null);
   const creating = useRef(new Set<LinkRole>());
+  const root = useRef<HTMLDivElement>(null);
+
+  // A click outside the menu or Esc closes it.
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (root.current && !root.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    document.addEventListener('mousedown', onDown, true);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDown, true);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
 
   function store(role: LinkRole, token: string | null) {
     setLinks((prev) => {
@@ -52,7 +68,7 @@ export function ShareMenu({ sessionId }: { sessionId: string }) {
   const url = (token: string) => `${window.location.origin}/s/${sessionId}?t=${token}`;
 
   return (
-    <div className="share">
+    <div className="share" ref={root}>
       <button type="button" data-testid="share-button" className="share-button" aria-expanded={open} onClick={() => setOpen(!open)}>
         Share
       </button>

@@ -262,12 +262,21 @@ export class Workspace {
     return this.page.getByTestId('share-button');
   }
 
-  /** The owner's share link of a kind, read from the share menu (created on first open). */
+  /** Opens the owner's share menu (links are created the first time). */
+  async openShareMenu(): Promise<void> {
+    if (!(await this.page.getByTestId('share-menu').isVisible())) await this.shareButton.click();
+    await expect(this.page.getByTestId('share-menu')).toBeVisible();
+  }
+
+  /** The owner's share link of a kind, read from the share menu, which is closed again after. */
   async shareLink(kind: 'edit' | 'view'): Promise<string> {
+    await this.openShareMenu();
     const input = this.page.getByTestId(`share-link-${kind}`);
-    if (!(await input.isVisible())) await this.shareButton.click();
     await expect(input).toHaveValue(/\/s\/[A-Za-z0-9_-]{22}\?t=[A-Za-z0-9_-]{43}$/);
-    return input.inputValue();
+    const url = await input.inputValue();
+    await this.shareButton.click();
+    await expect(this.page.getByTestId('share-menu')).toHaveCount(0);
+    return url;
   }
 
   get presenceUsers(): Locator {
