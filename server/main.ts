@@ -7,6 +7,7 @@ import { createMetrics } from './metrics';
 import { createProviders } from './inference/create-provider';
 import type { InferenceProvider } from './inference/types';
 import { SessionStore } from './sessions/session-store';
+import { ensureIdentity } from './auth/identity';
 import { startSimServer, type SimServer } from './sim/sim-server';
 
 /**
@@ -39,6 +40,8 @@ async function main() {
       });
       return;
     }
+    // Every page load carries the person's anonymous identity; the socket reads it from the handshake.
+    ensureIdentity(req, res);
     void handle(req, res);
   });
   const app = createApplication(httpServer, { sessions: new SessionStore(), providers, metrics, limits: config.limits });

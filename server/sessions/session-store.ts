@@ -8,6 +8,8 @@ export interface Session {
   id: string;
   doc: Y.Doc;
   createdAt: number;
+  /** The identity (server/auth/identity.ts) that created the session; null: nobody owns it. */
+  ownerId: string | null;
 }
 
 /**
@@ -17,11 +19,11 @@ export interface Session {
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
 
-  create(files: Record<string, string> = EXAMPLE_PROJECT): Session {
+  create(files: Record<string, string> = EXAMPLE_PROJECT, ownerId: string | null = null): Session {
     const id = randomBytes(16).toString('base64url');
     const doc = new Y.Doc({ gc: true });
     seedFiles(doc, files);
-    const session: Session = { id, doc, createdAt: Date.now() };
+    const session: Session = { id, doc, createdAt: Date.now(), ownerId };
     this.sessions.set(id, session);
     return session;
   }
