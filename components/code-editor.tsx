@@ -9,7 +9,7 @@ import { DiffView } from '@/lib/editor/diff-view';
 import { filesOf, readFile } from '@/lib/collab/workspace-doc';
 import type { TextTarget } from '@/lib/collab/thread';
 import type { DiffItem } from '@/lib/client/session-runtime';
-import { selectIsStreaming } from '@/lib/stores/ide-store';
+import { selectCanEdit, selectIsStreaming, type Participant } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
 
 /**
@@ -22,6 +22,11 @@ export function CodeEditor() {
   const openPath = useIdeStore((s) => s.openPath);
   const connection = useIdeStore((s) => s.connection);
   const streaming = useIdeStore(selectIsStreaming);
+  const canEdit = useIdeStore(selectCanEdit);
+  const participants = useIdeStore((s) => s.participants);
+  const following = useIdeStore((s) => s.following);
+  const follow = useIdeStore((s) => s.follow);
+  const openFile = useIdeStore((s) => s.openFile);
   const [monaco, setMonaco] = useState<Monaco | null>(null);
   const [registry, setRegistry] = useState<ModelRegistry | null>(null);
   const editorRef = useRef<editor.IStandaloneCodeEditor | null>(null);
@@ -37,7 +42,7 @@ export function CodeEditor() {
       const m = await loadMonaco();
       const { MonacoBinding } = await import('y-monaco');
       if (cancelled) return;
-      reg = new ModelRegistry(m, MonacoBinding, runtime.doc);
+      reg = new ModelRegistry(m, MonacoBinding, runtime.doc, runtime.awareness);
       setMonaco(m);
       setRegistry(reg);
       const doc = runtime.doc;
@@ -102,6 +107,20 @@ export function CodeEditor() {
     streamingKey.current?.set(streaming);
   }, [streaming]);
 
+  // Follow mode: show the followed person's file, scrolled where they are.
+  const followed = following === null ? null : (participants.find((p) => p.clientId === following) ?? null);
+  useEffect(() => {
+    if (!followed?.file) return;
+    if (followed.file !== openPath) {
+      openFile(followed.file);
+      return;
+    }
+    const ed = editorRef.current;
+    if (ed && followed.top !== null && ed.getModel()?.uri.path.slice(1) === followed.file) {
+      ed.setScrollTop(ed.getTopForLineNumber(followed.top));
+    }
+  }, [followed?.file, followed?.top, openPath, openFile, followed]);
+
   const ready = monaco && registry && connection !== 'connecting' && connection !== 'joining' && openPath && registry.get(openPath);
 
   // Switching files: repaint the new file's proposals, and honour a reveal asked for before.
@@ -119,7 +138,20 @@ export function CodeEditor() {
   }, [ready, openPath]);
 
   return (
-    <div className="editor" data-testid="editor" data-path={openPath ?? undefined} data-ready={ready ? 'true' : 'false'}>
+    <div
+      className="editor"
+      data-testid="editor"
+      data-path={openPath ?? undefined}
+      data-ready={ready ? 'true' : 'false'}
+      data-readonly={canEdit ? 'false' : 'true'}
+      data-following={followed ? followed.name : undefined}
+      // Any move of your own ends follow mode.
+      onMouseDownCapture={() => following !== null && follow(null)}
+      onKeyDownCapture={() => following !== null && follow(null)}
+      onWheelCapture={() => following !== null && follow(null)}
+    >
+      <style>{remoteCursorCss(participants)}</style>
+      {followed && <div className="following-banner" data-testid="following">Following {followed.name}</div>}
       {ready ? (
         <Editor
           path={`file:///${openPath}`}
@@ -132,9 +164,26 @@ export function CodeEditor() {
             automaticLayout: true,
             scrollBeyondLastLine: false,
             tabSize: 2,
+            readOnly: !canEdit,
+            readOnlyMessage: { value: 'You joined with a view-only link.' },
           }}
           onMount={(ed, m) => {
             editorRef.current = ed;
+            registry?.attachEditor(ed);
+            // Tell the others where I am (file, first visible line), at most once per frame.
+            let scheduled = false;
+            const publish = () => {
+              if (scheduled) return;
+              scheduled = true;
+              requestAnimationFrame(() => {
+                scheduled = false;
+                const path = ed.getModel()?.uri.path.slice(1) ?? null;
+                runtime.setLocation(path, ed.getVisibleRanges()[0]?.startLineNumber ?? null);
+              });
+            };
+            ed.onDidScrollChange(publish);
+            ed.onDidChangeModel(publish);
+            publish();
             diffRef.current = new DiffView(m, ed);
             ed.onDidChangeModel(() => {
               const path = ed.getModel()?.uri.path.slice(1);
@@ -153,4 +202,22 @@ export function CodeEditor() {
       )}
     </div>
   );
+}
+
+/** A CSS string literal for any text (a person's name), escaped so it cannot end the rule. */
+function cssString(text: string): string {
+  return `"${[...text].map((c) => (/[\p{L}\p{N} _.-]/u.test(c) ? c : `\\${c.codePointAt(0)!.toString(16)} `)).join('')}"`;
+}
+
+/** Each other participant's cursor and selection in their colour, with their name above the cursor. */
+function remoteCursorCss(participants: Participant[]): string {
+  return participants
+    .filter((p) => !p.self && /^#[0-9a-fA-F]{6}$/.test(p.color))
+    .map(
+      (p) =>
+        `.yRemoteSelection-${p.clientId}{background-color:${p.color}40}` +
+        `.yRemoteSelectionHead-${p.clientId}{border-color:${p.color}}` +
+        `.yRemoteSelectionHead-${p.clientId}::after{content:${cssString(p.name)};background:${p.color}}`,
+    )
+    .join('\n');
 }

@@ -1,6 +1,6 @@
 'use client';
 import { useRef, useState } from 'react';
-import { selectIsStreaming, type IdeStore } from '@/lib/stores/ide-store';
+import { selectCanEdit, selectIsStreaming, type IdeStore } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
 
 const selectTtft = (s: IdeStore) => s.stream.ttftMs;
@@ -28,7 +28,8 @@ export function PromptPanel() {
   const error = useIdeStore((s) => s.error);
   const openPath = useIdeStore((s) => s.openPath);
   const files = useIdeStore((s) => s.files);
-  const ready = useIdeStore((s) => s.connection === 'ready');
+  const canEdit = useIdeStore(selectCanEdit);
+  const ready = useIdeStore((s) => s.connection === 'ready') && canEdit;
   const mode = useIdeStore((s) => s.mode);
   const setMode = useIdeStore((s) => s.setMode);
   const instant = useIdeStore((s) => s.instant);
@@ -166,8 +167,11 @@ export function PromptPanel() {
         <textarea
           ref={input}
           data-testid="prompt-input"
+          disabled={!canEdit}
           placeholder={
-            !openPath
+            !canEdit
+              ? 'View only: editors can prompt the model'
+              : !openPath
               ? 'Open a file first'
               : streaming
                 ? 'Redirect: Ctrl+Enter sends now (stops this turn), Enter queues it for after'

@@ -5,6 +5,7 @@ import { createIdeStore, type IdeStore, type IdeStoreApi } from '@/lib/stores/id
 import { getSocket } from '@/lib/client/connection';
 import { SessionRuntime } from '@/lib/client/session-runtime';
 import { followTierStatus } from '@/lib/client/tier-status';
+import { loadProfile } from '@/lib/client/profile';
 
 interface SessionContextValue {
   store: IdeStoreApi;
@@ -14,18 +15,18 @@ interface SessionContextValue {
 const SessionContext = createContext<SessionContextValue | null>(null);
 
 /** Creates this session's store and runtime once per mount, and disposes the runtime on unmount. */
-export function SessionProvider({ sessionId, children }: { sessionId: string; children: React.ReactNode }) {
+export function SessionProvider({ sessionId, token, children }: { sessionId: string; token?: string; children: React.ReactNode }) {
   const [value, setValue] = useState<SessionContextValue | null>(null);
   useEffect(() => {
     const store = createIdeStore();
     const stopTierStatus = followTierStatus(getSocket(), store); // before the runtime joins
-    const runtime = new SessionRuntime(getSocket(), store, sessionId);
+    const runtime = new SessionRuntime(getSocket(), store, sessionId, token, loadProfile());
     setValue({ store, runtime });
     return () => {
       stopTierStatus();
       runtime.dispose();
     };
-  }, [sessionId]);
+  }, [sessionId, token]);
   if (!value) return null;
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -9,16 +9,22 @@ import { ReviewPanel } from './review-panel';
 import { AiThread } from './ai-thread';
 import { TierNotice } from './tier-notice';
 import { TestPanel } from './test-panel';
+import { PresenceBar } from './presence-bar';
+import { ShareMenu } from './share-menu';
 
-export function Workspace({ sessionId }: { sessionId: string }) {
+export function Workspace({ sessionId, token }: { sessionId: string; token?: string }) {
   return (
-    <SessionProvider sessionId={sessionId}>
-      <WorkspaceLayout sessionId={sessionId} />
+    <SessionProvider sessionId={sessionId} token={token}>
+      <WorkspaceLayout sessionId={sessionId} token={token} />
     </SessionProvider>
   );
 }
 
-function WorkspaceLayout({ sessionId }: { sessionId: string }) {
+function WorkspaceLayout({ sessionId, token }: { sessionId: string; token?: string }) {
+  const role = useIdeStore((s) => s.role);
+  const follow = useIdeStore((s) => s.follow);
+  const following = useIdeStore((s) => s.following);
+  const stopFollowing = () => following !== null && follow(null);
   const fatal = useIdeStore((s) => s.fatal);
   const connection = useIdeStore((s) => s.connection);
   const tier = useIdeStore((s) => s.tiers?.[s.mode] ?? null);
@@ -27,7 +33,7 @@ function WorkspaceLayout({ sessionId }: { sessionId: string }) {
   if (fatal) {
     return (
       <main className="fatal">
-        <h1>Flint can’t open this session</h1>
+        <h1>{fatal.code === 'linkInvalid' || fatal.code === 'linkRequired' ? 'This link doesn’t open the session' : 'Flint can’t open this session'}</h1>
         <p className="error-banner" data-testid="error-banner" role="alert" data-code={fatal.code}>
           {fatal.message}
         </p>
@@ -36,7 +42,7 @@ function WorkspaceLayout({ sessionId }: { sessionId: string }) {
           {(fatal.code === 'clientTooOld' || fatal.code === 'serverTooOld') && (
             <>
               {' · '}
-              <a href={`/s/${sessionId}`}>Reload</a>
+              <a href={token ? `/s/${sessionId}?t=${encodeURIComponent(token)}` : `/s/${sessionId}`}>Reload</a>
             </>
           )}
         </p>
@@ -44,7 +50,7 @@ function WorkspaceLayout({ sessionId }: { sessionId: string }) {
     );
   }
   return (
-    <div className="workspace">
+    <div className={`workspace${role === 'viewer' ? ' read-only' : ''}`} data-role={role ?? undefined}>
       <header className="topbar">
         <Link href="/" className="brand">
           <span className="logo">◆</span> Flint
@@ -53,11 +59,18 @@ function WorkspaceLayout({ sessionId }: { sessionId: string }) {
         <span className={`conn conn-${connection}`} data-testid="connection-status">
           {connection}
         </span>
+        {role === 'viewer' && (
+          <span className="view-only" data-testid="view-only" title="You joined with a view link: you can watch, not edit">
+            view only
+          </span>
+        )}
+        <PresenceBar />
+        {role === 'owner' && <ShareMenu sessionId={sessionId} />}
         <span className="provider" data-testid="provider-status" data-state={tierState}>
           {mode}: {tier ? `${tier.provider} · ${tier.model}` : '…'} · {tierState}
         </span>
       </header>
-      <aside className="sidebar">
+      <aside className="sidebar" onMouseDownCapture={() => stopFollowing()}>
         <FileTree />
       </aside>
       <section className="editor-pane">

@@ -1,4 +1,5 @@
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+import { test as base, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
 import * as Y from 'yjs';
 import { PROTOCOL_VERSION } from '../lib/protocol/version';
@@ -69,8 +70,25 @@ export const sim = {
 
 type AckResponse<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
-async function connectHello(): Promise<Socket> {
-  const socket = io(APP_URL, { transports: ['websocket'], reconnection: false, forceNew: true });
+/** The anonymous identity cookie (server/auth/identity.ts); keep the name in sync. */
+export const IDENTITY_COOKIE = 'flint_id';
+
+/**
+ * The identity of a browser context, as a `Cookie` header value: a protocol peer sending it is
+ * the same person as the browser (so it owns what the browser created, and the other way round).
+ * A context that has not loaded a page yet gets one now.
+ */
+export async function identityOf(context: BrowserContext): Promise<string> {
+  let id = (await context.cookies(APP_URL)).find((c) => c.name === IDENTITY_COOKIE)?.value;
+  if (!id) {
+    id = randomBytes(24).toString('base64url');
+    await context.addCookies([{ name: IDENTITY_COOKIE, value: id, url: APP_URL, httpOnly: true, sameSite: 'Lax' }]);
+  }
+  return `${IDENTITY_COOKIE}=${id}`;
+}
+
+export async function connectHello(cookie?: string): Promise<Socket> {
+  const socket = io(APP_URL, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: cookie ? { cookie } : undefined });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -88,9 +106,9 @@ export class SessionPeer {
 
   private constructor(private readonly socket: Socket) {}
 
-  /** Creates a session over the protocol (no browser involved) and returns its id. */
-  static async createSession(): Promise<string> {
-    const socket = await connectHello();
+  /** Creates a session over the protocol and returns its id; `cookie` (see `identityOf`): who owns it. */
+  static async createSession(cookie?: string): Promise<string> {
+    const socket = await connectHello(cookie);
     try {
       const r = (await socket.timeout(5000).emitWithAck('session:create', {})) as AckResponse<{ sessionId: string }>;
       if (!r.ok) throw new Error(`session:create failed: ${r.error.code} ${r.error.message}`);
@@ -100,11 +118,13 @@ export class SessionPeer {
     }
   }
 
-  static async join(sessionId: string): Promise<SessionPeer> {
-    const socket = await connectHello();
+  /** Joins as the person `cookie` identifies (the owner, for a browser's own session), or with a link `token`. */
+  static async join(sessionId: string, opts: { cookie?: string; token?: string } = {}): Promise<SessionPeer> {
+    const socket = await connectHello(opts.cookie);
     const peer = new SessionPeer(socket);
     socket.on('doc:update', (update: ArrayBuffer | Uint8Array) => Y.applyUpdate(peer.doc, new Uint8Array(update)));
-    const r = (await socket.timeout(5000).emitWithAck('session:join', { sessionId })) as AckResponse<{ state: ArrayBuffer | Uint8Array }>;
+    const payload = opts.token === undefined ? { sessionId } : { sessionId, token: opts.token };
+    const r = (await socket.timeout(5000).emitWithAck('session:join', payload)) as AckResponse<{ state: ArrayBuffer | Uint8Array }>;
     if (!r.ok) {
       socket.disconnect();
       throw new Error(`session:join failed: ${r.error.code} ${r.error.message}`);
@@ -226,10 +246,41 @@ export class Workspace {
     return this.sessionId;
   }
 
-  /** Opens an existing session by URL and waits until it is joined and the editor is ready. */
-  async open(sessionId: string): Promise<void> {
-    await this.page.goto(`/s/${sessionId}`);
+  /** Opens an existing session (as its owner, or with a link token) and waits until it is joined and the editor is ready. */
+  async open(sessionId: string, token?: string): Promise<void> {
+    await this.page.goto(token ? `/s/${sessionId}?t=${token}` : `/s/${sessionId}`);
     await this.waitReady();
+  }
+
+  /** Opens a share link (a full URL) and waits until the workspace is ready. */
+  async openLink(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.waitReady();
+  }
+
+  get shareButton(): Locator {
+    return this.page.getByTestId('share-button');
+  }
+
+  /** Opens the owner's share menu (links are created the first time). */
+  async openShareMenu(): Promise<void> {
+    if (!(await this.page.getByTestId('share-menu').isVisible())) await this.shareButton.click();
+    await expect(this.page.getByTestId('share-menu')).toBeVisible();
+  }
+
+  /** The owner's share link of a kind, read from the share menu, which is closed again after. */
+  async shareLink(kind: 'edit' | 'view'): Promise<string> {
+    await this.openShareMenu();
+    const input = this.page.getByTestId(`share-link-${kind}`);
+    await expect(input).toHaveValue(/\/s\/[A-Za-z0-9_-]{22}\?t=[A-Za-z0-9_-]{43}$/);
+    const url = await input.inputValue();
+    await this.shareButton.click();
+    await expect(this.page.getByTestId('share-menu')).toHaveCount(0);
+    return url;
+  }
+
+  get presenceUsers(): Locator {
+    return this.page.getByTestId('presence-user');
   }
 
   async waitReady(): Promise<void> {
@@ -291,7 +342,7 @@ export function isWindowOf(rendered: string[], text: string): boolean {
 interface Fixtures {
   /** The test's page as a Flint workspace (not yet on a session: call `newSession()`). */
   workspace: Workspace;
-  /** Joins a session as a read-only protocol peer; closed after the test. */
+  /** Joins a session as a protocol peer with the page's identity (its owner); closed after the test. */
   joinPeer: (sessionId: string) => Promise<SessionPeer>;
 }
 
@@ -299,10 +350,10 @@ export const test = base.extend<Fixtures>({
   workspace: async ({ page }, use) => {
     await use(new Workspace(page));
   },
-  joinPeer: async ({}, use) => {
+  joinPeer: async ({ context }, use) => {
     const peers: SessionPeer[] = [];
     await use(async (sessionId) => {
-      const peer = await SessionPeer.join(sessionId);
+      const peer = await SessionPeer.join(sessionId, { cookie: await identityOf(context) });
       peers.push(peer);
       return peer;
     });

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { PROTOCOL_VERSION } from '../lib/protocol/version';
-import { expect, SessionPeer, test } from './fixtures';
+import { expect, identityOf, SessionPeer, test } from './fixtures';
 
 /**
  * Proxies the page's socket.io WebSocket to the real server, rewriting the protocol version in
@@ -27,7 +27,7 @@ async function speakProtocolVersion(page: Page, version: number): Promise<{ rewr
 
 test.describe('protocol', () => {
   test('a page speaking an older protocol is told to reload (clientTooOld)', async ({ page }) => {
-    const sessionId = await SessionPeer.createSession();
+    const sessionId = await SessionPeer.createSession(await identityOf(page.context()));
     const proxy = await speakProtocolVersion(page, PROTOCOL_VERSION - 1);
 
     await page.goto(`/s/${sessionId}`);
@@ -41,7 +41,7 @@ test.describe('protocol', () => {
   });
 
   test('a page speaking a newer protocol is told the server is too old (serverTooOld)', async ({ page }) => {
-    const sessionId = await SessionPeer.createSession();
+    const sessionId = await SessionPeer.createSession(await identityOf(page.context()));
     const proxy = await speakProtocolVersion(page, PROTOCOL_VERSION + 1);
 
     await page.goto(`/s/${sessionId}`);
@@ -52,7 +52,7 @@ test.describe('protocol', () => {
   });
 
   test('the reload link recovers once the page speaks the server\'s protocol', async ({ page }) => {
-    const sessionId = await SessionPeer.createSession();
+    const sessionId = await SessionPeer.createSession(await identityOf(page.context()));
     const proxy = await speakProtocolVersion(page, PROTOCOL_VERSION - 1);
     await page.goto(`/s/${sessionId}`);
     await expect(page.getByTestId('error-banner')).toHaveAttribute('data-code', 'clientTooOld');

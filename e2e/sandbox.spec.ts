@@ -2,7 +2,7 @@ import { scriptedResponse } from '../lib/seed/scripted-edits';
 import { io, type Socket } from 'socket.io-client';
 import type { Locator, Page } from '@playwright/test';
 import { PROTOCOL_VERSION } from '../lib/protocol/version';
-import { expect, sim, test, uniqueMarker, Workspace } from './fixtures';
+import { expect, identityOf, sim, test, uniqueMarker, Workspace } from './fixtures';
 import { APP_URL } from './env';
 
 /**
@@ -14,8 +14,10 @@ import { APP_URL } from './env';
 type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
 /** Creates a session holding the seed project plus `files`, over the protocol, and returns its id. */
-async function sessionWith(files: Record<string, string>): Promise<string> {
-  const socket: Socket = io(APP_URL, { transports: ['websocket'], reconnection: false, forceNew: true });
+/** A session owned by `page`'s person (its identity cookie), with `files` added. */
+async function sessionWith(page: Page, files: Record<string, string>): Promise<string> {
+  const cookie = await identityOf(page.context());
+  const socket: Socket = io(APP_URL, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie } });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -73,7 +75,7 @@ class Tests {
 }
 
 async function open(page: Page, files: Record<string, string>): Promise<{ ws: Workspace; tests: Tests; id: string }> {
-  const id = await sessionWith(files);
+  const id = await sessionWith(page, files);
   const ws = new Workspace(page);
   await ws.open(id);
   return { ws, tests: new Tests(page), id };
@@ -469,12 +471,12 @@ describe('escape', () => {
   });
 
   test('everyone in the session sees the same run', async ({ page, browser }) => {
-    const { tests, id } = await open(page, { 'src/shared.test.ts': `it('shared pass', () => {});\nit('shared fail', () => { expect('a').toBe('b'); });\n` });
+    const { tests, ws } = await open(page, { 'src/shared.test.ts': `it('shared pass', () => {});\nit('shared fail', () => { expect('a').toBe('b'); });\n` });
     const otherContext = await browser.newContext();
     try {
       const otherPage = await otherContext.newPage();
       const other = new Workspace(otherPage);
-      await other.open(id);
+      await other.openLink(await ws.shareLink('edit'));
       const theirs = new Tests(otherPage);
       await tests.run();
       await expect(theirs.passCount).toHaveText('4');

@@ -130,7 +130,7 @@ test.describe('session', () => {
     const otherContext = await browser.newContext();
     try {
       const other = new Workspace(await otherContext.newPage());
-      await other.open(id);
+      await other.openLink(await ws.shareLink('edit'));
 
       const mine = `// first page ${uniqueMarker('otter')}`;
       await ws.focusEditorAtStart();

@@ -9,7 +9,9 @@ import {
   protocolError,
   type ClientEventName,
   type ClientToServerEvents,
+  type LinkRole,
   type ProtocolError,
+  type Role,
   type Response,
   type ServerToClientEvents,
   type TestsResultPayload,
@@ -21,6 +23,10 @@ import { AiController } from './ai/ai-controller';
 import type { InferenceProvider } from './inference/types';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { SessionStore, type Session } from './sessions/session-store';
+import { MemoryLinkStore, type LinkStore } from './sessions/links';
+import { AccessControl, authorize, DEFAULT_ACCESS_LIMITS } from './auth/access';
+import { identityFromCookie, newIdentityId, publicId } from './auth/identity';
+import { PresenceHub } from './collab/presence';
 import { createMetrics, type Metrics } from './metrics';
 import { fanOutSessions } from './collab/fanout';
 import { clusterServerOptions, type RedisConnection } from './collab/redis';
@@ -28,7 +34,14 @@ import { interruptAcrossNodes } from './collab/peer-ai';
 
 interface SocketData {
   hello: boolean;
+  /** The person's anonymous identity (cookie), or a fresh one for a client without the cookie. */
+  identity: string;
+  /** Its public id, as presence shows it. */
+  pid: string;
   sessionId?: string;
+  role?: Role;
+  /** The share link this socket joined with (not the owner's): revoking it closes the socket's session. */
+  link?: LinkRole;
 }
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -37,6 +50,8 @@ type Parsed<E extends ClientEventName> = z.output<(typeof CLIENT_EVENT_SCHEMAS)[
 
 export interface AppDeps {
   sessions: SessionStore;
+  /** Share links (hashes only); default: in memory. */
+  links?: LinkStore;
   /** The provider behind each mode; both may be the same object. */
   providers: Record<TierName, InferenceProvider>;
   metrics?: Metrics;
@@ -58,6 +73,9 @@ export interface AppLimits {
   /** The tier's context window in tokens, and how many of them are kept for the answer. */
   contextTokens: number;
   answerTokens: number;
+  /** Wrong/revoked/malformed link tokens one IP address may try per window before being refused. */
+  linkFailures: number;
+  linkFailureWindowSeconds: number;
 }
 
 export const DEFAULT_LIMITS: AppLimits = {
@@ -67,11 +85,14 @@ export const DEFAULT_LIMITS: AppLimits = {
   promptsPerMinute: 60,
   contextTokens: 128_000,
   answerTokens: 8_192,
+  ...DEFAULT_ACCESS_LIMITS,
 };
 
 export interface FlintApp {
   io: Io;
   sessions: SessionStore;
+  links: LinkStore;
+  presence: PresenceHub;
   ai: AiController;
   metrics: Metrics;
   close(): Promise<void>;
@@ -144,6 +165,27 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   const interrupt = interruptAcrossNodes(io as unknown as Server, ai, sessions, !!deps.redis);
   /** Each session's last finished in-browser test run, for people who join after it (this process only). */
   const lastTestRun = new WeakMap<Session, TestsResultPayload>();
+  const links = deps.links ?? new MemoryLinkStore();
+  const access = new AccessControl(links, { linkFailures: limits.linkFailures, linkFailureWindowSeconds: limits.linkFailureWindowSeconds });
+  const presence = new PresenceHub((sessionId, update, except) =>
+    (except ? io.to(sessionId).except(except) : io.to(sessionId)).emit('awareness:update', update),
+  );
+
+  // Who is connecting: the identity cookie the page got (main.ts), else a one-off identity.
+  io.use((socket, next) => {
+    socket.data.identity = identityFromCookie(socket.handshake.headers.cookie) ?? newIdentityId();
+    socket.data.pid = publicId(socket.data.identity);
+    next();
+  });
+
+  /** Takes the socket out of its session: room, presence, role. */
+  async function leaveSession(socket: FlintSocket) {
+    presence.leave(socket.id);
+    if (socket.data.sessionId) await socket.leave(socket.data.sessionId);
+    socket.data.sessionId = undefined;
+    socket.data.role = undefined;
+    socket.data.link = undefined;
+  }
 
   /** Waits until the session's changes so far are stored; a storage failure is a typed error. */
   async function durable(session: Session): Promise<void> {
@@ -188,6 +230,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
           return fail(protocolError(code, message, event));
         }
         try {
+          authorize(event, socket.data.role);
           const data = await handler(parsed.data as Parsed<E>);
           reply({ ok: true, data: data ?? {} });
         } catch (err) {
@@ -218,23 +261,52 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     });
 
     on('session:create', async () => {
-      const session = await sessions.create();
+      const session = await sessions.create(undefined, socket.data.identity);
       return { sessionId: session.id };
     });
 
-    on('session:join', async ({ sessionId }) => {
+    on('session:join', async ({ sessionId, token }) => {
       const session = await sessions.get(sessionId);
       if (!session) throw new FlintError('sessionNotFound');
-      if (socket.data.sessionId && socket.data.sessionId !== sessionId) await socket.leave(socket.data.sessionId);
+      const role = await access.roleFor(session, socket.data.identity, token, socket.handshake.address);
+      if (socket.data.sessionId) await leaveSession(socket);
       socket.data.sessionId = sessionId;
+      socket.data.role = role;
+      socket.data.link = role === 'owner' ? undefined : role;
       await socket.join(sessionId);
       warm();
       for (const tier of tierNames) socket.emit('tier:state', tierState(tier));
+      const others = presence.snapshot(sessionId);
+      if (others) socket.emit('awareness:update', others);
       // Someone joining later sees the session's last finished test run, after the join answer.
       const last = lastTestRun.get(session);
       if (last) setImmediate(() => socket.emit('tests:result', last));
-      return { sessionId, state: Y.encodeStateAsUpdate(session.doc), tiers };
+      return { sessionId, state: Y.encodeStateAsUpdate(session.doc), tiers, role, pid: socket.data.pid };
     });
+
+    on('awareness:update', (update) => {
+      const session = joined(socket);
+      presence.apply(session.id, session.doc, { socketId: socket.id, pid: socket.data.pid, role: socket.data.role! }, update);
+    });
+
+    on('link:create', async ({ role }) => {
+      const session = joined(socket);
+      return { role, token: await access.createLink(session.id, role) };
+    });
+
+    // Revoking also closes the session for everyone who joined with that link.
+    on('link:revoke', async ({ role }) => {
+      const session = joined(socket);
+      await access.revokeLink(session.id, role);
+      for (const other of await io.in(session.id).fetchSockets()) {
+        if (other.data.link !== role) continue;
+        const local = io.sockets.sockets.get(other.id);
+        if (local) await leaveSession(local);
+        other.emit('session:closed', protocolError('linkInvalid', 'The owner revoked the link you joined with.'));
+      }
+    });
+
+    socket.on('disconnect', () => presence.leave(socket.id));
 
     // Applied (and so broadcast) at once; acknowledged once stored: an acknowledged edit survives a crash.
     on('doc:update', async (update) => {
@@ -313,6 +385,8 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   return {
     io,
     sessions,
+    links,
+    presence,
     ai,
     metrics,
     close: () =>
@@ -320,6 +394,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
         ai.abortAll();
         for (const off of unsubscribe) off();
         stopFanOut();
+        presence.close();
         io.close(() => resolve());
       }),
   };

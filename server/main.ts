@@ -8,6 +8,7 @@ import { createMetrics } from './metrics';
 import { createProviders } from './inference/create-provider';
 import type { InferenceProvider } from './inference/types';
 import { SessionStore } from './sessions/session-store';
+import { ensureIdentity } from './auth/identity';
 import { startSimServer, type SimServer } from './sim/sim-server';
 import { Storage } from './storage/storage';
 import { connectRedis } from './collab/redis';
@@ -47,10 +48,12 @@ async function main() {
       });
       return;
     }
+    // Every page load carries the person's anonymous identity; the socket reads it from the handshake.
+    ensureIdentity(req, res);
     if (handle) void handle(req, res);
     else res.writeHead(404).end();
   });
-  const app = createApplication(httpServer, { sessions, providers, metrics, limits: config.limits, redis });
+  const app = createApplication(httpServer, { sessions, links: storage.links, providers, metrics, limits: config.limits, redis });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -8,6 +8,8 @@ import { createOpenAICompatibleProvider } from './inference/openai-compatible';
 import type { InferenceProvider } from './inference/types';
 import { SessionStore, type SessionStoreOptions } from './sessions/session-store';
 import type { RedisConnection } from './collab/redis';
+import type { LinkStore } from './sessions/links';
+import { IDENTITY_COOKIE, newIdentityId } from './auth/identity';
 import { startSimServer, type SimServer } from './sim/sim-server';
 
 export type TestClient = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -29,6 +31,7 @@ export async function startTestServer(
     /** Sessions stored here (e.g. a `Storage` on a temp data dir); default: memory only. */
     store?: SessionStoreOptions;
     redis?: RedisConnection;
+    links?: LinkStore;
   } = {},
 ): Promise<TestServer> {
   const sim = await startSimServer({ tokensPerSecond: opts.tokensPerSecond ?? 1000 });
@@ -38,7 +41,8 @@ export async function startTestServer(
     res.writeHead(404).end();
   });
   const sessions = new SessionStore({ log: () => {}, ...opts.store });
-  const app = createApplication(httpServer, { sessions, providers, limits: opts.limits, log: () => {}, redis: opts.redis });
+  const links = opts.links ?? opts.store?.storage?.links;
+  const app = createApplication(httpServer, { sessions, links, providers, limits: opts.limits, log: () => {}, redis: opts.redis });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   return {
@@ -56,8 +60,27 @@ export async function startTestServer(
 
 const clients: TestClient[] = [];
 
-export function connectClient(url: string): Promise<TestClient> {
-  const socket: TestClient = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+/**
+ * The person test clients are by default: every client without an explicit identity sends this
+ * identity cookie, so a session one client creates is owned by the others too (like two tabs of
+ * one browser). Role tests pass `newIdentity()` for other people.
+ */
+export const TEST_IDENTITY = newIdentityId();
+export const newIdentity = newIdentityId;
+
+export interface ClientOptions {
+  /** The identity cookie to send; null: none (the server gives the connection a one-off identity). */
+  identity?: string | null;
+}
+
+export function connectClient(url: string, opts: ClientOptions = {}): Promise<TestClient> {
+  const identity = opts.identity === undefined ? TEST_IDENTITY : opts.identity;
+  const socket: TestClient = connect(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    extraHeaders: identity ? { cookie: `${IDENTITY_COOKIE}=${identity}` } : undefined,
+  });
   clients.push(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
@@ -76,24 +99,28 @@ export function request<T = unknown>(socket: TestClient, event: string, ...args:
     .emitWithAck(event, ...args);
 }
 
-export async function helloClient(url: string): Promise<TestClient> {
-  const socket = await connectClient(url);
+export async function helloClient(url: string, opts: ClientOptions = {}): Promise<TestClient> {
+  const socket = await connectClient(url, opts);
   const r = await request(socket, 'session:hello', { protocolVersion: PROTOCOL_VERSION });
   if (!r.ok) throw new Error(`hello failed: ${r.error.message}`);
   return socket;
 }
 
-/** A client that said hello, created a session and joined it. */
-export async function joinedClient(url: string, sessionId?: string): Promise<{ socket: TestClient; sessionId: string; state: Uint8Array }> {
-  const socket = await helloClient(url);
+/** A client that said hello, created a session (none given) and joined it (with `token`, when given). */
+export async function joinedClient(
+  url: string,
+  sessionId?: string,
+  opts: ClientOptions & { token?: string } = {},
+): Promise<{ socket: TestClient; sessionId: string; state: Uint8Array; role: string }> {
+  const socket = await helloClient(url, opts);
   if (!sessionId) {
     const created = await request<{ sessionId: string }>(socket, 'session:create', {});
     if (!created.ok) throw new Error(created.error.message);
     sessionId = created.data.sessionId;
   }
-  const joined = await request<{ state: Uint8Array }>(socket, 'session:join', { sessionId });
-  if (!joined.ok) throw new Error(joined.error.message);
-  return { socket, sessionId, state: new Uint8Array(joined.data.state) };
+  const joined = await request<{ state: Uint8Array; role: string }>(socket, 'session:join', opts.token === undefined ? { sessionId } : { sessionId, token: opts.token });
+  if (!joined.ok) throw new Error(`${joined.error.code}: ${joined.error.message}`);
+  return { socket, sessionId, state: new Uint8Array(joined.data.state), role: joined.data.role };
 }
 
 export function nextEvent<E extends keyof ServerToClientEvents>(

@@ -1,5 +1,6 @@
 'use client';
 import * as Y from 'yjs';
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import {
   PROTOCOL_VERSION,
   protocolError,
@@ -8,6 +9,8 @@ import {
   type Selection,
   type ServerToClientEvents,
   type JoinResult,
+  type LinkRole,
+  type Role,
   type TierName,
 } from '@/lib/protocol';
 import { filesOf, listFiles, readFile } from '@/lib/collab/workspace-doc';
@@ -28,7 +31,8 @@ import {
   type TurnRecord,
 } from '@/lib/collab/thread';
 import { EditStreamParser, type EditEvent } from '@/lib/edits';
-import type { IdeStoreApi, LiveBlock } from '@/lib/stores/ide-store';
+import type { IdeStoreApi, LiveBlock, Participant } from '@/lib/stores/ide-store';
+import type { Profile } from './profile';
 import { IDLE_LIVE, IDLE_STREAM, type StreamState } from '@/lib/stores/ide-store';
 import type { FlintSocket } from './connection';
 
@@ -102,6 +106,9 @@ interface LiveTurn {
  */
 export class SessionRuntime {
   readonly doc = new Y.Doc();
+  /** Presence of everyone in the session (y-protocols), synced over the session socket. */
+  readonly awareness = new Awareness(this.doc);
+  private joined = false;
   private editor: EditorBridge | null = null;
   private live: LiveTurn | null = null;
   /** A prompt sent and not yet acknowledged. */
@@ -119,7 +126,27 @@ export class SessionRuntime {
     private readonly socket: FlintSocket,
     private readonly store: IdeStoreApi,
     readonly sessionId: string,
+    /** The capability token of the share link this page was opened with. */
+    private readonly token?: string,
+    private profile: Profile = { name: 'Guest', color: '#61afef' },
   ) {
+    // The server removes a participant when their socket goes; no timeouts here, so a throttled
+    // background tab does not vanish from everyone's list.
+    clearInterval((this.awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval);
+    this.awareness.setLocalState(null);
+    const onAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+      const mine = [...added, ...updated, ...removed].includes(this.doc.clientID);
+      if (origin !== REMOTE && mine && this.joined && this.socket.connected) {
+        this.socket.emit('awareness:update', encodeAwarenessUpdate(this.awareness, [this.doc.clientID]), (r) => {
+          if (!r.ok) console.warn('[flint] presence refused:', r.error.message);
+        });
+      }
+    };
+    this.awareness.on('update', onAwareness);
+    const onChange = () => this.refreshParticipants();
+    this.awareness.on('change', onChange);
+    this.off.push(() => this.awareness.off('update', onAwareness), () => this.awareness.off('change', onChange));
+
     const onDocUpdate = (update: Uint8Array, origin: unknown) => {
       if (origin !== REMOTE) this.sendUpdate(update);
       this.filesDirty = true;
@@ -141,7 +168,15 @@ export class SessionRuntime {
 
     this.listen('connect', () => void this.connect());
     this.listen('disconnect', () => {
+      this.joined = false;
+      const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
+      removeAwarenessStates(this.awareness, others, REMOTE);
       if (!this.disposed && this.store.getState().connection !== 'failed') this.store.getState().setConnection('reconnecting');
+    });
+    this.listen('awareness:update', (update) => applyAwarenessUpdate(this.awareness, new Uint8Array(update), REMOTE));
+    this.listen('session:closed', (e) => {
+      this.joined = false;
+      this.store.getState().setFatal(e);
     });
     this.listen('doc:update', (update) => Y.applyUpdate(this.doc, new Uint8Array(update), REMOTE));
     this.listen('ai:queued', (e) => this.onQueued(e));
@@ -165,17 +200,21 @@ export class SessionRuntime {
     if (!hi.ok) return state.setFatal(hi.error);
     state.setConnection('joining');
     const joined = await new Promise<Response<JoinResult>>((resolve) =>
-      this.socket.emit('session:join', { sessionId: this.sessionId }, resolve),
+      this.socket.emit('session:join', this.token ? { sessionId: this.sessionId, token: this.token } : { sessionId: this.sessionId }, resolve),
     );
     if (!joined.ok) return state.setFatal(joined.error);
     this.store.setState({ tiers: joined.data.tiers });
+    state.setRole(joined.data.role, joined.data.pid);
     const serverState = new Uint8Array(joined.data.state);
     Y.applyUpdate(this.doc, serverState, REMOTE);
-    // Edits made while disconnected: send what the server does not have yet.
+    // Edits made while disconnected: send what the server does not have yet (a viewer has none to send).
     const missing = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVectorFromUpdate(serverState));
+    this.joined = true;
+    // Announce myself; a new clock, so the server takes it even if it saw this client id before.
+    this.awareness.setLocalState({ file: null, ...this.awareness.getLocalState(), user: { ...this.profile } });
     state.setConnection('ready');
     this.unacknowledged = 0; // acks of a previous connection never come
-    if (missing.byteLength > 2) this.sendUpdate(missing);
+    if (missing.byteLength > 2 && this.canEdit()) this.sendUpdate(missing);
   }
 
   /** Local updates sent and not yet acknowledged (= not yet stored by the server). */
@@ -194,6 +233,62 @@ export class SessionRuntime {
       this.unacknowledged--;
       if (!r.ok) this.store.getState().showError(r.error);
     });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Identity, presence, links
+
+  canEdit(): boolean {
+    const role = this.store.getState().role;
+    return role === 'owner' || role === 'editor';
+  }
+
+  /** A new name or colour: saved by the caller, announced here. */
+  setProfile(profile: Profile) {
+    this.profile = profile;
+    if (this.awareness.getLocalState() !== null) this.awareness.setLocalStateField('user', { ...profile });
+  }
+
+  /** Where I am: the open file and the first visible line (for others' follow mode). */
+  setLocation(file: string | null, top: number | null) {
+    const local = this.awareness.getLocalState();
+    if (!local || (local.file === file && (local.viewport?.top ?? null) === top)) return;
+    this.awareness.setLocalState({ ...local, file, viewport: top === null ? null : { top } });
+  }
+
+  private refreshParticipants() {
+    const store = this.store.getState();
+    const list: Participant[] = [];
+    for (const [clientId, raw] of this.awareness.getStates()) {
+      const state = raw as { user?: { name?: unknown; color?: unknown; pid?: unknown; role?: unknown }; file?: unknown; viewport?: { top?: unknown } | null };
+      const self = clientId === this.doc.clientID;
+      const user = state.user;
+      if (!user || typeof user.name !== 'string' || typeof user.color !== 'string' || !/^#[0-9a-fA-F]{6}$/.test(user.color)) continue;
+      const role = (self ? store.role : user.role) as Role | null | undefined;
+      if (role !== 'owner' && role !== 'editor' && role !== 'viewer') continue;
+      list.push({
+        clientId,
+        pid: self ? (store.pid ?? '') : String(user.pid ?? ''),
+        name: user.name,
+        color: user.color,
+        role,
+        file: typeof state.file === 'string' ? state.file : null,
+        top: typeof state.viewport?.top === 'number' ? state.viewport.top : null,
+        self,
+      });
+    }
+    const rank = { owner: 0, editor: 1, viewer: 2 } as const;
+    list.sort((a, b) => Number(b.self) - Number(a.self) || rank[a.role] - rank[b.role] || a.name.localeCompare(b.name) || a.clientId - b.clientId);
+    store.setParticipants(list);
+  }
+
+  /** Owner only: a new share link for `role` (the previous one stops working). Resolves with its token. */
+  async createLink(role: LinkRole) {
+    return this.report(await this.request<{ role: LinkRole; token: string }>((ack) => this.socket.emit('link:create', { role }, ack)));
+  }
+
+  async revokeLink(role: LinkRole) {
+    return this.report(await this.request<Record<string, never>>((ack) => this.socket.emit('link:revoke', { role }, ack)));
   }
 
   /** The person's selection in `path`; the end of the file before the editor has loaded. */
@@ -574,12 +669,14 @@ export class SessionRuntime {
   }
 
   accept(ids: string[]) {
+    if (!this.canEdit()) return;
     const errors = acceptHunks(this.doc, ids, this.target());
     if (errors.length) this.showError(protocolError('conflict', errors.map((e) => e.message).join(' ')));
     else this.showError(null);
   }
 
   reject(ids: string[]) {
+    if (!this.canEdit()) return;
     rejectHunks(this.doc, ids);
   }
 
@@ -593,10 +690,12 @@ export class SessionRuntime {
   }
 
   restore(turnId: string) {
+    if (!this.canEdit()) return;
     restoreCheckpoint(this.doc, turnId, this.target(), crypto.randomUUID());
   }
 
   undoRestore(restoreId: string) {
+    if (!this.canEdit()) return;
     undoRestore(this.doc, restoreId, this.target());
   }
 
@@ -612,6 +711,7 @@ export class SessionRuntime {
   dispose() {
     this.disposed = true;
     for (const off of this.off) off();
+    this.awareness.destroy();
     this.doc.destroy();
   }
 }

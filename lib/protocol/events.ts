@@ -26,8 +26,77 @@ export const HelloPayload = z.object({ protocolVersion: z.number().int().nonnega
 export type HelloPayload = z.infer<typeof HelloPayload>;
 
 export const CreatePayload = z.object({}).strict();
-export const JoinPayload = z.object({ sessionId: SessionId }).strict();
+
+/**
+ * What a person may do in a session: the `owner` created it (recognised by their anonymous
+ * identity cookie); `editor` and `viewer` joined through a share link of that role.
+ */
+export const Role = z.enum(['owner', 'editor', 'viewer']);
+export type Role = z.infer<typeof Role>;
+/** The roles a share link can grant. */
+export const LinkRole = z.enum(['editor', 'viewer']);
+export type LinkRole = z.infer<typeof LinkRole>;
+
+/**
+ * `token`: the capability token from a share link (`/s/<id>?t=<token>`). Not needed by the owner.
+ * Only its length is checked here: a malformed token is answered `linkInvalid` (and counted as a
+ * failed attempt), not `badRequest`, so the page can say what happened.
+ * Example: `{sessionId:'q1w2…', token:'Zx9…'}`
+ */
+export const JoinPayload = z.object({ sessionId: SessionId, token: z.string().max(256).optional() }).strict();
 export type JoinPayload = z.infer<typeof JoinPayload>;
+
+/** Owner only: create (or replace) the share link of a role; revoke it. */
+export const LinkCreatePayload = z.object({ role: LinkRole }).strict();
+export const LinkRevokePayload = z.object({ role: LinkRole }).strict();
+
+/**
+ * A y-protocols awareness update (`encodeAwarenessUpdate`), binary. Each state in it must be a
+ * `PresenceState`; the server replaces `user.pid` and `user.role` with what it knows.
+ */
+export const AwarenessUpdatePayload = z
+  .instanceof(Uint8Array, { message: 'expected a binary awareness update' })
+  .superRefine((u, ctx) => {
+    if (u.byteLength === 0) ctx.addIssue({ code: 'custom', message: 'update is empty' });
+    if (u.byteLength > LIMITS.maxAwarenessBytes) {
+      ctx.addIssue({
+        code: 'too_big',
+        origin: 'file',
+        maximum: LIMITS.maxAwarenessBytes,
+        inclusive: true,
+        input: u.byteLength,
+        message: `awareness update is larger than ${LIMITS.maxAwarenessBytes} bytes`,
+      });
+    }
+  });
+
+/** A Yjs relative position as JSON (`Y.relativePositionToJSON`), as y-monaco puts it in awareness. */
+const RelativePositionJson = z.looseObject({});
+
+/**
+ * One participant's presence, as carried in awareness: who they are, which file they have open,
+ * where they look (`viewport.top`: first visible line) and their selection (y-monaco's
+ * `{anchor, head}` relative positions). `null` removes the state (they left).
+ * Example: `{user:{name:'Ada', color:'#e06c75', pid:'3fa9…', role:'editor'}, file:'src/cart.ts', viewport:{top:12}}`
+ */
+export const PresenceState = z
+  .object({
+    user: z
+      .object({
+        name: z.string().trim().min(1).max(LIMITS.maxDisplayNameChars),
+        color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb'),
+        /** Set by the server: a public id of the person (never their identity cookie). */
+        pid: z.string().max(64).optional(),
+        /** Set by the server. */
+        role: Role.optional(),
+      })
+      .strict(),
+    file: FilePath.nullable().optional(),
+    viewport: z.object({ top: z.number().int().min(1).max(10_000_000) }).strict().nullable().optional(),
+    selection: z.object({ anchor: RelativePositionJson, head: RelativePositionJson }).strict().nullable().optional(),
+  })
+  .strict();
+export type PresenceState = z.infer<typeof PresenceState>;
 
 /** A Yjs update, sent as binary. socket.io delivers a Buffer on Node and an ArrayBuffer in browsers. */
 export const DocUpdatePayload = z
@@ -163,6 +232,9 @@ export const CLIENT_EVENT_SCHEMAS = {
   'ai:interrupt': InterruptPayload,
   'ai:report': ReportPayload,
   'tests:result': TestsResultPayload,
+  'awareness:update': AwarenessUpdatePayload,
+  'link:create': LinkCreatePayload,
+  'link:revoke': LinkRevokePayload,
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
@@ -174,6 +246,10 @@ export interface JoinResult {
   state: Uint8Array;
   /** The inference tier behind each mode (never its URL or key). */
   tiers: Record<TierName, TierInfo>;
+  /** What this person may do here. */
+  role: Role;
+  /** This person's public id, as presence shows it to others. */
+  pid: string;
 }
 
 export interface TierInfo {
@@ -208,6 +284,10 @@ export interface ClientToServerEvents {
   'ai:interrupt': (p: Payload<'ai:interrupt'>, ack: Ack<{ streamId: string }>) => void;
   'ai:report': (p: Payload<'ai:report'>, ack?: Ack<Record<string, never>>) => void;
   'tests:result': (p: Payload<'tests:result'>, ack?: Ack<Record<string, never>>) => void;
+  'awareness:update': (update: Uint8Array, ack?: Ack<Record<string, never>>) => void;
+  /** Answers the new link's token once: only its hash is stored. */
+  'link:create': (p: Payload<'link:create'>, ack: Ack<{ role: LinkRole; token: string }>) => void;
+  'link:revoke': (p: Payload<'link:revoke'>, ack: Ack<Record<string, never>>) => void;
 }
 
 /** How a stream ended. */
@@ -263,6 +343,10 @@ export interface ServerToClientEvents {
   'tier:state': (e: { tier: TierName } & TierInfo & TierStatus) => void;
   /** Another participant's test run (its start, then its result), as they sent it. */
   'tests:result': (e: TestsResultPayload) => void;
+  /** Presence of the others in the session: a y-protocols awareness update (all states right after join). */
+  'awareness:update': (update: Uint8Array) => void;
+  /** The link this socket joined with was revoked: it has left the session. */
+  'session:closed': (e: ProtocolError) => void;
   /** An error not tied to an acknowledgement (an unknown event, or a request sent without one). */
   'protocol:error': (e: ProtocolError) => void;
 }

@@ -12,4 +12,10 @@ export const LIMITS = {
   maxContextFiles: 32,
   /** Session ids are 22 base64url characters (128 bits). */
   sessionIdChars: 22,
+  /** Capability tokens in share links: 43 base64url characters (256 bits). */
+  linkTokenChars: 43,
+  /** Largest awareness (presence) update a client may send, in bytes. */
+  maxAwarenessBytes: 8 * 1024,
+  /** Longest display name, in characters. */
+  maxDisplayNameChars: 40,
 } as const;

@@ -1,5 +1,5 @@
 import { createStore, type StateCreator } from 'zustand/vanilla';
-import type { ProtocolError, TierInfo, TierName, TierStatus } from '@/lib/protocol';
+import type { ProtocolError, Role, TierInfo, TierName, TierStatus } from '@/lib/protocol';
 import type { HunkView, RestoreRecord, TurnRecord } from '@/lib/collab/thread';
 
 /**
@@ -116,7 +116,34 @@ export interface TierSlice {
   setTierStatus(tier: TierName, status: TierStatus): void;
 }
 
-export type IdeStore = ConnectionSlice & FilesSlice & StreamSlice & ErrorSlice & TierSlice & LiveSlice & ThreadSlice & FollowUpSlice;
+/** Someone in the session, from presence (awareness): one entry per open tab. */
+export interface Participant {
+  /** The awareness client id (the tab's Y.Doc client id). */
+  clientId: number;
+  pid: string;
+  name: string;
+  color: string;
+  role: Role;
+  file: string | null;
+  /** First visible line of their editor. */
+  top: number | null;
+  self: boolean;
+}
+
+/** Who I am here and who else is: role, presence, follow mode. */
+export interface PresenceSlice {
+  /** My role, as the server said on join; null before. */
+  role: Role | null;
+  pid: string | null;
+  participants: Participant[];
+  /** The participant (client id) whose file and viewport this tab follows. */
+  following: number | null;
+  setRole(role: Role, pid: string): void;
+  setParticipants(participants: Participant[]): void;
+  follow(clientId: number | null): void;
+}
+
+export type IdeStore = PresenceSlice & ConnectionSlice & FilesSlice & StreamSlice & ErrorSlice & TierSlice & LiveSlice & ThreadSlice & FollowUpSlice;
 
 const connectionSlice: StateCreator<IdeStore, [], [], ConnectionSlice> = (set) => ({
   connection: 'connecting',
@@ -190,8 +217,20 @@ const tierSlice: StateCreator<IdeStore, [], [], TierSlice> = (set) => ({
   setTierStatus: (tier, status) => set((s) => ({ tierStatus: { ...s.tierStatus, [tier]: status } })),
 });
 
+const presenceSlice: StateCreator<IdeStore, [], [], PresenceSlice> = (set) => ({
+  role: null,
+  pid: null,
+  participants: [],
+  following: null,
+  setRole: (role, pid) => set({ role, pid }),
+  setParticipants: (participants) =>
+    set((s) => ({ participants, following: s.following !== null && participants.some((p) => p.clientId === s.following) ? s.following : null })),
+  follow: (following) => set({ following }),
+});
+
 export function createIdeStore() {
   return createStore<IdeStore>()((...a) => ({
+    ...presenceSlice(...a),
     ...connectionSlice(...a),
     ...filesSlice(...a),
     ...streamSlice(...a),
@@ -215,3 +254,6 @@ export function selectTierState(s: IdeStore): string {
 }
 
 export const selectIsStreaming = (s: IdeStore) => s.stream.status === 'streaming' || s.stream.status === 'queued';
+
+/** Editors and the owner change files, prompt and review; viewers only watch. */
+export const selectCanEdit = (s: IdeStore) => s.role === 'owner' || s.role === 'editor';

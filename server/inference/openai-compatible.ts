@@ -74,9 +74,9 @@ export function createOpenAICompatibleProvider(opts: OpenAICompatibleOptions): I
     status: () => status.get(),
     onStatus: (l) => status.subscribe(l),
     warm() {
-      if (warming) return;
+      if (warming) return warming;
       if (status.get().state !== 'ready') status.set({ state: 'warming' });
-      warming = (async () => {
+      return (warming = (async () => {
         try {
           await client.models.list({ signal: AbortSignal.timeout(WARM_TIMEOUT_MS) });
           status.set({ state: 'ready' });
@@ -86,7 +86,7 @@ export function createOpenAICompatibleProvider(opts: OpenAICompatibleOptions): I
         } finally {
           warming = null;
         }
-      })();
+      })());
     },
     async *stream(request: InferenceRequest, signal: AbortSignal): AsyncIterable<InferenceEvent> {
       let stream;

@@ -36,7 +36,7 @@ export interface InferenceProvider {
    * Prepares the tier for a first prompt without blocking the caller: opens (or re-opens) the
    * upstream connection, loads or downloads the local model. Called when a session joins.
    */
-  warm?(): void;
+  warm?(): void | Promise<void>;
   /** The tier's state as people see it (`provider-status`). Absent = always ready. */
   status?(): TierStatus;
   /** Calls `listener` on every status change; returns the unsubscribe function. */

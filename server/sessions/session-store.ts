@@ -10,6 +10,8 @@ export interface Session {
   id: string;
   doc: Y.Doc;
   createdAt: number;
+  /** The identity (server/auth/identity.ts) that created the session; null: nobody owns it. */
+  ownerId: string | null;
 }
 
 /** Origin of updates applied from another Flint process: that process stored and broadcast them. */
@@ -58,12 +60,12 @@ export class SessionStore {
   }
 
   /** Creates a session seeded with `files`; resolves once it is stored. */
-  async create(files: Record<string, string> = EXAMPLE_PROJECT, opts: { ownerId?: string | null } = {}): Promise<Session> {
+  async create(files: Record<string, string> = EXAMPLE_PROJECT, ownerId: string | null = null): Promise<Session> {
     const id = randomBytes(16).toString('base64url');
     const doc = new Y.Doc({ gc: true });
     seedFiles(doc, files);
-    await this.storage?.sessions.create(id, Y.encodeStateAsUpdate(doc), opts.ownerId ?? null);
-    return this.register({ id, doc, createdAt: Date.now() }).session;
+    await this.storage?.sessions.create(id, Y.encodeStateAsUpdate(doc), ownerId);
+    return this.register({ id, doc, createdAt: Date.now(), ownerId }).session;
   }
 
   /** The session, loaded from storage when it is not in memory; undefined when there is none. */
@@ -126,7 +128,7 @@ export class SessionStore {
       if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
       for (const u of stored.updates) Y.applyUpdate(doc, u);
     }, LOAD_ORIGIN);
-    const entry = this.register({ id, doc, createdAt: row?.createdAt.getTime() ?? Date.now() }, stored.updates.length);
+    const entry = this.register({ id, doc, createdAt: row?.createdAt.getTime() ?? Date.now(), ownerId: row?.ownerId ?? null }, stored.updates.length);
     for (const u of this.early.get(id) ?? []) {
       try {
         Y.applyUpdate(doc, u, PEER_ORIGIN);

@@ -121,24 +121,24 @@ for (const target of ['pglite', 'postgres'] as const) {
     it('links: one active link per role, creating one revokes the last, only hashes are looked up', { skip }, async () => {
       const sid = id();
       await storage.sessions.create(sid, new Uint8Array([0, 0]));
-      await storage.links.create(sid, 'edit', 'hash-e1');
-      await storage.links.create(sid, 'view', 'hash-v1');
-      assert.deepEqual(await storage.links.find('hash-e1'), { sessionId: sid, role: 'edit' });
-      await storage.links.create(sid, 'edit', 'hash-e2');
+      await storage.links.create(sid, 'editor', 'hash-e1');
+      await storage.links.create(sid, 'viewer', 'hash-v1');
+      assert.deepEqual(await storage.links.find('hash-e1'), { sessionId: sid, role: 'editor' });
+      await storage.links.create(sid, 'editor', 'hash-e2');
       assert.equal(await storage.links.find('hash-e1'), null, 'the regenerated link replaced the old one');
-      assert.deepEqual(await storage.links.find('hash-e2'), { sessionId: sid, role: 'edit' });
-      assert.equal(await storage.links.revoke(sid, 'view'), true);
-      assert.equal(await storage.links.revoke(sid, 'view'), false, 'nothing left to revoke');
+      assert.deepEqual(await storage.links.find('hash-e2'), { sessionId: sid, role: 'editor' });
+      await storage.links.revoke(sid, 'viewer');
+      await storage.links.revoke(sid, 'viewer'); // nothing left to revoke: no error
       assert.equal(await storage.links.find('hash-v1'), null);
       assert.equal(await storage.links.find('never-issued'), null);
-      await Promise.all([storage.links.create(sid, 'view', 'hash-v2'), storage.links.create(sid, 'view', 'hash-v3')]);
-      const active = await storage.db.query(`SELECT token_hash FROM session_links WHERE session_id = $1 AND role = 'view' AND revoked_at IS NULL`, [sid]);
+      await Promise.all([storage.links.create(sid, 'viewer', 'hash-v2'), storage.links.create(sid, 'viewer', 'hash-v3')]);
+      const active = await storage.db.query(`SELECT token_hash FROM session_links WHERE session_id = $1 AND role = 'viewer' AND revoked_at IS NULL`, [sid]);
       assert.equal(active.rows.length, 1, 'two creates at once still leave one active link');
     });
 
     it('SessionStore: every change made here is stored (clients, file operations, the AI) and a new store loads it', { skip }, async () => {
       const store = new SessionStore({ storage, compactAfter: { updates: 5, bytes: 1 << 20 }, log: () => {} });
-      const session = await store.create({ 'a.ts': 'one\n' }, { ownerId: 'me' });
+      const session = await store.create({ 'a.ts': 'one\n' }, 'me');
       const updates = typing(session.doc, 'a.ts', 'typed by a client');
       for (const u of updates) Y.applyUpdate(session.doc, u, 'socket-1');
       session.doc.transact(() => filesOf(session.doc).set('b.ts', new Y.Text('by the AI')), AI_ORIGIN);
@@ -155,6 +155,7 @@ for (const target of ['pglite', 'postgres'] as const) {
 
       const reopened = await new SessionStore({ storage, log: () => {} }).get(session.id);
       assert.ok(reopened);
+      assert.equal(reopened.ownerId, 'me', 'the owner is stored');
       assert.equal(readFile(reopened.doc, 'b.ts'), 'by the AI');
       assert.equal(readFile(reopened.doc, 'a.ts'), 'recreated');
       assert.equal(readFile(reopened.doc, 'peer.ts'), undefined, 'a peer update is stored by its own process');

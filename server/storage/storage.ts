@@ -1,4 +1,6 @@
 import * as Y from 'yjs';
+import type { LinkRole } from '@/lib/protocol';
+import type { LinkStore } from '../sessions/links';
 import { bytes, openDatabase, type Database, type DatabaseOptions } from './db';
 import { migrate } from './migrations';
 
@@ -10,8 +12,10 @@ export interface StoredDoc {
 
 export interface LinkRecord {
   sessionId: string;
-  role: string;
+  role: LinkRole;
 }
+
+const isLinkRole = (r: string): r is LinkRole => r === 'editor' || r === 'viewer';
 
 /**
  * Flint's durable state on PostgreSQL (PGlite on local disk, or a server with DATABASE_URL):
@@ -129,8 +133,8 @@ export class Storage {
    * Capability links: one active link per (session, role); only the token's hash is stored.
    * Creating a link revokes the previous active one for that role.
    */
-  readonly links = {
-    create: async (sessionId: string, role: string, tokenHash: string): Promise<void> => {
+  readonly links: LinkStore = {
+    create: async (sessionId: string, role: LinkRole, tokenHash: string): Promise<void> => {
       const attempt = () =>
         this.db.transaction(async (tx) => {
           await tx.query(`UPDATE session_links SET revoked_at = now() WHERE session_id = $1 AND role = $2 AND revoked_at IS NULL`, [sessionId, role]);
@@ -145,13 +149,9 @@ export class Storage {
         await attempt();
       }
     },
-    /** Revokes the active link of that role; false when there was none. */
-    revoke: async (sessionId: string, role: string): Promise<boolean> => {
-      const { rows } = await this.db.query(
-        `UPDATE session_links SET revoked_at = now() WHERE session_id = $1 AND role = $2 AND revoked_at IS NULL RETURNING role`,
-        [sessionId, role],
-      );
-      return rows.length > 0;
+    /** Revokes the active link of that role, if any. */
+    revoke: async (sessionId: string, role: LinkRole): Promise<void> => {
+      await this.db.query(`UPDATE session_links SET revoked_at = now() WHERE session_id = $1 AND role = $2 AND revoked_at IS NULL`, [sessionId, role]);
     },
     /** The session and role an active link's token hash opens; null when unknown or revoked. */
     find: async (tokenHash: string): Promise<LinkRecord | null> => {
@@ -159,7 +159,8 @@ export class Storage {
         `SELECT session_id, role FROM session_links WHERE token_hash = $1 AND revoked_at IS NULL`,
         [tokenHash],
       );
-      return rows[0] ? { sessionId: rows[0].session_id, role: rows[0].role } : null;
+      const r = rows[0];
+      return r && isLinkRole(r.role) ? { sessionId: r.session_id, role: r.role } : null;
     },
   };
 }
