@@ -67,7 +67,8 @@ export interface SimStats {
 }
 
 /**
- * When one streamed Chat Completions answer went out, for benchmarks (`GET /_sim/timings`):
+ * When one streamed Chat Completions answer went out, for benchmarks (`GET /_sim/timings`,
+ * `?match=<rule match>` for one rule's answers):
  * times are epoch milliseconds with sub-millisecond precision (`performance.timeOrigin +
  * performance.now()`), comparable with a browser's after a `GET /_sim/clock` calibration.
  */
@@ -315,7 +316,10 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
         }
       }
       if (req.method === 'GET' && url.pathname === '/_sim/stats') return sendJson(res, 200, stats);
-      if (req.method === 'GET' && url.pathname === '/_sim/timings') return sendJson(res, 200, timings);
+      if (req.method === 'GET' && url.pathname === '/_sim/timings') {
+        const match = url.searchParams.get('match');
+        return sendJson(res, 200, match === null ? timings : timings.filter((t) => t.match === match));
+      }
       // Readable from any page (CORS), so a browser can line its clock up with the simulator's.
       if (req.method === 'GET' && url.pathname === '/_sim/clock') return sendJson(res, 200, { now: simClock() }, { 'access-control-allow-origin': '*' });
       if (req.method === 'GET' && url.pathname === '/_sim/requests') return sendJson(res, 200, recorded);
