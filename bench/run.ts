@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { BrowserBench, type HarnessName } from './lib/browser';
+import { checkBundles } from './lib/bundle-check';
 import { APP_URL, startStack, stopStack } from './lib/processes';
 import { markdown, svg, type HarnessRow, type Results } from './lib/report';
 import { scaleStep, type ScaleStep } from './lib/scale';
@@ -23,7 +24,7 @@ const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const log = (s: string) => console.log(`[bench] ${s}`);
 
 const CONFIG = quick
-  ? { tps: [3000], ttft: [0], reps: env('BENCH_REPS', 5), tokens: 800, noopBlocks: 3, noopN: 10, editorReps: 0, interruptReps: 0, pairing: 0, sandbox: false, scale: [] as number[] }
+  ? { tps: [3000], ttft: [0], reps: env('BENCH_REPS', 7), tokens: 800, noopBlocks: 3, noopN: 10, editorReps: 0, interruptReps: 0, pairing: 0, sandbox: false, scale: [] as number[] }
   : {
       tps: [1000, 3000, 10000], ttft: [0, 50], reps: env('BENCH_REPS', 10), tokens: 1500, noopBlocks: 6, noopN: 20,
       editorReps: 3, interruptReps: 6, pairing: 40, sandbox: process.env.BENCH_SANDBOX !== '0',
@@ -40,7 +41,8 @@ async function buildIfStale() {
 async function harnessSection(b: BrowserBench, r: Results) {
   for (const tps of CONFIG.tps) {
     for (const ttftMs of CONFIG.ttft) {
-      const runs: Record<HarnessName, Array<{ addedTtftMs: number; perTokenMs: number }>> = { flint: [], peer: [] };
+      const runs: Record<HarnessName, Array<{ addedTtftMs: number; perTokenMs: number; arrivalMs: number }>> = { flint: [], peer: [] };
+      await b.freshSession();
       await b.calibrate();
       for (let rep = 0; rep < CONFIG.reps; rep++) {
         // A/B/A/B, and B/A on odd repetitions, so neither harness always goes first.
@@ -51,10 +53,11 @@ async function harnessSection(b: BrowserBench, r: Results) {
         addedTtftP50: p50(runs[name].map((x) => x.addedTtftMs)),
         addedTtftP99: p99(runs[name].map((x) => x.addedTtftMs)),
         perTokenP50: p50(runs[name].map((x) => x.perTokenMs)),
+        arrivalP50: p50(runs[name].map((x) => x.arrivalMs)),
       });
       const row: HarnessRow = { tps, ttftMs, runs: CONFIG.reps, flint: sum('flint'), peer: sum('peer') };
       r.harness.push(row);
-      log(`${tps} tok/s, TTFT ${ttftMs} ms: added TTFT p50 flint ${row.flint.addedTtftP50.toFixed(2)} peer ${row.peer.addedTtftP50.toFixed(2)}; per token flint ${row.flint.perTokenP50.toFixed(2)} peer ${row.peer.perTokenP50.toFixed(2)}`);
+      log(`${tps} tok/s, TTFT ${ttftMs} ms: added TTFT p50 flint ${row.flint.addedTtftP50.toFixed(2)} peer ${row.peer.addedTtftP50.toFixed(2)} (flint: first delta in the page after ${row.flint.arrivalP50.toFixed(2)}); per token flint ${row.flint.perTokenP50.toFixed(2)} peer ${row.peer.perTokenP50.toFixed(2)}`);
     }
   }
   const noop: Record<HarnessName, number[]> = { flint: [], peer: [] };
@@ -134,12 +137,16 @@ function quickVerdict(r: Results): string[] {
 
 async function main() {
   await buildIfStale();
+  const bundles = checkBundles();
+  for (const f of bundles.failures) console.error(`[bench] FAIL ${f}`);
+  if (bundles.failures.length) process.exit(1);
+  log(`bundles: the AI SDK ships only to ${Object.keys(bundles.pages).filter((p) => bundles.pages[p]).join(', ')}`);
   const started = Date.now();
   const r: Results = {
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     command: quick ? 'npm run bench:quick' : 'npm run bench',
     mode: quick ? 'quick' : 'full',
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '?', node: process.version },
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '?', node: process.version, loadBefore: os.loadavg()[0] },
     harness: [],
     notes: [],
   };
@@ -153,8 +160,9 @@ async function main() {
         if (CONFIG.interruptReps && only('interrupt')) await interruptSection(b, r);
         if (CONFIG.pairing && only('pairing')) {
           const lags = await b.pairing(CONFIG.pairing);
-          r.pairing = { p50: p50(lags), p99: p99(lags), n: lags.length };
-          log(`pairing: p50 ${r.pairing.p50.toFixed(1)} ms, p99 ${r.pairing.p99.toFixed(1)} ms`);
+          const arrivals = b.pairingArrivals.filter(Number.isFinite);
+          r.pairing = { p50: p50(lags), p99: p99(lags), n: lags.length, arrivalP50: p50(arrivals), sentP50: p50(b.pairingSent.filter(Number.isFinite)) };
+          log(`pairing: p50 ${r.pairing.p50.toFixed(1)} ms, p99 ${r.pairing.p99.toFixed(1)} ms (A sent the update after ${r.pairing.sentP50.toFixed(1)} ms, it reached B after ${r.pairing.arrivalP50.toFixed(1)} ms p50)`);
         }
       } finally {
         await b.close();
@@ -165,7 +173,8 @@ async function main() {
   } finally {
     await stopStack();
   }
-  log(`finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  r.machine.loadAfter = os.loadavg()[0];
+  log(`finished in ${((Date.now() - started) / 1000).toFixed(0)} s (load average ${r.machine.loadBefore.toFixed(1)} → ${r.machine.loadAfter.toFixed(1)})`);
   const table = markdown(r);
   console.log('\n' + table);
   if (quick) {

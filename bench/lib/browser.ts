@@ -60,6 +60,15 @@ async function newSession(): Promise<string> {
   }
 }
 
+/** Opens a session's workspace with the benchmark's file, and waits until it is joined and painted. */
+async function openWorkspace(page: Page, sessionId: string) {
+  await page.goto(`${APP_URL}/s/${sessionId}`);
+  await page.getByTestId('connection-status').filter({ hasText: 'ready' }).waitFor({ timeout: 60_000 });
+  await page.locator(`[data-testid="file-item"][data-path="${PATH}"]`).click();
+  await page.locator('[data-testid="editor"][data-ready="true"] .view-line').first().waitFor({ timeout: 60_000 });
+  await page.waitForFunction(() => !!(window as unknown as { __flintBench: { socket: unknown } }).__flintBench.socket);
+}
+
 /** The page's clock against the simulator's: the sample with the shortest round trip wins. */
 async function calibrate(page: Page): Promise<number> {
   const r = await page.evaluate(async (simUrl) => {
@@ -81,8 +90,19 @@ export class BrowserBench {
     readonly browser: Browser,
     readonly flint: Hooked,
     readonly peer: Hooked,
-    readonly sessionId: string,
+    public sessionId: string,
   ) {}
+
+  /**
+   * Moves Flint's page to a new session (a reload, as a person opening a link would): each
+   * configuration starts from a short thread, as the peer page starts each run from an empty chat.
+   */
+  async freshSession() {
+    this.sessionId = await newSession();
+    await openWorkspace(this.flint.page, this.sessionId);
+    for (let i = 0; i < 2; i++) await this.stream(this.flint, { tokens: 300, tps: 3000, ttftMs: 0 });
+    this.flint.offset = await calibrate(this.flint.page);
+  }
 
   static async start(): Promise<BrowserBench> {
     const browser = await chromium.launch({
@@ -97,11 +117,8 @@ export class BrowserBench {
       return page;
     };
     const sessionId = await newSession();
-    const fp = await open(`${APP_URL}/s/${sessionId}`);
-    await fp.getByTestId('connection-status').filter({ hasText: 'ready' }).waitFor({ timeout: 60_000 });
-    await fp.locator(`[data-testid="file-item"][data-path="${PATH}"]`).click();
-    await fp.locator('[data-testid="editor"][data-ready="true"] .view-line').first().waitFor({ timeout: 60_000 });
-    await fp.waitForFunction(() => !!(window as unknown as { __flintBench: { socket: unknown } }).__flintBench.socket);
+    const fp = await open('about:blank');
+    await openWorkspace(fp, sessionId);
     const pp = await open(`${APP_URL}/bench/peer`);
     await pp.locator('[data-testid="editor"][data-ready="true"] .view-line').first().waitFor({ timeout: 60_000 });
     const b = new BrowserBench(browser, { name: 'flint', page: fp, offset: 0 }, { name: 'peer', page: pp, offset: 0 }, sessionId);
@@ -176,16 +193,19 @@ export class BrowserBench {
       { timeout: 120_000, polling: 50 },
     );
     const hook = await h.page.evaluate((sample) => {
-      const b = (window as unknown as { __flintBench: { frames: number[]; rafs: number[]; longtasks: number[]; stopSampling(): void } }).__flintBench;
+      const b = (window as unknown as { __flintBench: { frames: number[]; arrivals: number[]; rafs: number[]; longtasks: number[]; stopSampling(): void } }).__flintBench;
       if (sample) b.stopSampling();
-      return { frames: b.frames, rafs: b.rafs, longtasks: b.longtasks };
+      return { frames: b.frames, arrivals: b.arrivals, rafs: b.rafs, longtasks: b.longtasks };
     }, !!o.sample);
     await this.settle(h, 'done');
     const t = await this.timing(m);
     const lags = deliveryLags(t.writes, cumulative(hook.frames), h.offset);
     const weighted = lags.reduce((s, l) => s + l.lag * l.chars, 0) / lags.reduce((s, l) => s + l.chars, 0);
+    // Flint only: when the first delta reached the page, before any parsing or painting.
+    const arrival = hook.arrivals.length ? deliveryLags(t.writes, cumulative(hook.arrivals), h.offset) : [];
     return {
       addedTtftMs: lags[0].lag,
+      arrivalMs: arrival.length ? arrival[0].lag : NaN,
       perTokenMs: weighted,
       tokens: answer.tokens,
       frames: o.sample ? hook.rafs.slice(1).map((x, i) => x - hook.rafs[i]) : [],
@@ -266,6 +286,20 @@ export class BrowserBench {
       const w = window as unknown as { __keys: number[] };
       w.__keys = [];
       window.addEventListener('keydown', () => w.__keys.push(performance.timeOrigin + performance.now()), true);
+      // When A's socket sends each document update: the part of the lag spent in A.
+      const x = window as unknown as { __sent: number[]; __flintBench: { socket: { emit(...a: unknown[]): unknown } } };
+      x.__sent = [];
+      const s = x.__flintBench.socket;
+      const emit = s.emit.bind(s);
+      s.emit = (...args: unknown[]) => {
+        if (args[0] === 'doc:update') x.__sent.push(performance.timeOrigin + performance.now());
+        return emit(...args);
+      };
+    });
+    await b.evaluate(() => {
+      const w = window as unknown as { __docArrivals: number[]; __flintBench: { socket: { on(e: string, f: () => void): void } } };
+      w.__docArrivals = [];
+      w.__flintBench.socket.on('doc:update', () => w.__docArrivals.push(performance.timeOrigin + performance.now()));
     });
     const seen: number[] = [];
     let typed = '{//';
@@ -289,11 +323,21 @@ export class BrowserBench {
       await new Promise((r) => setTimeout(r, 40));
     }
     const keys = await a.evaluate(() => (window as unknown as { __keys: number[] }).__keys);
+    const sent = await a.evaluate(() => (window as unknown as { __sent: number[] }).__sent);
+    this.pairingSent = keys.map((k, i) => (sent.find((t) => t >= k && t <= seen[i]) ?? NaN) - k);
+    const arrivals = await b.evaluate(() => (window as unknown as { __docArrivals: number[] }).__docArrivals);
+    // The first update B receives after each key: how much of the lag is before B's own rendering.
+    this.pairingArrivals = keys.map((k, i) => (arrivals.find((t) => t >= k && t <= seen[i]) ?? NaN) - k);
     // Leave the file as it was: undo what was typed (the peer page never sees this file).
     for (let i = 0; i < n + 2; i++) await a.keyboard.press('Control+Z');
     await ctx.close();
     return seen.map((t, i) => t - keys[i]);
   }
+
+  /** Keystroke in A → the update arriving on B's socket, per keystroke of the last `pairing`. */
+  pairingArrivals: number[] = [];
+  /** Keystroke in A → A's socket sending the update. */
+  pairingSent: number[] = [];
 
   async close() {
     await this.browser.close();

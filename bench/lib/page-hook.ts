@@ -17,9 +17,10 @@ export const PAGE_HOOK = `
     clicks: [],      // epoch times of clicks on [data-testid=interrupt]
     zoneChanges: [], // epoch times of DOM changes to live diff zones
     sampling: false,
-    attach(s) { hook.socket = s; },
+    arrivals: [],    // [t, chars, …] per ai:delta received on Flint's socket (before any parsing)
+    attach(s) { hook.socket = s; s.on('ai:delta', (e) => hook.arrivals.push(now(), e.text.length)); },
     frame(_id, text) { hook.frames.push(now(), text.length); },
-    reset() { hook.frames = []; hook.clicks = []; hook.zoneChanges = []; },
+    reset() { hook.frames = []; hook.arrivals = []; hook.clicks = []; hook.zoneChanges = []; },
     startSampling() {
       hook.rafs = []; hook.longtasks = []; hook.sampling = true;
       const loop = (t) => { if (!hook.sampling) return; hook.rafs.push(t); requestAnimationFrame(loop); };

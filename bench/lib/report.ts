@@ -5,20 +5,23 @@ export interface HarnessRow {
   tps: number;
   ttftMs: number;
   runs: number;
-  flint: { addedTtftP50: number; addedTtftP99: number; perTokenP50: number };
-  peer: { addedTtftP50: number; addedTtftP99: number; perTokenP50: number };
+  /** arrivalP50: first `ai:delta` received by the page − first upstream write (Flint only). */
+  flint: { addedTtftP50: number; addedTtftP99: number; perTokenP50: number; arrivalP50: number };
+  peer: { addedTtftP50: number; addedTtftP99: number; perTokenP50: number; arrivalP50: number };
 }
 
 export interface Results {
   date: string;
   command: string;
   mode: 'full' | 'quick';
-  machine: { cpus: number; model: string; node: string };
+  /** 1-minute load average at start and end: the machine is shared, so say how busy it was. */
+  machine: { cpus: number; model: string; node: string; loadBefore: number; loadAfter?: number };
   harness: HarnessRow[];
   noop?: { flintP50: number; flintP99: number; peerP50: number; peerP99: number; n: number };
   editor?: Record<'flint' | 'peer', { frameP50: number; frameP99: number; fps: number; longTasks: number; longestTaskMs: number; runs: number }>;
   interrupt?: Record<'flint' | 'peer', { toLastPaintP50: number; toLastPaintMax: number; toUpstreamCloseP50: number; toUpstreamCloseMax: number; runs: number }>;
-  pairing?: { p50: number; p99: number; n: number };
+  /** arrivalP50: keystroke → the update on B's socket, before B renders it. */
+  pairing?: { p50: number; p99: number; n: number; arrivalP50: number; sentP50: number };
   sandbox?: unknown;
   scale?: { steps: Array<Record<string, number>>; maxStreamsUnder50ms: number | null };
   notes: string[];
@@ -30,7 +33,7 @@ const ok = (cond: boolean | null) => (cond === null ? '' : cond ? '✓' : '✗')
 
 export function markdown(r: Results): string {
   const out: string[] = [];
-  out.push(`Measured ${r.date} on ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node} — \`${r.command}\` (${r.mode}).`, '');
+  out.push(`Measured ${r.date} on ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, load average ${f(r.machine.loadBefore)} → ${f(r.machine.loadAfter)} — \`${r.command}\` (${r.mode}).`, '');
   out.push('**Harness overhead** (ms; added = painted in the page − written by the simulator; per token = mean of that over every character of the answer; p50/p99 over runs):', '');
   out.push('| tok/s | upstream TTFT | runs | added TTFT p50 Flint / peer | ratio | added TTFT p99 Flint / peer | per token Flint / peer | ratio | targets (≤5 ms and ≤0.5× · ≤0.7×) |');
   out.push('|---:|---:|---:|---:|---:|---:|---:|---:|:--|');
@@ -53,7 +56,7 @@ export function markdown(r: Results): string {
     rows.push(`| interrupt: click → last painted change p50 (max), ms | ${f(i.flint.toLastPaintP50)} (${f(i.flint.toLastPaintMax)}) | ${f(i.peer.toLastPaintP50)} (${f(i.peer.toLastPaintMax)}) | | ≤16 ${ok(i.flint.toLastPaintMax <= 16)} |`);
     rows.push(`| interrupt: click → upstream closed p50 (max), ms | ${f(i.flint.toUpstreamCloseP50)} (${f(i.flint.toUpstreamCloseMax)}) | ${f(i.peer.toUpstreamCloseP50)} (${f(i.peer.toUpstreamCloseMax)}) | ${ratio(i.flint.toUpstreamCloseP50, i.peer.toUpstreamCloseP50)} | ≤50 ${ok(i.flint.toUpstreamCloseMax <= 50)} |`);
   }
-  if (r.pairing) rows.push(`| pairing: keystroke in A → painted in B, p50 / p99 (n=${r.pairing.n}), ms | ${f(r.pairing.p50)} / ${f(r.pairing.p99)} | | | p50 ≤15 ${ok(r.pairing.p50 <= 15)} |`);
+  if (r.pairing) rows.push(`| pairing: keystroke in A → painted in B, p50 / p99 (n=${r.pairing.n}), ms | ${f(r.pairing.p50)} / ${f(r.pairing.p99)} (sent by A after ${f(r.pairing.sentP50)}, on B's socket after ${f(r.pairing.arrivalP50)} p50) | | | p50 ≤15 ${ok(r.pairing.p50 <= 15)} |`);
   const sb = r.sandbox as { results?: Array<{ suite: string; coldMs: number; warmMedianMs: number }> } | undefined;
   for (const s of sb?.results ?? []) {
     const js = s.suite.startsWith('JavaScript');

@@ -28,9 +28,8 @@ export async function scaleStep(m: number, o: { flintPid: number; simPid: number
   const threads = Math.min(2, m);
   const idle = procUsage(o.flintPid);
   const plan = Array.from({ length: threads }, (_, i) => Math.floor(m / threads) + (i < m % threads ? 1 : 0));
-  const workers = plan.map((sessions, id) => new Worker(new URL('./scale-worker.ts', import.meta.url), {
+  const workers = plan.map((sessions, id) => new Worker(new URL('./scale-worker.mjs', import.meta.url), {
     workerData: { appUrl: APP_URL, simUrl: SIM_URL, tokens: o.tokens, tps: 1000, sessions, id },
-    execArgv: ['--import', 'tsx'],
   }));
   const done = workers.map((w) => new Promise<Done>((resolve, reject) => {
     w.on('message', (msg: { type: string }) => msg.type === 'done' && resolve(msg as Done));
