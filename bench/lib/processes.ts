@@ -45,7 +45,9 @@ export async function startStack(opts: { maxConcurrentStreams?: number } = {}): 
   const upstream = `${SIM_URL}/v1`;
   // Nothing from the outer environment picks the tier: only the variables below.
   const outer = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FLINT_')));
-  const flint = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  // e.g. BENCH_FLINT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/flint-prof" to profile the server.
+  const nodeArgs = (process.env.BENCH_FLINT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const flint = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
     env: {
       ...outer,
       NODE_ENV: 'production',
