@@ -116,7 +116,7 @@ async function scaleSection(r: Results, pids: { flintPid: number; simPid: number
   for (const m of CONFIG.scale) {
     const s = await scaleStep(m, { ...pids, warmupMs: 3000, measureMs: env('BENCH_SCALE_MS', 6000), tokens: 1000 });
     steps.push(s);
-    log(`scale ${m} streams: added p50 ${s.addedP50Ms.toFixed(1)} p99 ${s.addedP99Ms.toFixed(1)} ms, Flint CPU ${s.flintCpuPct.toFixed(0)}%, sim CPU ${s.simCpuPct.toFixed(0)}%, errors ${s.errors}`);
+    log(`scale ${m} streams: added p50 ${s.addedP50Ms.toFixed(1)} p99 ${s.addedP99Ms.toFixed(1)} ms, Flint CPU ${s.flintCpuPct.toFixed(0)}% (${s.cpuMsPerKTok.toFixed(1)} ms per 1k tokens, ${Math.round(s.tokensPerSecond)} tok/s delivered), sim CPU ${s.simCpuPct.toFixed(0)}%, errors ${s.errors}`);
     if (!(s.addedP99Ms < 50) && ++over >= 2) break;
     await new Promise((res) => setTimeout(res, 2000)); // let the last streams drain
   }

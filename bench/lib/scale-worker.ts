@@ -57,6 +57,8 @@ const lags: number[] = [];
 const ttfts: number[] = [];
 let streams = 0;
 let errors = 0;
+/** Upstream tokens delivered to this thread inside the measurement window. */
+let windowTokens = 0;
 
 async function runSession(socket: Socket, offset: number) {
   while (now() < win.endAt) {
@@ -71,10 +73,12 @@ async function runSession(socket: Socket, offset: number) {
     let chars = 0;
     let streamId = '';
     const ended = new Promise<string>((resolve) => {
-      const onDelta = (e: { streamId: string; text: string }) => {
+      const onDelta = (e: { streamId: string; text: string; tokens: number }) => {
         if (e.streamId !== streamId && streamId) return;
+        const t = now();
         chars += e.text.length;
-        arrivals.push(now(), chars);
+        arrivals.push(t, chars);
+        if (t >= win.measureFrom && t < win.endAt) windowTokens += e.tokens;
       };
       const onEnd = (e: { streamId: string; status: string }) => {
         if (streamId && e.streamId !== streamId) return;
@@ -114,4 +118,4 @@ parentPort!.postMessage({ type: 'ready' });
 win = await new Promise<typeof win>((resolve) => parentPort!.once('message', resolve));
 await Promise.all(sockets.map((s) => runSession(s, offset)));
 for (const s of sockets) s.disconnect();
-parentPort!.postMessage({ type: 'done', lags: Float64Array.from(lags), ttfts, streams, errors });
+parentPort!.postMessage({ type: 'done', lags: Float64Array.from(lags), ttfts, streams, errors, windowTokens });

@@ -20,9 +20,13 @@ export interface ScaleStep {
   simCpuPct: number;
   /** Flint's resident memory growth over idle, per stream, MB. */
   rssMbPerStream: number;
+  /** Tokens per second delivered to the clients in the window (m × 1,000 when keeping up). */
+  tokensPerSecond: number;
+  /** Flint's CPU time per 1,000 delivered tokens: steadier than latency on a shared machine. */
+  cpuMsPerKTok: number;
 }
 
-type Done = { type: 'done'; lags: Float64Array; ttfts: number[]; streams: number; errors: number };
+type Done = { type: 'done'; lags: Float64Array; ttfts: number[]; streams: number; errors: number; windowTokens: number };
 
 export async function scaleStep(m: number, o: { flintPid: number; simPid: number; warmupMs: number; measureMs: number; tokens: number }): Promise<ScaleStep> {
   const threads = Math.min(2, m);
@@ -58,6 +62,7 @@ export async function scaleStep(m: number, o: { flintPid: number; simPid: number
   await Promise.all(workers.map((w) => w.terminate()));
   const lags = results.flatMap((r) => Array.from(r.lags));
   const flintCpuPct = ((f1.cpuMs - f0.cpuMs) / elapsed) * 100;
+  const windowTokens = results.reduce((n, r) => n + r.windowTokens, 0);
   return {
     streams: m,
     addedP50Ms: p50(lags),
@@ -69,5 +74,7 @@ export async function scaleStep(m: number, o: { flintPid: number; simPid: number
     flintCpuPct,
     simCpuPct: ((s1.cpuMs - s0.cpuMs) / elapsed) * 100,
     rssMbPerStream: Math.max(0, rssPeak - idle.rssBytes) / m / 1e6,
+    tokensPerSecond: windowTokens / (o.measureMs / 1000),
+    cpuMsPerKTok: windowTokens ? ((f1.cpuMs - f0.cpuMs) / windowTokens) * 1000 : NaN,
   };
 }
