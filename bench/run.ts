@@ -185,12 +185,14 @@ async function main() {
     return;
   }
   mkdirSync('bench/results', { recursive: true });
-  const stem = `bench/results/${new Date().toISOString().slice(0, 10)}`;
+  // A partial run (--only) never replaces the day's full results the README points at.
+  const partial = process.argv.some((a) => a.startsWith('--only='));
+  const stem = partial ? 'bench/results/partial-latest' : `bench/results/${new Date().toISOString().slice(0, 10)}`;
   writeFileSync(`${stem}.json`, JSON.stringify(r, null, 2) + '\n');
   writeFileSync(`${stem}.md`, table);
   writeFileSync(`${stem}.svg`, svg(r));
   log(`written to ${stem}.json, .md and .svg`);
-  if (!process.argv.some((a) => a.startsWith('--only=')) && existsSync('README.md')) {
+  if (!partial && existsSync('README.md')) {
     const readme = readFileSync('README.md', 'utf8');
     const start = '<!-- bench:start -->';
     const end = '<!-- bench:end -->';
