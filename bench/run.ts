@@ -24,7 +24,7 @@ const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const log = (s: string) => console.log(`[bench] ${s}`);
 
 const CONFIG = quick
-  ? { tps: [3000], ttft: [0], reps: env('BENCH_REPS', 7), tokens: 800, noopBlocks: 3, noopN: 10, editorReps: 0, interruptReps: 0, pairing: 0, sandbox: false, scale: [] as number[] }
+  ? { tps: [3000], ttft: [0], reps: env('BENCH_REPS', 7), tokens: 800, noopBlocks: 3, noopN: 10, editorReps: 0, interruptReps: 3, pairing: 0, sandbox: false, scale: [] as number[] }
   : {
       tps: [1000, 3000, 10000], ttft: [0, 50], reps: env('BENCH_REPS', 10), tokens: 1500, noopBlocks: 6, noopN: 20,
       editorReps: 3, interruptReps: 6, pairing: 40, sandbox: process.env.BENCH_SANDBOX !== '0',
@@ -131,6 +131,9 @@ function quickVerdict(r: Results): string[] {
     if (!(h.flint.addedTtftP50 <= h.peer.addedTtftP50)) failures.push(`added TTFT p50 at ${h.tps} tok/s: Flint ${h.flint.addedTtftP50.toFixed(2)} ms is worse than the peer's ${h.peer.addedTtftP50.toFixed(2)} ms`);
     if (!(h.flint.perTokenP50 <= 2 * h.peer.perTokenP50 + 2)) failures.push(`per-token lag at ${h.tps} tok/s: Flint ${h.flint.perTokenP50.toFixed(2)} ms is more than twice the peer's ${h.peer.perTokenP50.toFixed(2)} ms`);
   }
+  if (r.interrupt && !(r.interrupt.flint.toUpstreamCloseP50 <= r.interrupt.peer.toUpstreamCloseP50)) {
+    failures.push(`interrupt → upstream closed p50: Flint ${r.interrupt.flint.toUpstreamCloseP50.toFixed(1)} ms is worse than the peer's ${r.interrupt.peer.toUpstreamCloseP50.toFixed(1)} ms`);
+  }
   if (r.noop && !(r.noop.flintP50 <= r.noop.peerP50)) failures.push(`no-op round trip p50: Flint ${r.noop.flintP50.toFixed(2)} ms is worse than the peer's ${r.noop.peerP50.toFixed(2)} ms`);
   return failures;
 }
@@ -181,7 +184,7 @@ async function main() {
     const failures = quickVerdict(r);
     for (const f of failures) console.error(`[bench:quick] FAIL ${f}`);
     if (failures.length) process.exit(1);
-    console.log('[bench:quick] ok: Flint is not behind the peer on added TTFT, per-token lag or no-op round trip in this run');
+    console.log('[bench:quick] ok: Flint is not behind the peer on added TTFT, per-token lag, no-op round trip or interrupt in this run');
     return;
   }
   mkdirSync('bench/results', { recursive: true });
