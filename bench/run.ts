@@ -24,7 +24,7 @@ const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const log = (s: string) => console.log(`[bench] ${s}`);
 
 const CONFIG = quick
-  ? { tps: [3000], ttft: [0], reps: env('BENCH_REPS', 7), tokens: 800, noopBlocks: 3, noopN: 10, editorReps: 0, interruptReps: 3, pairing: 0, sandbox: false, scale: [] as number[] }
+  ? { tps: [10000], ttft: [0], reps: env('BENCH_REPS', 7), tokens: 800, noopBlocks: 3, noopN: 10, editorReps: 0, interruptReps: 3, pairing: 0, sandbox: false, scale: [] as number[] }
   : {
       tps: [1000, 3000, 10000], ttft: [0, 50], reps: env('BENCH_REPS', 10), tokens: 1500, noopBlocks: 6, noopN: 20,
       editorReps: 3, interruptReps: 6, pairing: 40, sandbox: process.env.BENCH_SANDBOX !== '0',
