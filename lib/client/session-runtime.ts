@@ -35,6 +35,7 @@ import type { IdeStoreApi, LiveBlock, Participant } from '@/lib/stores/ide-store
 import type { Profile } from './profile';
 import { IDLE_LIVE, IDLE_STREAM, type StreamState } from '@/lib/stores/ide-store';
 import type { FlintSocket } from './connection';
+import { benchHook } from './bench-hook';
 
 /** One region of the live diff: `[start, end)` of the file is removed and `added` takes its place. */
 export interface DiffItem {
@@ -185,6 +186,7 @@ export class SessionRuntime {
     this.listen('ai:end', (e) => this.onEnd(e));
     this.listen('protocol:error', (e) => this.store.getState().showError(e));
     if (socket.connected) void this.connect();
+    benchHook()?.attach?.(socket);
   }
 
   private listen<E extends keyof ServerToClientEvents | 'connect' | 'disconnect'>(event: E, fn: (...args: never[]) => void) {
@@ -484,13 +486,17 @@ export class SessionRuntime {
     if (this.disposed) return;
     const live = this.live;
     let liveChanged = false;
+    const text = live?.pending ?? '';
     if (live && live.pending) {
       this.consume(live, live.parser.push(live.pending));
       live.pending = '';
       liveChanged = true;
     }
     if (this.threadDirty || this.filesDirty || liveChanged) this.refreshReview();
-    if (liveChanged && live) this.publishLive(live);
+    if (liveChanged && live) {
+      this.publishLive(live);
+      benchHook()?.frame?.(live.id, text);
+    }
   }
 
   private consume(live: LiveTurn, events: EditEvent[]) {
@@ -600,6 +606,7 @@ export class SessionRuntime {
     const store = this.store.getState();
     const live = this.live?.id === e.streamId ? this.live : null;
     if (live) {
+      const text = live.pending;
       if (live.pending) {
         this.consume(live, live.parser.push(live.pending));
         live.pending = '';
@@ -609,6 +616,7 @@ export class SessionRuntime {
       this.live = null;
       store.updateStream({ status: e.status, tokensPerSecond: this.rate(live) ?? store.stream.tokensPerSecond, tokens: live.tokens });
       this.refreshReview();
+      if (text) benchHook()?.frame?.(live.id, text);
     } else if (store.stream.id === e.streamId) {
       store.updateStream({ status: e.status });
     }

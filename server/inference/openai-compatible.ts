@@ -3,6 +3,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import type { TierStatus } from '@/lib/protocol';
 import type { InferenceEvent, InferenceProvider, InferenceRequest } from './types';
 import { StatusHolder } from './tier-status';
+import { sseData } from './sse';
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -89,30 +90,47 @@ export function createOpenAICompatibleProvider(opts: OpenAICompatibleOptions): I
       })());
     },
     async *stream(request: InferenceRequest, signal: AbortSignal): AsyncIterable<InferenceEvent> {
-      let stream;
+      // The client sends the request and turns HTTP errors into APIErrors (429s retry upstream
+      // of here); the body is read with Flint's own SSE reader (see sse.ts for why).
+      let response: Response;
       try {
-        stream = await client.chat.completions.create(
-          chatRequestBody(opts, request) as unknown as OpenAI.ChatCompletionCreateParamsStreaming,
-          { signal },
-        );
+        response = await client.chat.completions
+          .create(chatRequestBody(opts, request) as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal })
+          .asResponse();
       } catch (err) {
         const after = statusAfter(err);
         if (after && !signal.aborted) status.set(after);
         throw err;
       }
       status.set({ state: 'ready' });
+      const body = response.body as unknown as (AsyncIterable<Uint8Array> & { cancel(): Promise<void> }) | null;
+      if (!body) return;
+      let done = false;
       try {
-        for await (const chunk of stream) {
-          const text = chunk.choices[0]?.delta?.content;
+        for await (const data of sseData(body)) {
+          if (done) continue; // after [DONE]: read to the end, so the connection is reused
+          if (data.startsWith('[DONE]')) {
+            done = true;
+            continue;
+          }
+          const chunk = JSON.parse(data) as OpenAI.ChatCompletionChunk & { error?: unknown };
+          if (chunk.error) throw new APIError(undefined, chunk.error as Record<string, unknown>, undefined, response.headers);
+          const text = chunk.choices?.[0]?.delta?.content;
           if (text) yield { type: 'delta', text };
           if (chunk.usage) {
             yield { type: 'usage', promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
           }
         }
+        done = true;
       } catch (err) {
+        // Stopped on purpose: end quietly, as the openai client does (the caller checks the signal).
+        if (signal.aborted) return;
         // undici reports a connection closed mid-body as `TypeError: terminated`: say what it is.
-        if (err instanceof TypeError && !signal.aborted) throw new APIConnectionError({ message: 'The connection to the tier dropped mid-stream.', cause: err });
+        if (err instanceof TypeError) throw new APIConnectionError({ message: 'The connection to the tier dropped mid-stream.', cause: err });
         throw err;
+      } finally {
+        // Left early (the caller stopped iterating): release the connection.
+        if (!done) void body.cancel().catch(() => undefined);
       }
     },
     async close() {

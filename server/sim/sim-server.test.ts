@@ -47,6 +47,19 @@ describe('simulator', () => {
     assert.equal(chunks.at(-1).usage.completion_tokens, tokenize('const a = 1;\n').length);
   });
 
+  it('records when each answer went out, on a clock pages can read', async () => {
+    sim.addRule({ match: 'timed', text: 'const b = 2;\n', times: 1 });
+    const before = (await (await fetch(`${sim.url}/_sim/clock`)).json()) as { now: number };
+    await (await post({ model: 'm', stream: true, messages: [{ role: 'user', content: 'timed' }] })).text();
+    await new Promise((r) => setTimeout(r, 20));
+    const t = sim.timings().findLast((x) => x.match === 'timed')!;
+    assert.ok(t.receivedAt >= before.now);
+    assert.equal(t.writes.at(-1), 'const b = 2;\n'.length, 'the last write carries every character');
+    for (let k = 2; k < t.writes.length; k += 2) assert.ok(t.writes[k] >= t.writes[k - 2] && t.writes[k + 1] > t.writes[k - 1]);
+    assert.equal(t.outcome, 'completed');
+    assert.ok(t.closedAt !== null && t.closedAt >= t.writes[0]);
+  });
+
   it('refuses a wrong API key with 401', async () => {
     const res = await post({ model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] }, 'wrong');
     assert.equal(res.status, 401);

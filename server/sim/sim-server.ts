@@ -66,6 +66,26 @@ export interface SimStats {
   wsConnections: number;
 }
 
+/**
+ * When one streamed Chat Completions answer went out, for benchmarks (`GET /_sim/timings`,
+ * `?match=<rule match>` for one rule's answers):
+ * times are epoch milliseconds with sub-millisecond precision (`performance.timeOrigin +
+ * performance.now()`), comparable with a browser's after a `GET /_sim/clock` calibration.
+ */
+export interface SimTiming {
+  /** The `match` of the rule that answered, or null. */
+  match: string | null;
+  receivedAt: number;
+  /** Flattened pairs `[at, charsSoFar, …]`: one per write that carried answer text. */
+  writes: number[];
+  /** When the connection closed (by either side), or null while it is open. */
+  closedAt: number | null;
+  outcome: 'completed' | 'aborted' | null;
+}
+
+/** Epoch milliseconds, sub-millisecond: the clock `/_sim/clock` and the timings use. */
+export const simClock = () => performance.timeOrigin + performance.now();
+
 /** A request body as the simulator received it (the last 50 are kept). */
 export interface SimRecordedRequest {
   transport: 'http' | 'ws';
@@ -79,6 +99,8 @@ export interface SimServer {
   stats(): SimStats;
   /** The last request bodies received, oldest first. */
   requests(): SimRecordedRequest[];
+  /** Timings of the last 500 streamed answers, oldest first. */
+  timings(): SimTiming[];
   addRule(rule: SimRule): void;
   clearRules(): void;
   close(): Promise<void>;
@@ -133,6 +155,7 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
   let rules: SimRule[] = [];
   const stats: SimStats = { requests: 0, completed: 0, aborted: 0, active: 0, warmups: 0, connections: 0, wsConnections: 0 };
   const recorded: SimRecordedRequest[] = [];
+  const timings: SimTiming[] = [];
   const record = (r: SimRecordedRequest) => {
     recorded.push(r);
     if (recorded.length > 50) recorded.shift();
@@ -199,6 +222,10 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.flushHeaders();
     stats.active++;
+    const timing: SimTiming = { match: rule?.match ?? null, receivedAt: simClock(), writes: [], closedAt: null, outcome: null };
+    timings.push(timing);
+    if (timings.length > 500) timings.shift();
+    let sentChars = 0;
     let closed = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (how: 'completed' | 'aborted') => {
@@ -207,8 +234,12 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
       clearTimeout(timer);
       stats.active--;
       stats[how]++;
+      timing.outcome = how;
     };
-    res.on('close', () => finish('aborted'));
+    res.on('close', () => {
+      timing.closedAt = simClock();
+      finish('aborted');
+    });
 
     const start = performance.now();
     const msPerToken = 1000 / tps;
@@ -241,8 +272,10 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
           }
         }
         out += chunk({ content: tokens[i] });
+        sentChars += tokens[i].length;
         i++;
       }
+      if (sentChars > (timing.writes.at(-1) ?? 0)) timing.writes.push(simClock(), sentChars);
       if (i >= tokens.length) {
         out += chunk({}, 'stop');
         if (body.stream_options?.include_usage) {
@@ -283,6 +316,12 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
         }
       }
       if (req.method === 'GET' && url.pathname === '/_sim/stats') return sendJson(res, 200, stats);
+      if (req.method === 'GET' && url.pathname === '/_sim/timings') {
+        const match = url.searchParams.get('match');
+        return sendJson(res, 200, match === null ? timings : timings.filter((t) => t.match === match));
+      }
+      // Readable from any page (CORS), so a browser can line its clock up with the simulator's.
+      if (req.method === 'GET' && url.pathname === '/_sim/clock') return sendJson(res, 200, { now: simClock() }, { 'access-control-allow-origin': '*' });
       if (req.method === 'GET' && url.pathname === '/_sim/requests') return sendJson(res, 200, recorded);
       apiError(res, 404, `No route ${req.method} ${url.pathname}`, 'not_found');
     } catch (err) {
@@ -304,6 +343,7 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
     port,
     stats: () => ({ ...stats }),
     requests: () => recorded.map((r) => structuredClone(r)),
+    timings: () => timings.map((t) => structuredClone(t)),
     addRule: (r) => void rules.push(SimRule.parse(r)),
     clearRules: () => void (rules = []),
     close: () =>
