@@ -53,7 +53,7 @@ async function expectInterrupted(ws: Workspace, peer: SessionPeer, original: str
 test.describe('streaming', () => {
   test('a prompt streams a live diff into the editor, then shows done, the hunks and the metrics', async ({ workspace: ws, joinPeer }) => {
     const marker = uniqueMarker('quokka');
-    await sim.rule({ match: marker, text: scriptedResponse(CART_THREE_HUNKS, `Adding the ${marker} discount.`), tokensPerSecond: 300, times: 1 });
+    await sim.rule({ match: marker, text: scriptedResponse(CART_THREE_HUNKS, `Adding the ${marker} discount.`), tokensPerSecond: 100, times: 1 });
 
     const id = await ws.newSession();
     const peer = await joinPeer(id);

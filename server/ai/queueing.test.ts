@@ -12,7 +12,7 @@ afterEach(async () => {
 describe('queueing and limits', () => {
   it('queues sessions beyond the concurrency cap in FIFO order, with live positions', async () => {
     server = await startTestServer({ limits: { maxConcurrentStreams: 1 } });
-    server.sim.addRule({ match: 'first', tokens: 600, tokensPerSecond: 2000, times: 1 });
+    server.sim.addRule({ match: 'first', tokens: 3000, tokensPerSecond: 2000, times: 1 }); // ≈1.5 s: time for b and c to queue behind it even on a loaded machine
     server.sim.addRule({ match: 'second', text: 'two', times: 1 });
     server.sim.addRule({ match: 'third', text: 'three', times: 1 });
     const a = await joinedClient(server.url);
