@@ -28,7 +28,7 @@ import { AccessControl, authorize, DEFAULT_ACCESS_LIMITS } from './auth/access';
 import { identityFromCookie, newIdentityId, publicId } from './auth/identity';
 import { PresenceHub } from './collab/presence';
 import { createMetrics, type Metrics } from './metrics';
-import { fanOutSessions } from './collab/fanout';
+import { fanOutSessions, type InterServerEvents } from './collab/fanout';
 import { clusterServerOptions, type RedisConnection } from './collab/redis';
 import { interruptAcrossNodes } from './collab/peer-ai';
 
@@ -171,6 +171,20 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     (except ? io.to(sessionId).except(except) : io.to(sessionId)).emit('awareness:update', update),
   );
 
+  // With several processes, each knows the presence of its own clients; a joiner asks the others.
+  const peers = io as unknown as Server<Record<string, never>, Record<string, never>, InterServerEvents>;
+  function presenceFromPeers(socket: FlintSocket, sessionId: string) {
+    peers.serverSideEmit('presence:peer-snapshot', sessionId, (err: Error | null, updates: Array<Uint8Array | null>) => {
+      if (err) log(`presence of session ${sessionId} from other processes: ${err.message}`);
+      for (const u of updates ?? []) if (u instanceof Uint8Array && u.byteLength > 0 && socket.data.sessionId === sessionId) socket.emit('awareness:update', new Uint8Array(u));
+    });
+  }
+  if (deps.redis) {
+    peers.on('presence:peer-snapshot', (sessionId: unknown, ack: unknown) => {
+      if (typeof ack === 'function') ack(typeof sessionId === 'string' ? presence.snapshot(sessionId) : null);
+    });
+  }
+
   // Who is connecting: the identity cookie the page got (main.ts), else a one-off identity.
   io.use((socket, next) => {
     socket.data.identity = identityFromCookie(socket.handshake.headers.cookie) ?? newIdentityId();
@@ -278,6 +292,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       for (const tier of tierNames) socket.emit('tier:state', tierState(tier));
       const others = presence.snapshot(sessionId);
       if (others) socket.emit('awareness:update', others);
+      if (deps.redis) presenceFromPeers(socket, sessionId);
       // Someone joining later sees the session's last finished test run, after the join answer.
       const last = lastTestRun.get(session);
       if (last) setImmediate(() => socket.emit('tests:result', last));

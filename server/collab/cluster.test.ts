@@ -2,13 +2,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import * as Y from 'yjs';
+import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness';
+import * as encoding from 'lib0/encoding';
 import { readThread } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
 import { CART_THREE_HUNKS, scriptedResponse } from '@/lib/seed/scripted-edits';
 import { EditingClient, linesIn } from '../sessions/test-editing-client';
 import { Storage } from '../storage/storage';
 import { tempDataDir } from '../storage/test-data-dir';
-import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../test-support';
+import { closeClients, helloClient, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../test-support';
 import { connectRedis, type RedisConnection } from './redis';
 import { redisServerBinary, startRedis } from './test-redis';
 
@@ -95,6 +97,33 @@ describe('two Flint nodes with Redis', { skip }, () => {
       release();
     }
     assert.equal((await Promise.all(edits)).length, 10, 'and once stored, every edit is acknowledged');
+  });
+
+  it('presence crosses nodes: someone joining on the other node sees who is here on this one', async () => {
+    const [n1, n2] = nodes;
+    const a = await joinedClient(n1.url);
+    // C, already on the other node, proves A's broadcast has passed through Redis before B joins.
+    const c = await joinedClient(n2.url, a.sessionId);
+    const cSees = new Awareness(new Y.Doc());
+    cSees.setLocalState(null);
+    c.socket.on('awareness:update', (u) => applyAwarenessUpdate(cSees, new Uint8Array(u), 'server'));
+    // A's presence, as the browser's awareness would send it.
+    const enc = encoding.createEncoder();
+    encoding.writeVarUint(enc, 1);
+    encoding.writeVarUint(enc, 4242);
+    encoding.writeVarUint(enc, 1);
+    encoding.writeVarString(enc, JSON.stringify({ user: { name: 'Ada', color: '#ff8800' }, file: 'src/cart.ts' }));
+    assert.ok((await request(a.socket, 'awareness:update', encoding.toUint8Array(enc))).ok);
+    await waitFor(() => cSees.getStates().has(4242), 'the broadcast to reach the other node', 10_000);
+
+    const b = await helloClient(n2.url);
+    const seen = new Awareness(new Y.Doc());
+    seen.setLocalState(null);
+    b.on('awareness:update', (u) => applyAwarenessUpdate(seen, new Uint8Array(u), 'server'));
+    assert.ok((await request(b, 'session:join', { sessionId: a.sessionId })).ok);
+    await waitFor(() => (seen.getStates().get(4242) as { user?: { name: string } } | undefined)?.user?.name === 'Ada', 'B to see A, who is on the other node', 10_000);
+    seen.destroy();
+    cSees.destroy();
   });
 
   it('a prompt on one node streams to clients on the other, and its hunks reach their document', async () => {
