@@ -19,6 +19,7 @@ import os from 'node:os';
 import { chromium, type Page } from '@playwright/test';
 import { io } from 'socket.io-client';
 import { PROTOCOL_VERSION } from '../lib/protocol/version';
+import { BENCH_COOKIE, useBenchIdentity } from './lib/identity';
 
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 3);
 /**
@@ -61,7 +62,7 @@ async function startFlint(): Promise<{ url: string; child?: ChildProcess }> {
 }
 
 async function sessionWith(url: string, files: Record<string, string>): Promise<string> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: BENCH_COOKIE } });
   type Ack<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
   const call = async <T>(event: string, payload: unknown): Promise<T> => {
     const r = (await socket.timeout(10_000).emitWithAck(event, payload)) as Ack<T>;
@@ -154,7 +155,9 @@ async function measure(url: string, name: string, files: Record<string, string>,
   });
   try {
     const id = await sessionWith(url, files);
-    const page = await browser.newPage();
+    const context = await browser.newContext();
+    await useBenchIdentity(context, url);
+    const page = await context.newPage();
     await page.goto(`${url}/s/${id}`);
     await page.getByTestId('connection-status').filter({ hasText: 'ready' }).waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="editor"][data-ready="true"]').waitFor({ timeout: 60_000 });

@@ -6,6 +6,7 @@ import { tokenize } from '../../server/sim/tokens';
 import type { SimTiming } from '../../server/sim/sim-server';
 import { APP_URL, SIM_URL, simFetch } from './processes';
 import { PAGE_HOOK } from './page-hook';
+import { BENCH_COOKIE, useBenchIdentity } from './identity';
 import { cumulative, deliveryLags, mean } from './stats';
 
 /**
@@ -41,7 +42,7 @@ interface Hooked {
 }
 
 async function newSession(): Promise<string> {
-  const socket = io(APP_URL, { transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = io(APP_URL, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: BENCH_COOKIE } });
   type Ack<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
   const call = async <T>(event: string, payload: unknown): Promise<T> => {
     const r = (await socket.timeout(10_000).emitWithAck(event, payload)) as Ack<T>;
@@ -111,6 +112,7 @@ export class BrowserBench {
     });
     const open = async (url: string): Promise<Page> => {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      await useBenchIdentity(ctx, APP_URL);
       await ctx.addInitScript(PAGE_HOOK);
       const page = await ctx.newPage();
       await page.goto(url);
@@ -270,6 +272,7 @@ export class BrowserBench {
   /** Keystroke in browser A → the character on screen in browser B (same session), `n` times. */
   async pairing(n: number): Promise<number[]> {
     const ctx = await this.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await useBenchIdentity(ctx, APP_URL); // the same person in a second window
     await ctx.addInitScript(PAGE_HOOK);
     const b = await ctx.newPage();
     await b.goto(`${APP_URL}/s/${this.sessionId}`);
