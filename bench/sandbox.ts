@@ -17,9 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { chromium, type Page } from '@playwright/test';
-import { io } from 'socket.io-client';
-import { PROTOCOL_VERSION } from '../lib/protocol/version';
-import { BENCH_COOKIE, useBenchIdentity } from './lib/identity';
+import { createBenchSession, useBenchIdentity } from './lib/identity';
 
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 3);
 /**
@@ -61,28 +59,11 @@ async function startFlint(): Promise<{ url: string; child?: ChildProcess }> {
   return { url, child };
 }
 
-async function sessionWith(url: string, files: Record<string, string>): Promise<string> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: BENCH_COOKIE } });
-  type Ack<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
-  const call = async <T>(event: string, payload: unknown): Promise<T> => {
-    const r = (await socket.timeout(10_000).emitWithAck(event, payload)) as Ack<T>;
-    if (!r.ok) throw new Error(`${event}: ${r.error.message}`);
-    return r.data;
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    await call('session:hello', { protocolVersion: PROTOCOL_VERSION });
-    const { sessionId } = await call<{ sessionId: string }>('session:create', {});
-    await call('session:join', { sessionId });
+function sessionWith(url: string, files: Record<string, string>): Promise<string> {
+  return createBenchSession(url, async (call) => {
     await call('file:delete', { path: 'src/cart.test.ts' }); // only the suite under measurement
     for (const [path, content] of Object.entries(files)) await call('file:create', { path, content });
-    return sessionId;
-  } finally {
-    socket.disconnect();
-  }
+  });
 }
 
 /** 200 JavaScript tests in 4 files, with hooks, .each and a little real work each. */

@@ -1,12 +1,10 @@
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { io } from 'socket.io-client';
-import { PROTOCOL_VERSION } from '../../lib/protocol/version';
 import { CART_THREE_HUNKS, scriptedResponse } from '../../lib/seed/scripted-edits';
 import { tokenize } from '../../server/sim/tokens';
 import type { SimTiming } from '../../server/sim/sim-server';
 import { APP_URL, SIM_URL, simFetch } from './processes';
 import { PAGE_HOOK } from './page-hook';
-import { BENCH_COOKIE, useBenchIdentity } from './identity';
+import { createBenchSession, useBenchIdentity } from './identity';
 import { cumulative, deliveryLags, mean } from './stats';
 
 /**
@@ -41,24 +39,8 @@ interface Hooked {
   offset: number;
 }
 
-async function newSession(): Promise<string> {
-  const socket = io(APP_URL, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: BENCH_COOKIE } });
-  type Ack<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
-  const call = async <T>(event: string, payload: unknown): Promise<T> => {
-    const r = (await socket.timeout(10_000).emitWithAck(event, payload)) as Ack<T>;
-    if (!r.ok) throw new Error(`${event}: ${r.error.message}`);
-    return r.data;
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    await call('session:hello', { protocolVersion: PROTOCOL_VERSION });
-    return (await call<{ sessionId: string }>('session:create', {})).sessionId;
-  } finally {
-    socket.disconnect();
-  }
+function newSession(): Promise<string> {
+  return createBenchSession(APP_URL);
 }
 
 /** Opens a session's workspace with the benchmark's file, and waits until it is joined and painted. */

@@ -492,7 +492,9 @@ export class SessionRuntime {
       live.pending = '';
       liveChanged = true;
     }
-    if (this.threadDirty || this.filesDirty || liveChanged) this.refreshReview();
+    // Hunk views change only with the thread or the files; a frame of new tokens repaints the live block.
+    if (this.threadDirty || this.filesDirty) this.refreshReview();
+    else if (liveChanged) this.paint();
     if (liveChanged && live) {
       this.publishLive(live);
       benchHook()?.frame?.(live.id, text);
