@@ -1,3 +1,4 @@
+import type { InferenceProvider } from './inference/types';
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -282,6 +283,32 @@ describe('ai:prompt', () => {
     assert.ok(events.filter((e) => e === 'delta').length < tokens, 'deltas of one read are merged');
     assert.match(text, /^\/\/ Flint simulator: .*rename total/);
     assert.ok(end.timing.serverTtftMs !== null && end.timing.serverTtftMs >= 0);
+  });
+
+  it('acknowledges a prompt before anything of its stream, even when the tier answers at once', async () => {
+    // A tier that yields without any I/O: the request now goes upstream before the acknowledgement
+    // is sent, so only the edge's ordering keeps ai:start behind it.
+    const immediate: InferenceProvider = {
+      name: 'immediate',
+      model: 'immediate',
+      async *stream() {
+        yield { type: 'delta', text: 'at once' };
+      },
+    };
+    const own = await startTestServer({ providers: () => ({ instant: immediate, deep: immediate }) });
+    try {
+      const { socket } = await joinedClient(own.url);
+      const order: string[] = [];
+      socket.on('ai:start', () => order.push('start'));
+      socket.on('ai:delta', () => order.push('delta'));
+      const ended = nextEvent(socket, 'ai:end');
+      // A plain callback: it runs as the acknowledgement is read (a promise would run later).
+      (socket as unknown as { emit(e: string, p: unknown, ack: (r: { ok: boolean }) => void): void }).emit('ai:prompt', { prompt: 'now', path: 'src/cart.ts' }, (r) => order.push(r.ok ? 'ack' : 'refused'));
+      await ended;
+      assert.deepEqual(order, ['ack', 'start', 'delta']);
+    } finally {
+      await own.close();
+    }
   });
 
   it('serves each mode from its own tier, and says which on join', async () => {

@@ -184,14 +184,17 @@ export class AiController {
       release = await takeSlot;
       this.syncGauges();
       this.metrics.queueWait.observe((performance.now() - acceptedAt) / 1000);
-      await acked;
 
       for (let attempt = 0; ; attempt++) {
         requestedAt = performance.now();
         armWatchdog();
         const events = provider.stream({ messages, original }, signal)[Symbol.asyncIterator]();
         try {
-          const first = await events.next(); // sends the request; a 429 surfaces here
+          // The request goes out now; nothing reaches the room before the prompt's acknowledgement.
+          const pendingFirst = events.next(); // a 429 surfaces here
+          pendingFirst.catch(() => {}); // handled below, after the acknowledgement has gone
+          await acked;
+          const first = await pendingFirst;
           room.emit('ai:start', {
             streamId: stream.id,
             path,

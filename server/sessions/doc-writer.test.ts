@@ -20,7 +20,7 @@ function textOf(stored: Uint8Array[]): string {
 describe('DocWriter', () => {
   it('merges updates that arrive during a write into the next one, in order', async () => {
     const stored: Uint8Array[] = [];
-    let release!: () => void;
+    let release: (() => void) | undefined;
     const writer = new DocWriter({
       append: async (u) => {
         if (stored.length === 0) await new Promise<void>((r) => (release = r));
@@ -33,14 +33,31 @@ describe('DocWriter', () => {
     const [first, ...rest] = updates(6);
     writer.push(first);
     const firstSaved = writer.saved();
-    await new Promise((r) => setImmediate(r));
+    // The first write has started (it waits in append) before the rest arrive.
+    while (!release) await new Promise((r) => setImmediate(r));
     for (const u of rest) writer.push(u);
     const allSaved = writer.saved();
     assert.notEqual(allSaved, firstSaved, 'later updates wait for a later write');
-    release();
+    release!();
     await allSaved;
     assert.equal(stored.length, 2, 'one write for the first update, one for the five after it');
     assert.equal(textOf(stored), '012345');
+  });
+
+  it('starts a write on a macrotask, after socket work queued in the same turn (an AI delta goes out first)', async () => {
+    const order: string[] = [];
+    const writer = new DocWriter({
+      append: async () => {
+        order.push('append');
+      },
+      compact: async () => {},
+      compactAfter: { updates: 1e9, bytes: 1e9 },
+      log: () => {},
+    });
+    writer.push(updates(1)[0]);
+    setImmediate(() => order.push('emit'));
+    await writer.saved();
+    assert.deepEqual(order, ['emit', 'append']);
   });
 
   it('a failed write rejects its waiters and is retried first, before anything pushed later', async () => {

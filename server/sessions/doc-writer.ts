@@ -1,5 +1,7 @@
 import * as Y from 'yjs';
 
+const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export interface DocWriterOptions {
   /** Appends one update to storage; resolves once committed. */
   append(update: Uint8Array): Promise<unknown>;
@@ -47,7 +49,9 @@ export class DocWriter {
 
   private schedule(): void {
     if (this.next) return;
-    const write = this.tail.then(async () => {
+    // The write starts on a macrotask: an embedded database (PGlite) runs its query on this
+    // thread, and socket work queued in this turn (an AI delta, an acknowledgement) goes first.
+    const write = this.tail.then(nextMacrotask).then(async () => {
       this.next = null;
       const batch = this.queue.splice(0);
       if (batch.length === 0) return;
