@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { PgliteThread } from './pglite-proxy';
 
 /**
  * The little SQL surface Flint needs, over either PGlite (PostgreSQL in WebAssembly, on local
@@ -75,23 +76,13 @@ async function openPglite(dataDir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const releaseLock = lockDataDir(dir);
   try {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = await PGlite.create(path.join(dir, 'pg'));
-    const query: Queryable['query'] = async (sql, params) => {
-      const r = await db.query(sql, params);
-      return { rows: r.rows as never[] };
-    };
+    // PGlite runs its queries on the thread that calls it: that is a worker, not the socket thread.
+    const db = await PgliteThread.open(path.join(dir, 'pg'));
     return {
       kind: 'pglite',
-      query,
-      exec: async (sql) => void (await db.exec(sql)),
-      transaction: (fn) =>
-        db.transaction((tx) =>
-          fn({
-            query: async (sql, params) => ({ rows: (await tx.query(sql, params)).rows as never[] }),
-            exec: async (sql) => void (await tx.exec(sql)),
-          }),
-        ),
+      query: db.query,
+      exec: db.exec,
+      transaction: (fn) => db.transaction(fn),
       async close() {
         await db.close();
         releaseLock();

@@ -188,4 +188,36 @@ describe('PGlite data directory', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('runs its queries off the socket thread: this thread keeps turning while a query works', async () => {
+    const dir = await tempDataDir();
+    const storage = await Storage.open({ dataDir: dir });
+    try {
+      // In-process, PGlite would run pg_sleep synchronously and no macrotask could run meanwhile.
+      let turns = 0;
+      let done = false;
+      const spin = () => {
+        turns++;
+        if (!done) setImmediate(spin);
+      };
+      setImmediate(spin);
+      await storage.db.query('SELECT pg_sleep(0.3)');
+      done = true;
+      assert.ok(turns > 5, `the event loop turned ${turns} times during the query`);
+      // Errors keep their SQLSTATE, which callers branch on.
+      await assert.rejects(storage.db.query('SELECT * FROM no_such_table'), (err: { code?: string }) => err.code === '42P01');
+      // A transaction that throws is rolled back; later queries still work.
+      await assert.rejects(
+        storage.db.transaction(async (tx) => {
+          await tx.query(`INSERT INTO sessions (id) VALUES ('rolled-back')`);
+          throw new Error('nope');
+        }),
+        /nope/,
+      );
+      assert.deepEqual((await storage.db.query(`SELECT id FROM sessions WHERE id = 'rolled-back'`)).rows, []);
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
