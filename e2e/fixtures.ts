@@ -44,6 +44,8 @@ export interface SimStats {
   completed: number;
   aborted: number;
   active: number;
+  /** WebSocket connections opened to the simulator (Responses mode). */
+  wsConnections: number;
 }
 
 async function simFetch(method: string, path: string, body?: unknown): Promise<unknown> {
