@@ -70,6 +70,9 @@ export default defineConfig({
       FLINT_SIM_PORT: String(SIM_PORT),
       FLINT_SIM_TPS: '1000',
       FLINT_SIM_TTFT_MS: '0',
+      // The idle watchdog (default 30 s): e2e/faults.spec.ts's stall ends after this long. No
+      // other test leaves an upstream silent this long (the simulator streams at 1,000 tok/s).
+      FLINT_STREAM_IDLE_MS: '5000',
     },
     reuseExistingServer: false,
     timeout: 180_000,

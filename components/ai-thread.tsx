@@ -122,7 +122,7 @@ function Turn(props: {
           Stopped mid-block: the unfinished change{turn.dropped.path ? ` to ${turn.dropped.path}` : ''} was dropped, not applied.
         </p>
       )}
-      {turn.error && <p className="turn-error">{turn.error}</p>}
+      {turn.error && <p className="turn-error" data-testid="turn-error">{turn.error}</p>}
       {props.confirming && (
         <div className="confirm" role="alertdialog" aria-label="Restore checkpoint">
           <p>

@@ -104,6 +104,11 @@ export function PromptPanel() {
           Waiting for a free slot: position <b data-testid="queue-position">{queuePosition}</b> in the queue. Esc cancels.
         </p>
       )}
+      {status === 'streaming' && tokens === 0 && (
+        <p className="note" data-testid="awaiting-first-token" role="status">
+          Waiting for the model’s first token… Esc stops.
+        </p>
+      )}
       {status === 'queued' && capacityRetryMs !== null && (
         <p className="note" data-testid="capacity-wait">
           The model is at capacity: waiting for capacity, retrying in {Math.max(1, Math.round(capacityRetryMs / 1000))} s.

@@ -28,8 +28,15 @@ export interface SimRule {
   ttftMs?: number;
   tokensPerSecond?: number;
   times?: number;
-  /** An upstream failure: an HTTP status (with retry-after), or the connection dropped after n tokens. */
-  fault?: { type: 'status'; status: number; retryAfter?: number } | { type: 'drop'; afterTokens: number };
+  /**
+   * An upstream failure (server/sim/sim-server.ts): an HTTP status (with retry-after); after n
+   * tokens the connection dropped, silence for `ms`, or a chunk that is not JSON.
+   */
+  fault?:
+    | { type: 'status'; status: number; retryAfter?: number }
+    | { type: 'drop'; afterTokens: number }
+    | { type: 'stall'; afterTokens: number; ms: number }
+    | { type: 'malformed'; afterTokens: number };
 }
 
 export interface SimStats {
@@ -37,6 +44,8 @@ export interface SimStats {
   completed: number;
   aborted: number;
   active: number;
+  /** WebSocket connections opened to the simulator (Responses mode). */
+  wsConnections: number;
 }
 
 async function simFetch(method: string, path: string, body?: unknown): Promise<unknown> {

@@ -3,7 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { Locator, Page } from '@playwright/test';
 import { PROTOCOL_VERSION } from '../lib/protocol/version';
 import { expect, identityOf, sim, test, uniqueMarker, Workspace } from './fixtures';
-import { APP_URL } from './env';
+import { APP_URL, SIM_URL } from './env';
 
 /**
  * The in-browser test runner (issue #5): test files run in a Worker inside an opaque-origin,
@@ -243,7 +243,7 @@ describe('totals', () => {
     await expect(tests.failCount).toHaveText('2');
   });
 
-  test('the per-run limit from flint.test.json ends a long run and reports what it cut off as timed out', async ({ page }) => {
+  test('the per-run limit from flint.test.json ends a long run and reports what it cut off as timed out @reliability', async ({ page }) => {
     const slow = Array.from({ length: 12 }, (_, i) => `it('slow ${i}', async () => { await new Promise((r) => setTimeout(r, 400)); });`).join('\n');
     const { tests } = await open(page, { 'flint.test.json': '{"runTimeoutMs": 3000}', 'src/slow.test.ts': `${slow}\n` });
     await tests.run();
@@ -260,7 +260,7 @@ describe('totals', () => {
     await expect(tests.cases).toHaveCount(0);
   });
 
-  test('an infinite loop is killed and reported timed out; later tests run', async ({ page }) => {
+  test('an infinite loop is killed and reported timed out; later tests run @reliability', async ({ page }) => {
     const { tests } = await open(page, {
       'src/loop.test.ts': `it('before the loop', () => { expect(1).toBe(1); });
 it('spins forever', () => { while (true) {} });
@@ -315,7 +315,7 @@ it('after the loop', () => { expect(2).toBe(2); });
     await expect(tests.passCount).toHaveText('4');
   });
 
-  test('runaway recursion fails the test, not the page', async ({ page }) => {
+  test('runaway recursion fails the test, not the page @reliability', async ({ page }) => {
     const { tests } = await open(page, {
       'src/recursion.test.ts': `function down(n: number): number { return down(n + 1) + 1; }
 it('recurses forever', () => { down(0); });
@@ -328,7 +328,7 @@ it('still runs', () => { expect(true).toBe(true); });
     await expect(tests.case('still runs')).toHaveAttribute('data-status', 'passed');
   });
 
-  test('a console flood is captured up to a cap', async ({ page }) => {
+  test('a console flood is captured up to a cap @reliability', async ({ page }) => {
     const { tests } = await open(page, {
       'src/noisy.test.ts': `it('logs a lot', () => { for (let i = 0; i < 100000; i++) console.log('line', i, 'x'.repeat(50)); });
 it('logs a little', () => { console.warn('just this'); });
@@ -346,7 +346,7 @@ it('logs a little', () => { console.warn('just this'); });
     expect(dropped).toBeGreaterThan(90_000);
   });
 
-  test('escape attempts fail inside the sandbox', async ({ page, context }) => {
+  test('escape attempts fail inside the sandbox, and its limits hold @reliability', async ({ page, context }) => {
     const marker = uniqueMarker('escape');
     // A blocked request may still be announced by the browser; what must never happen is an answer.
     const reached: string[] = [];
@@ -355,12 +355,17 @@ it('logs a little', () => { console.warn('just this'); });
     });
     const target = `${APP_URL}/${marker}`;
     const wsTarget = `${APP_URL.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket&${marker}`;
+    // Another origin that would answer: the simulator (its /_sim/clock allows any origin; it
+    // speaks WebSocket on /v1/responses).
+    const remote = `${SIM_URL}/_sim/clock?${marker}`;
+    const wsRemote = `${SIM_URL.replace('http', 'ws')}/v1/responses?${marker}`;
+    const wsBefore = (await sim.stats()).wsConnections;
     await page.goto(APP_URL);
     await page.evaluate(() => {
       document.cookie = 'flint_secret=cookie-value; path=/';
       localStorage.setItem('flint_secret', 'storage-value');
     });
-    const { tests } = await open(page, {
+    const { ws, tests } = await open(page, {
       'src/escape.test.ts': `
 const blocked = (p: Promise<unknown>) => p.then(() => 'reached', () => 'blocked');
 describe('escape', () => {
@@ -401,21 +406,56 @@ describe('escape', () => {
     expect(r).toBe('blocked');
   });
   it('importScripts from Flint', () => { expect(() => (globalThis as any).importScripts(${JSON.stringify(target + '.js')})).toThrow(); });
+  it('importScripts of a remote URL', () => { expect(() => (globalThis as any).importScripts(${JSON.stringify(remote + '&js')})).toThrow(); });
+  it('fetch to another origin', async () => { expect(await blocked(fetch(${JSON.stringify(remote)}))).toBe('blocked'); });
+  it('WebSocket to another origin', async () => {
+    const r = await new Promise<string>((resolve) => {
+      try {
+        const s = new WebSocket(${JSON.stringify(wsRemote)});
+        s.onopen = () => resolve('reached');
+        s.onerror = () => resolve('blocked');
+      } catch { resolve('blocked'); }
+    });
+    expect(r).toBe('blocked');
+  });
+  it('sessionStorage', () => { expect(() => (globalThis as any).sessionStorage.getItem('flint_secret')).toThrow(); });
+  it('indexedDB', async () => {
+    const r = await new Promise<string>((resolve) => {
+      try {
+        const req = indexedDB.open('flint_secret');
+        req.onsuccess = () => resolve('reached');
+        req.onerror = () => resolve('blocked');
+      } catch { resolve('blocked'); }
+    });
+    expect(r).toBe('blocked');
+  });
+  it('top.document', () => { expect(() => (globalThis as any).top.document.body).toThrow(); });
   it('top navigation', () => { expect(() => { (globalThis as any).top.location.href = ${JSON.stringify(target + '-nav')}; }).toThrow(); });
   it('window.open', () => { expect(() => (globalThis as any).window.open(${JSON.stringify(target + '-popup')})).toThrow(); });
+});
+// Limits: each ends its own test (killed, or failed), never the page; the next test still runs.
+describe('limits', () => {
+  it('infinite loop', () => { while (true) {} });
+  it('memory bomb', () => { const hog: unknown[] = []; for (;;) hog.push(new Array(1 << 20).fill(1)); });
+  it('runaway recursion', () => { const down = (n: number): number => down(n + 1) + 1; down(0); });
+  it('still runs after them', () => { expect(1).toBe(1); });
 });
 `,
     });
     const url = page.url();
     await tests.run();
     const results = await statuses(tests, 'src/escape.test.ts');
-    expect(Object.keys(results)).toHaveLength(10);
-    for (const [name, status] of Object.entries(results)) expect(status, name).toBe('passed');
+    const limits = ['limits > infinite loop', 'limits > memory bomb', 'limits > runaway recursion'];
+    expect(Object.keys(results)).toHaveLength(16 + limits.length + 1);
+    for (const [name, status] of Object.entries(results)) if (!limits.includes(name)) expect(status, name).toBe('passed');
+    expect(results['limits > infinite loop']).toBe('timedout');
+    expect(['failed', 'timedout']).toContain(results['limits > memory bomb']);
+    expect(results['limits > runaway recursion']).toBe('failed');
 
     // One level up, the sandbox document itself (the iframe) is just as shut in.
     const frame = page.frames().find((f) => f.url().endsWith('/sandbox'));
     expect(frame).toBeTruthy();
-    const probes = await frame!.evaluate(async (t) => {
+    const probes = await frame!.evaluate(async ([t, r]) => {
       const attempt = async (f: () => unknown) => {
         try {
           const v = await f();
@@ -431,17 +471,55 @@ describe('escape', () => {
         parentDocument: await attempt(() => window.parent.document.body),
         fetch: await attempt(() => fetch(`${t}-frame`).then(() => 'response')),
         popup: await attempt(() => window.open(`${t}-frame-popup`)),
+        sessionStorage: await attempt(() => sessionStorage.getItem('flint_secret')),
+        indexedDB: await attempt(
+          () =>
+            new Promise((resolve, reject) => {
+              const req = indexedDB.open('flint_secret');
+              req.onsuccess = () => resolve('opened');
+              req.onerror = () => reject(req.error);
+            }),
+        ),
+        topDocument: await attempt(() => window.top!.document.body),
+        remoteFetch: await attempt(() => fetch(`${r}&frame`).then(() => 'response')),
+        remoteScript: await attempt(
+          () =>
+            new Promise((resolve) => {
+              const s = document.createElement('script');
+              s.src = `${r}&frame-script`;
+              s.onload = () => resolve('loaded');
+              s.onerror = () => resolve(null);
+              document.head.append(s);
+            }),
+        ),
         topNavigation: await attempt(() => {
           window.top!.location.href = `${t}-frame-nav`;
           return 'navigated';
         }),
       };
-    }, target);
-    expect(probes).toEqual({ origin: 'null', cookie: 'blocked', localStorage: 'blocked', parentDocument: 'blocked', fetch: 'blocked', popup: 'blocked', topNavigation: 'blocked' });
+    }, [target, remote] as const);
+    expect(probes).toEqual({
+      origin: 'null',
+      cookie: 'blocked',
+      localStorage: 'blocked',
+      parentDocument: 'blocked',
+      fetch: 'blocked',
+      popup: 'blocked',
+      sessionStorage: 'blocked',
+      indexedDB: 'blocked',
+      topDocument: 'blocked',
+      remoteFetch: 'blocked',
+      remoteScript: 'blocked',
+      topNavigation: 'blocked',
+    });
     // Nothing reached Flint's server, no page opened, and the IDE did not navigate.
     expect(reached).toEqual([]);
     expect(context.pages()).toHaveLength(1);
     expect(page.url()).toBe(url);
+    expect((await sim.stats()).wsConnections).toBe(wsBefore);
+    // The IDE is alive and well after the limits: it still opens a file.
+    await ws.fileItem('README.md').click();
+    await expect(ws.editor).toHaveAttribute('data-path', 'README.md');
   });
 
   test('run one file, and one test', async ({ page }) => {

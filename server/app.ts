@@ -304,21 +304,30 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       presence.apply(session.id, session.doc, { socketId: socket.id, pid: socket.data.pid, role: socket.data.role! }, update);
     });
 
+    /** Everyone who joined the session with its `role` link (before now) leaves it. */
+    async function closeLinkHolders(sessionId: string, role: LinkRole, message: string) {
+      for (const other of await io.in(sessionId).fetchSockets()) {
+        if (other.data.link !== role) continue;
+        const local = io.sockets.sockets.get(other.id);
+        if (local) await leaveSession(local);
+        other.emit('session:closed', protocolError('linkInvalid', message));
+      }
+    }
+
+    // A new link replaces the role's previous one, so whoever joined with that one leaves too
+    // (nobody can have joined with the new token yet: it is answered only now).
     on('link:create', async ({ role }) => {
       const session = joined(socket);
-      return { role, token: await access.createLink(session.id, role) };
+      const token = await access.createLink(session.id, role);
+      await closeLinkHolders(session.id, role, 'The owner replaced the link you joined with.');
+      return { role, token };
     });
 
     // Revoking also closes the session for everyone who joined with that link.
     on('link:revoke', async ({ role }) => {
       const session = joined(socket);
       await access.revokeLink(session.id, role);
-      for (const other of await io.in(session.id).fetchSockets()) {
-        if (other.data.link !== role) continue;
-        const local = io.sockets.sockets.get(other.id);
-        if (local) await leaveSession(local);
-        other.emit('session:closed', protocolError('linkInvalid', 'The owner revoked the link you joined with.'));
-      }
+      await closeLinkHolders(session.id, role, 'The owner revoked the link you joined with.');
     });
 
     socket.on('disconnect', () => presence.leave(socket.id));
