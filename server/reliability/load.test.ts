@@ -1,6 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as Y from 'yjs';
 import { readThread } from '@/lib/collab/thread';
@@ -111,6 +112,8 @@ describe('load', () => {
     const connectMs = performance.now() - connectStart;
 
     const idle = procUsage(flint.child.pid!);
+    const own0 = { all: procUsage(process.pid).cpuMs, main: threadCpuMs() };
+    const loadAverage = os.loadavg()[0];
     const t0 = performance.now();
     let rssPeak = idle.rssBytes;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, procUsage(flint!.child.pid!).rssBytes)), 250);
@@ -118,6 +121,7 @@ describe('load', () => {
     const results = await Promise.all(done);
     clearInterval(sampler);
     const busy = procUsage(flint.child.pid!);
+    const own1 = { all: procUsage(process.pid).cpuMs, main: threadCpuMs() };
     const elapsed = performance.now() - t0;
 
     // The server's view of every session, once the clients have converged.
@@ -166,6 +170,10 @@ describe('load', () => {
       addedLatencyP99Ms: quantileMs(histogram, 0.99),
       serverCpuPct: Math.round(((busy.cpuMs - idle.cpuMs) / elapsed) * 100),
       serverRssMb: Math.round(rssPeak / 1e6),
+      tokensPerSecondPerStream: Math.round(((ends.done ?? 0) * STREAM_TOKENS) / SECONDS / STREAMS),
+      simulatorCpuPct: Math.round(((own1.main - own0.main) / elapsed) * 100),
+      loadGeneratorCpuPct: Math.round(((own1.all - own1.main - (own0.all - own0.main)) / elapsed) * 100),
+      machineLoadAverage: Number(loadAverage.toFixed(1)),
     });
 
     assert.deepEqual(all((r) => r.protocolErrors), [], `protocol errors ${replay}`);
@@ -184,6 +192,13 @@ describe('load', () => {
     flint = undefined;
   });
 });
+
+/** CPU time of this process's main thread (the simulator's), from /proc. */
+function threadCpuMs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
 
 function quantileMs(histogram: Uint32Array, q: number): number {
   const total = histogram.reduce((n, c) => n + c, 0);
