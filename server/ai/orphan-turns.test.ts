@@ -9,6 +9,8 @@ import { tempDataDir } from '../storage/test-data-dir';
 import { SessionStore } from '../sessions/session-store';
 import { EditingClient } from '../sessions/test-editing-client';
 import { AI_ORIGIN } from './turn-recorder';
+import { connectRedis, type RedisConnection } from '../collab/redis';
+import { redisServerBinary, startRedis } from '../collab/test-redis';
 import { ORPHAN_TURN_ERROR } from './orphan-turns';
 
 let server: TestServer | undefined;
@@ -76,5 +78,59 @@ describe('a turn left streaming by a process that died', () => {
     const [end] = await nextEvent(a.socket, 'ai:end', (e) => e.streamId === streamId, 20_000);
     assert.equal(end.status, 'done');
     assert.equal(readThread(serverDoc).find((t) => t.id === streamId)!.status, 'done');
+  });
+});
+
+const redisBin = redisServerBinary();
+
+describe('with two processes (Redis)', { skip: redisBin ? false : 'redis-server not found: the two-node case is skipped' }, () => {
+  it('a node that loads a session leaves a turn the other node runs streaming, and ends one no node runs', async () => {
+    const redis = await startRedis(redisBin!);
+    const dir = await tempDataDir('flint-orphan-');
+    const shared = await Storage.open({ dataDir: dir });
+    const conns: RedisConnection[] = [];
+    const nodes: TestServer[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const conn = await connectRedis(redis.url, () => {});
+        conns.push(conn);
+        nodes.push(await startTestServer({ store: { storage: shared }, redis: conn, tokensPerSecond: 200 }));
+      }
+      await waitFor(async () => (await nodes[0].app.io.of('/').adapter.serverCount()) === 2, 'both nodes to see each other', 10_000);
+      const [n1, n2] = nodes;
+
+      // A turn running on n1 when n2 first loads the session.
+      const a = await joinedClient(n1.url);
+      const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'a long one', path: 'src/cart.ts' });
+      assert.ok(r.ok);
+      await nextEvent(a.socket, 'ai:delta');
+      await n1.app.sessions.saved(n1.app.sessions.loaded(a.sessionId)!);
+      const b = await joinedClient(n2.url, a.sessionId);
+      const seen = new Y.Doc();
+      Y.applyUpdate(seen, b.state);
+      assert.equal(readThread(seen).find((t) => t.id === r.data.streamId)?.status, 'streaming');
+      const [end] = await nextEvent(b.socket, 'ai:end', (e) => e.streamId === r.data.streamId, 20_000);
+      assert.equal(end.status, 'done', 'n2 did not end the turn n1 runs');
+      const n2Doc = n2.app.sessions.loaded(a.sessionId)!.doc;
+      await waitFor(() => readThread(n2Doc).find((t) => t.id === r.data.streamId)?.status === 'done', 'n2 to see it done');
+      assert.equal(readThread(n2Doc).find((t) => t.id === r.data.streamId)?.error, null);
+
+      // A turn stored by a process that is gone: the node that loads it asks, nobody runs it, it is ended.
+      const dead = new SessionStore({ storage: shared, log: () => {} });
+      const session = await dead.create(undefined, TEST_IDENTITY);
+      createTurn(session.doc, orphan('dead-turn'), AI_ORIGIN);
+      await dead.saved(session);
+      await joinedClient(n2.url, session.id);
+      const loaded = n2.app.sessions.loaded(session.id)!.doc;
+      await waitFor(() => readThread(loaded)[0]?.status === 'error', 'the orphaned turn to be ended');
+      assert.equal(readThread(loaded)[0].error, ORPHAN_TURN_ERROR);
+    } finally {
+      closeClients();
+      for (const n of nodes) await n.close();
+      for (const c of conns) await c.close();
+      await shared.close();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
