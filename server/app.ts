@@ -30,7 +30,8 @@ import { PresenceHub } from './collab/presence';
 import { createMetrics, type Metrics } from './metrics';
 import { fanOutSessions, type InterServerEvents } from './collab/fanout';
 import { clusterServerOptions, type RedisConnection } from './collab/redis';
-import { interruptAcrossNodes } from './collab/peer-ai';
+import { interruptAcrossNodes, turnsRunningOnPeers } from './collab/peer-ai';
+import { endOrphanTurns } from './ai/orphan-turns';
 
 interface SocketData {
   hello: boolean;
@@ -163,6 +164,12 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   // Every change of a session's document reaches its room (on every process, with Redis).
   const stopFanOut = fanOutSessions(io as unknown as Server, sessions, { peers: !!deps.redis, log });
   const interrupt = interruptAcrossNodes(io as unknown as Server, ai, sessions, !!deps.redis);
+  // A turn left `streaming` by a process that died (kill -9) is ended, not shown streaming forever.
+  const stopOrphans = endOrphanTurns(sessions, {
+    isRunning: (turnId) => ai.isRunning(turnId),
+    runningElsewhere: deps.redis ? turnsRunningOnPeers(io as unknown as Server, ai) : undefined,
+    log,
+  });
   /** Each session's last finished in-browser test run, for people who join after it (this process only). */
   const lastTestRun = new WeakMap<Session, TestsResultPayload>();
   const links = deps.links ?? new MemoryLinkStore();
@@ -418,6 +425,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
         ai.abortAll();
         for (const off of unsubscribe) off();
         stopFanOut();
+        stopOrphans();
         presence.close();
         io.close(() => resolve());
       }),

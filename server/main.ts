@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import next from 'next';
 import type { TierName } from '@/lib/protocol';
 import { loadConfig, type TierConfig } from './config';
 import { createApplication } from './app';
@@ -80,6 +79,8 @@ async function main() {
 }
 
 async function prepareNext(config: { dev: boolean; host: string; port: number }) {
+  // Loaded only when the web app is served: a socket-only process (FLINT_SERVE_WEB=false) starts without it.
+  const { default: next } = await import('next');
   const nextApp = next({ dev: config.dev, hostname: config.host, port: config.port });
   await nextApp.prepare();
   return nextApp.getRequestHandler();

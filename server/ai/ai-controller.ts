@@ -47,6 +47,8 @@ export interface AiOptions {
  */
 export class AiController {
   private readonly active = new Map<string, ActiveStream>();
+  /** Turns started here whose record is not finished yet (an interrupted one included, until it has ended). */
+  private readonly recording = new Set<string>();
   /** One concurrency cap and queue per tier. */
   private readonly slots: Record<TierName, StreamSlots>;
 
@@ -78,6 +80,7 @@ export class AiController {
     const stream: ActiveStream = { id, controller, done: new Promise((resolve) => (settle = resolve)) };
     this.active.set(session.id, stream);
     if (previous) previous.controller.abort(new Error('interrupted'));
+    this.recording.add(id);
     const recorder = new TurnRecorder(session.doc, { id, prompt: payload.prompt, mode: payload.mode, path: payload.path, instant: payload.instant });
     void this.run(session, stream, payload, recorder, previous?.done).finally(settle);
     return id;
@@ -87,6 +90,11 @@ export class AiController {
     const stream = this.active.get(session.id);
     if (!stream || stream.id !== streamId) throw new FlintError('streamNotFound');
     stream.controller.abort(new Error('interrupted'));
+  }
+
+  /** Whether this process runs the turn `turnId` (it has started and its record is not finished). */
+  isRunning(turnId: string): boolean {
+    return this.recording.has(turnId);
   }
 
   /** The browser's own measurement of a stream (submit → first painted character). */
@@ -234,6 +242,7 @@ export class AiController {
       this.syncGauges();
       if (this.active.get(session.id) === stream) this.active.delete(session.id);
       recorder.finish(status, error?.message ?? null);
+      this.recording.delete(stream.id);
     }
     await acked;
     const now = performance.now();

@@ -13,6 +13,8 @@ export interface InterServerEvents {
   'doc:peer-sync': (sessionId: string, stateVector: Uint8Array, ack: (diff: Uint8Array | null) => void) => void;
   /** "Interrupt this stream if you run it" (a client on another process pressed Stop). */
   'ai:peer-interrupt': (sessionId: string, streamId: string, ack: (interrupted: boolean) => void) => void;
+  /** "Do you run this AI turn?" — before a process ends a `streaming` turn as orphaned (server/ai/orphan-turns.ts). */
+  'ai:peer-running': (sessionId: string, turnId: string, ack: (running: boolean) => void) => void;
   /** "Who is here on your process?" — the awareness of that session's participants there. */
   'presence:peer-snapshot': (sessionId: string, ack: (update: Uint8Array | null) => void) => void;
 }

@@ -42,3 +42,21 @@ export function interruptAcrossNodes(
     }
   };
 }
+
+/**
+ * With several processes: answers `ai:peer-running` for this process's turns, and returns the
+ * question to ask the others ("does any of you run this turn?") before a `streaming` turn is
+ * ended as orphaned (server/ai/orphan-turns.ts). A process that does not answer counts as not
+ * running it.
+ */
+export function turnsRunningOnPeers(io: Server, ai: AiController): (sessionId: string, turnId: string) => Promise<boolean> {
+  const peers = io as unknown as Server<Record<string, never>, Record<string, never>, InterServerEvents>;
+  peers.on('ai:peer-running', (_sessionId: unknown, turnId: unknown, ack: unknown) => {
+    if (typeof ack !== 'function') return;
+    ack(typeof turnId === 'string' && ai.isRunning(turnId));
+  });
+  return (sessionId, turnId) =>
+    new Promise<boolean>((resolve) =>
+      peers.serverSideEmit('ai:peer-running', sessionId, turnId, (_e: Error | null, answers: boolean[]) => resolve((answers ?? []).some((a) => a === true))),
+    );
+}
