@@ -115,7 +115,7 @@ export class DocLimits {
     if (bytes > this.opts.maxDocBytes && bytes > bytesBefore) {
       throw new FlintError(
         'limitExceeded',
-        `The session's document would grow to ${formatBytes(bytes)}, over this server's limit of ${formatBytes(this.opts.maxDocBytes)} (FLINT_MAX_DOC_BYTES). Remove some text or files first.`,
+        `The session's document would grow to ${formatBytes(bytes)}, over this server's limit of ${formatBytes(this.opts.maxDocBytes)} (${this.opts.maxDocBytes} bytes, FLINT_MAX_DOC_BYTES). Remove some text or files first.`,
       );
     }
   }
