@@ -447,7 +447,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
         if (!(res instanceof RateLimiterRes)) throw res;
         throw new FlintError(
           'rateLimited',
-          `Too many prompts: this server takes ${limits.promptsPerMinute} a minute from one address (FLINT_PROMPTS_PER_MINUTE). Try again in ${Math.ceil(res.msBeforeNext / 1000)} s.`,
+          `Too many prompts: this server takes ${limits.promptsPerMinute} a minute from one address (FLINT_PROMPTS_PER_MINUTE): try again in ${Math.ceil(res.msBeforeNext / 1000)} s.`,
         );
       }
       return { streamId: ai.start(session, payload) };

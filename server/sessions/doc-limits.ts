@@ -74,14 +74,14 @@ export class DocLimits {
   checkUpdate(doc: Y.Doc, update: Uint8Array): void {
     // Each new file is a new Y.Text: an update without new shared types adds no file.
     const newTypes = countNewTypes(update);
-    const filesBefore = filesOf(doc).size;
-    const filesFit = filesBefore + newTypes <= this.opts.maxFiles;
+    const filesBefore = newTypes ? filesOf(doc).size : 0; // Y.Map#size walks the map: only when needed
+    const filesFit = newTypes === 0 || filesBefore + newTypes <= this.opts.maxFiles;
     if (filesFit && this.bound(doc).bytes + update.byteLength <= this.opts.maxDocBytes) return;
     const before = this.measure(doc);
     if (filesFit && before.bytes + update.byteLength <= this.opts.maxDocBytes) return;
     const probe = copyOf(before.state);
     Y.applyUpdate(probe, update);
-    this.judge(probe, before.bytes, filesBefore);
+    this.judge(probe, before.bytes, newTypes ? filesBefore : filesOf(doc).size);
   }
 
   /**
