@@ -240,6 +240,8 @@ export class AiController {
       this.syncGauges();
       if (this.active.get(session.id) === stream) this.active.delete(session.id);
       recorder.finish(status, error?.message ?? null);
+      // The block closed by the end of the stream may have been the one that did not fit.
+      if (recorder.limitError && status !== 'error') [status, error] = ['error', recorder.limitError];
     }
     await acked;
     const now = performance.now();

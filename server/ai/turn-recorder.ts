@@ -116,7 +116,12 @@ export class TurnRecorder {
   finish(status: TurnRecord['status'], error: string | null): void {
     if (this.finished) return;
     this.finished = true;
-    const dropped = this.limitError ? this.refused : this.handle(this.parser.end());
+    const stoppedBefore = this.limitError !== null;
+    let dropped = stoppedBefore ? this.refused : this.handle(this.parser.end());
+    if (!stoppedBefore && this.limitError) {
+      // The last block, closed by the end of the stream, did not fit: the turn ends in that error.
+      [status, error, dropped] = ['error', this.limitError.message, this.refused];
+    }
     try {
       this.write(textBytes(this.response) + textBytes(error ?? ''), (d) => finishTurn(d, this.turn.id, { status, response: this.response, error, dropped }, AI_ORIGIN));
     } catch (err) {

@@ -208,6 +208,29 @@ describe('limit: document size (maxDocBytes / FLINT_MAX_DOC_BYTES)', () => {
   });
 });
 
+describe('limit: document size, the last block of an answer', () => {
+  it('a block closed by the end of the stream that does not fit ends the turn in limitExceeded too (not "done")', async () => {
+    server = await startTestServer();
+    const a0 = await joinedClient(server.url);
+    const size = Y.encodeStateAsUpdate(docOf(a0.sessionId)).byteLength;
+    await server.close();
+    server = await startTestServer({ limits: { maxDocBytes: size + 12 * 1024 }, tokensPerSecond: 200_000 });
+    const huge = { path: CART, search: CART_THREE_HUNKS[2].search, replace: `${'    // padding\n'.repeat(1400)}${CART_THREE_HUNKS[2].replace}` };
+    // No newline after the closing marker: the parser closes this block only when the stream ends.
+    server.sim.addRule({ match: 'at the end', text: scriptedResponse([huge]).replace(/\n$/, ''), times: 1 });
+    const a = await joinedClient(server.url);
+    const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'at the end', path: CART });
+    assert.ok(r.ok);
+    const [end] = await nextEvent(a.socket, 'ai:end', (e) => e.streamId === r.data.streamId);
+    assert.equal(end.status, 'error');
+    assert.equal(end.error?.code, 'limitExceeded');
+    const [turn] = readThread(docOf(a.sessionId));
+    assert.equal(turn.status, 'error');
+    assert.equal(turn.hunks.length, 0);
+    assert.match(turn.error ?? '', /FLINT_MAX_DOC_BYTES/);
+  });
+});
+
 describe('limit: file count (maxFiles / FLINT_MAX_FILES)', () => {
   const seeded = Object.keys(EXAMPLE_PROJECT).length;
 
