@@ -2,7 +2,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
-import { APP_PORT, APP_URL, LOCAL_APP_PORT, LOCAL_APP_URL, SIM_PORT } from './e2e/env';
+import { APP_PORT, APP_URL, LIMITS_E2E_MAX_DOC_BYTES, LOCAL_APP_PORT, LOCAL_APP_URL, SIM_PORT } from './e2e/env';
 import { tinyGguf } from './server/inference/tiny-gguf';
 
 // The local-model server's model: a tiny random-weights GGUF written here, never downloaded.
@@ -95,6 +95,8 @@ export default defineConfig({
       // deep: the tiny GGUF
       FLINT_DEEP_MODEL_PATH: tinyModel,
       FLINT_DEEP_THREADS: '1',
+      // A small document limit, for e2e/limits.spec.ts (the tiny model's few turns stay far below it).
+      FLINT_MAX_DOC_BYTES: String(LIMITS_E2E_MAX_DOC_BYTES),
     },
     reuseExistingServer: false,
     timeout: 180_000,

@@ -11,7 +11,15 @@ export function Landing() {
   const [error, setError] = useState<ProtocolError | null>(null);
 
   // Open the tab's socket at page load, so the session page starts on a warm connection.
-  useEffect(() => void getSocket(), []);
+  useEffect(() => {
+    const socket = getSocket();
+    // A connection the server refused (e.g. too many from this address) says why in `data`.
+    const onError = (err: Error & { data?: ProtocolError }) => {
+      if (err.data?.code) setError(err.data);
+    };
+    socket.on('connect_error', onError);
+    return () => void socket.off('connect_error', onError);
+  }, []);
 
   async function newSession() {
     setBusy(true);

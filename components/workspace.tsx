@@ -27,6 +27,7 @@ function WorkspaceLayout({ sessionId, token }: { sessionId: string; token?: stri
   const stopFollowing = () => following !== null && follow(null);
   const fatal = useIdeStore((s) => s.fatal);
   const connection = useIdeStore((s) => s.connection);
+  const unsaved = useIdeStore((s) => s.unsaved);
   const tier = useIdeStore((s) => s.tiers?.[s.mode] ?? null);
   const mode = useIdeStore((s) => s.mode);
   const tierState = useIdeStore(selectTierState);
@@ -39,7 +40,7 @@ function WorkspaceLayout({ sessionId, token }: { sessionId: string; token?: stri
         </p>
         <p>
           <Link href="/">Start a new session</Link>
-          {(fatal.code === 'clientTooOld' || fatal.code === 'serverTooOld') && (
+          {(fatal.code === 'clientTooOld' || fatal.code === 'serverTooOld' || fatal.code === 'limitExceeded') && (
             <>
               {' · '}
               <a href={token ? `/s/${sessionId}?t=${encodeURIComponent(token)}` : `/s/${sessionId}`}>Reload</a>
@@ -74,6 +75,11 @@ function WorkspaceLayout({ sessionId, token }: { sessionId: string; token?: stri
         <FileTree />
       </aside>
       <section className="editor-pane">
+        {unsaved && (
+          <p className="error-banner unsaved-banner" data-testid="unsaved-banner" role="alert" data-code={unsaved.code}>
+            <strong>Not saved:</strong> {unsaved.message} Your text stays in this tab; it is saved as soon as the session fits again.
+          </p>
+        )}
         <CodeEditor />
         <TestPanel />
       </section>

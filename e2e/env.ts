@@ -14,3 +14,6 @@ export const SIM_URL = `http://127.0.0.1:${SIM_PORT}`;
  */
 export const LOCAL_APP_PORT = Number(process.env.FLINT_E2E_LOCAL_PORT ?? APP_PORT + 2);
 export const LOCAL_APP_URL = `http://127.0.0.1:${LOCAL_APP_PORT}`;
+
+/** FLINT_MAX_DOC_BYTES of the local-model server, which e2e/limits.spec.ts fills past it. */
+export const LIMITS_E2E_MAX_DOC_BYTES = 256 * 1024;

@@ -57,7 +57,8 @@ describe('session:hello', () => {
   it('accepts the current protocol version', async () => {
     const socket = await connectClient(server.url);
     const r = await request<{ protocolVersion: number }>(socket, 'session:hello', { protocolVersion: PROTOCOL_VERSION });
-    assert.deepEqual(r, { ok: true, data: { protocolVersion: PROTOCOL_VERSION } });
+    // The limits in force (the defaults here) come with it: the browser checks its frames against them.
+    assert.deepEqual(r, { ok: true, data: { protocolVersion: PROTOCOL_VERSION, limits: { maxMessageBytes: 16 * 1024 * 1024, maxDocBytes: 16 * 1024 * 1024, maxFiles: 1000, maxPromptChars: 65_536 } } });
   });
 
   for (const [version, code] of [

@@ -13,6 +13,7 @@ import {
   type ProtocolError,
   type Role,
   type Response,
+  type ServerLimits,
   type ServerToClientEvents,
   type TestsResultPayload,
   type TierName,
@@ -32,6 +33,8 @@ import { fanOutSessions, type InterServerEvents } from './collab/fanout';
 import { clusterServerOptions, type RedisConnection } from './collab/redis';
 import { interruptAcrossNodes, turnsRunningOnPeers } from './collab/peer-ai';
 import { endOrphanTurns } from './ai/orphan-turns';
+import { DocLimits, textBytes } from './sessions/doc-limits';
+import { DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_FILES } from './config';
 
 interface SocketData {
   hello: boolean;
@@ -71,6 +74,16 @@ export interface AppLimits {
   upstreamRetries: number;
   /** Prompts one person (for now: one IP address) may send per minute. */
   promptsPerMinute: number;
+  /** Largest socket.io frame (maxHttpBufferSize); a larger one closes the connection at the transport. */
+  maxMessageBytes: number;
+  /** Largest session document (encoded Yjs state); a change that would grow it past this is refused. */
+  maxDocBytes: number;
+  /** Most files in one session. */
+  maxFiles: number;
+  /** Longest prompt, in characters (the schema's ceiling is `LIMITS.promptCharsCeiling`). */
+  maxPromptChars: number;
+  /** Live socket.io connections from one address (handshake address: a reverse proxy's, behind one). */
+  maxConnectionsPerIp: number;
   /** The tier's context window in tokens, and how many of them are kept for the answer. */
   contextTokens: number;
   answerTokens: number;
@@ -84,6 +97,11 @@ export const DEFAULT_LIMITS: AppLimits = {
   maxConcurrentStreams: 8,
   upstreamRetries: 3,
   promptsPerMinute: 60,
+  maxMessageBytes: LIMITS.maxMessageBytes,
+  maxDocBytes: DEFAULT_MAX_DOC_BYTES,
+  maxFiles: DEFAULT_MAX_FILES,
+  maxPromptChars: LIMITS.maxPromptChars,
+  maxConnectionsPerIp: DEFAULT_MAX_CONNECTIONS_PER_IP,
   contextTokens: 128_000,
   answerTokens: 8_192,
   ...DEFAULT_ACCESS_LIMITS,
@@ -118,16 +136,24 @@ function describeIssues(error: z.ZodError): { code: 'badRequest' | 'payloadTooLa
  */
 export function createApplication(httpServer: http.Server, deps: AppDeps): FlintApp {
   const log = deps.log ?? ((msg, err) => console.error(`[flint] ${msg}`, err ?? ''));
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const io: Io = new Server(httpServer, {
     transports: ['websocket'],
     perMessageDeflate: false,
-    maxHttpBufferSize: LIMITS.maxMessageBytes,
+    maxHttpBufferSize: limits.maxMessageBytes,
     serveClient: false,
     ...(deps.redis ? clusterServerOptions(deps.redis) : {}),
   });
   const { sessions } = deps;
-  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const metrics = deps.metrics ?? createMetrics();
+  const docLimits = new DocLimits({ maxDocBytes: limits.maxDocBytes, maxFiles: limits.maxFiles });
+  /** What the browser is told in the hello answer. */
+  const serverLimits: ServerLimits = {
+    maxMessageBytes: limits.maxMessageBytes,
+    maxDocBytes: limits.maxDocBytes,
+    maxFiles: limits.maxFiles,
+    maxPromptChars: limits.maxPromptChars,
+  };
   const ai = new AiController(
     io,
     deps.providers,
@@ -138,6 +164,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       promptBudgetTokens: limits.contextTokens - limits.answerTokens,
     },
     metrics,
+    docLimits,
   );
   const tiers = {
     instant: { provider: deps.providers.instant.name, model: deps.providers.instant.model },
@@ -199,6 +226,35 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     next();
   });
 
+  // Live connections per address. Counted here and, for a socket restored by connection-state
+  // recovery (which skips middlewares), on connection; uncounted when its transport closes.
+  const perAddress = new Map<string, number>();
+  const counted = new WeakSet<FlintSocket>();
+  const count = (socket: FlintSocket) => {
+    if (counted.has(socket)) return;
+    counted.add(socket);
+    const address = socket.handshake.address;
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    socket.conn.once('close', () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left > 0) perAddress.set(address, left);
+      else perAddress.delete(address);
+    });
+  };
+  io.use((socket, next) => {
+    const live = perAddress.get(socket.handshake.address) ?? 0;
+    if (live >= limits.maxConnectionsPerIp) {
+      metrics.protocolErrors.inc({ code: 'limitExceeded' });
+      const error = protocolError(
+        'limitExceeded',
+        `Too many connections from your address: this server allows ${limits.maxConnectionsPerIp} at once (FLINT_MAX_CONNECTIONS_PER_IP). Close some Flint tabs, then reload.`,
+      );
+      return next(Object.assign(new Error(error.message), { data: error }));
+    }
+    count(socket);
+    next();
+  });
+
   /** Takes the socket out of its session: room, presence, role. */
   async function leaveSession(socket: FlintSocket) {
     presence.leave(socket.id);
@@ -226,6 +282,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   }
 
   io.on('connection', (socket) => {
+    count(socket);
     socket.data.hello = false;
 
     function on<E extends ClientEventName>(
@@ -278,7 +335,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
         throw new FlintError(code, `${code === 'clientTooOld' ? 'Flint was updated' : 'This page is newer than the server'}: protocol ${protocolVersion}, server speaks ${PROTOCOL_VERSION}. Reload the page.`);
       }
       socket.data.hello = true;
-      return { protocolVersion: PROTOCOL_VERSION };
+      return { protocolVersion: PROTOCOL_VERSION, limits: serverLimits };
     });
 
     on('session:create', async () => {
@@ -339,22 +396,28 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
 
     socket.on('disconnect', () => presence.leave(socket.id));
 
-    // Applied (and so broadcast) at once; acknowledged once stored: an acknowledged edit survives a crash.
+    // Checked against the document limits first (a refused update is not applied, so neither
+    // stored nor broadcast); applied (and so broadcast) at once; acknowledged once stored: an
+    // acknowledged edit survives a crash.
     on('doc:update', async (update) => {
       const session = joined(socket);
       try {
+        docLimits.checkUpdate(session.doc, update);
         Y.applyUpdate(session.doc, update, socket.id);
-      } catch {
+      } catch (err) {
+        if (err instanceof FlintError) throw err;
         throw new FlintError('badRequest', 'not a valid Yjs update');
       }
       await durable(session);
     });
 
     on('file:create', async ({ path, content }) => {
-      const files = filesOf(joined(socket).doc);
+      const session = joined(socket);
+      const files = filesOf(session.doc);
       if (files.has(path)) throw new FlintError('fileExists', `${path} already exists.`);
-      files.set(path, new Y.Text(content ?? ''));
-      await durable(joined(socket));
+      docLimits.checkNewFile(session.doc);
+      docLimits.write(session.doc, textBytes(path) + textBytes(content ?? ''), (doc) => filesOf(doc).set(path, new Y.Text(content ?? '')));
+      await durable(session);
       return { path };
     });
 
@@ -366,11 +429,13 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       if (!text) throw new FlintError('fileNotFound', `${from} does not exist.`);
       if (from !== to && files.has(to)) throw new FlintError('fileExists', `${to} already exists.`);
       if (from !== to) {
-        doc.transact(() => {
-          const content = text.toString();
-          files.delete(from);
-          files.set(to, new Y.Text(content));
-        });
+        const content = text.toString();
+        docLimits.write(doc, textBytes(to) + textBytes(content), (d) =>
+          d.transact(() => {
+            filesOf(d).delete(from);
+            filesOf(d).set(to, new Y.Text(content));
+          }),
+        );
       }
       await durable(session);
       return { path: to };
@@ -386,11 +451,20 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
 
     on('ai:prompt', async (payload) => {
       const session = joined(socket);
+      if (payload.prompt.length > limits.maxPromptChars) {
+        throw new FlintError(
+          'payloadTooLarge',
+          `The prompt is ${payload.prompt.length.toLocaleString('en')} characters; this server accepts at most ${limits.maxPromptChars.toLocaleString('en')} (FLINT_MAX_PROMPT_CHARS). Shorten it, or @-mention files instead of pasting them.`,
+        );
+      }
       try {
         await promptLimiter.consume(socket.handshake.address);
       } catch (res) {
         if (!(res instanceof RateLimiterRes)) throw res;
-        throw new FlintError('rateLimited', `Too many prompts: try again in ${Math.ceil(res.msBeforeNext / 1000)} s.`);
+        throw new FlintError(
+          'rateLimited',
+          `Too many prompts: this server takes ${limits.promptsPerMinute} a minute from one address (FLINT_PROMPTS_PER_MINUTE): try again in ${Math.ceil(res.msBeforeNext / 1000)} s.`,
+        );
       }
       return { streamId: ai.start(session, payload) };
     });

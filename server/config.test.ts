@@ -117,3 +117,50 @@ describe('flint.config.json', () => {
     assert.throws(() => loadConfig({ FLINT_CONFIG: 'missing.json' }, dir), /missing\.json: file not found/);
   });
 });
+
+describe('limits (issue #8 item 7)', () => {
+  const noFile = () => dirWithFile('{}');
+
+  it('have defaults: 16 MiB messages and documents, 1,000 files, 65,536-character prompts, 200 connections per address, 60 prompts a minute', () => {
+    const { limits } = loadConfig({}, noFile());
+    assert.equal(limits.maxMessageBytes, 16 * 1024 * 1024);
+    assert.equal(limits.maxDocBytes, 16 * 1024 * 1024);
+    assert.equal(limits.maxFiles, 1000);
+    assert.equal(limits.maxPromptChars, 65_536);
+    assert.equal(limits.maxConnectionsPerIp, 200);
+    assert.equal(limits.promptsPerMinute, 60);
+  });
+
+  it('are read from flint.config.json limits.*, with the environment over them', () => {
+    const dir = dirWithFile(JSON.stringify({ limits: { maxMessageBytes: 100_000, maxDocBytes: 200_000, maxFiles: 10, maxPromptChars: 500, maxConnectionsPerIp: 7, promptsPerMinute: 3 } }));
+    const fromFile = loadConfig({}, dir).limits;
+    assert.deepEqual(
+      [fromFile.maxMessageBytes, fromFile.maxDocBytes, fromFile.maxFiles, fromFile.maxPromptChars, fromFile.maxConnectionsPerIp, fromFile.promptsPerMinute],
+      [100_000, 200_000, 10, 500, 7, 3],
+    );
+    const env = loadConfig(
+      { FLINT_MAX_MESSAGE_BYTES: '65536', FLINT_MAX_DOC_BYTES: '1048576', FLINT_MAX_FILES: '2', FLINT_MAX_PROMPT_CHARS: '1', FLINT_MAX_CONNECTIONS_PER_IP: '5000', FLINT_PROMPTS_PER_MINUTE: '9' },
+      dir,
+    ).limits;
+    assert.deepEqual(
+      [env.maxMessageBytes, env.maxDocBytes, env.maxFiles, env.maxPromptChars, env.maxConnectionsPerIp, env.promptsPerMinute],
+      [65_536, 1_048_576, 2, 1, 5000, 9],
+    );
+  });
+
+  it('a bad value stops the start naming the variable or field', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ FLINT_MAX_MESSAGE_BYTES: '1000' }, /FLINT_MAX_MESSAGE_BYTES: at least 65536/],
+      [{ FLINT_MAX_MESSAGE_BYTES: 'lots' }, /FLINT_MAX_MESSAGE_BYTES/],
+      [{ FLINT_MAX_DOC_BYTES: '10' }, /FLINT_MAX_DOC_BYTES: at least 65536/],
+      [{ FLINT_MAX_FILES: '0' }, /FLINT_MAX_FILES/],
+      [{ FLINT_MAX_FILES: '2.5' }, /FLINT_MAX_FILES/],
+      [{ FLINT_MAX_PROMPT_CHARS: String(2 * 1024 * 1024) }, /FLINT_MAX_PROMPT_CHARS: at most 1048576/],
+      [{ FLINT_MAX_CONNECTIONS_PER_IP: '-1' }, /FLINT_MAX_CONNECTIONS_PER_IP/],
+    ];
+    for (const [env, message] of cases) assert.throws(() => loadConfig(env, noFile()), message, JSON.stringify(env));
+    assert.throws(() => loadConfig({}, dirWithFile('{"limits": {"maxFiles": 0}}')), /limits\.maxFiles/);
+    assert.throws(() => loadConfig({}, dirWithFile('{"limits": {"maxDocBytes": "big"}}')), /limits\.maxDocBytes/);
+    assert.throws(() => loadConfig({}, dirWithFile('{"limits": {"maxConnectionsPerIp": 1.5}}')), /limits\.maxConnectionsPerIp/);
+  });
+});

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { TierName } from '@/lib/protocol';
+import { LIMITS, type TierName } from '@/lib/protocol';
 
 /**
  * Flint's configuration: environment variables over an optional `flint.config.json` (path in
@@ -53,6 +53,18 @@ const TierFile = z
   .strict();
 type TierFile = z.infer<typeof TierFile>;
 
+// The limits of issue #8 item 7, alike in the file and the environment (coerced there).
+const MaxMessageBytes = z.number().int().min(64 * 1024, 'at least 65536 (64 KiB)').max(1024 ** 3, 'at most 1073741824 (1 GiB)');
+const MaxDocBytes = z.number().int().min(64 * 1024, 'at least 65536 (64 KiB)').max(1024 ** 3, 'at most 1073741824 (1 GiB)');
+const MaxFiles = z.number().int().min(1).max(100_000);
+const MaxPromptChars = z.number().int().min(1).max(LIMITS.promptCharsCeiling, `at most ${LIMITS.promptCharsCeiling} (the protocol's ceiling)`);
+const MaxConnectionsPerIp = z.number().int().min(1).max(1_000_000);
+
+/** Defaults of the limits above (README → Configuration). */
+export const DEFAULT_MAX_DOC_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_FILES = 1_000;
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 200;
+
 const FileConfig = z
   .object({
     $schema: z.string().optional(),
@@ -74,6 +86,11 @@ const FileConfig = z
         promptsPerMinute: z.number().int().positive().optional(),
         contextTokens: z.number().int().min(1024).optional(),
         answerTokens: z.number().int().min(256).optional(),
+        maxMessageBytes: MaxMessageBytes.optional(),
+        maxDocBytes: MaxDocBytes.optional(),
+        maxFiles: MaxFiles.optional(),
+        maxPromptChars: MaxPromptChars.optional(),
+        maxConnectionsPerIp: MaxConnectionsPerIp.optional(),
       })
       .strict()
       .optional(),
@@ -110,6 +127,16 @@ const Env = z.object({
   FLINT_CONTEXT_TOKENS: num.int().min(1024).optional(),
   /** Tokens kept free for the model's answer. */
   FLINT_ANSWER_TOKENS: num.int().min(256).optional(),
+  /** Largest socket.io frame (socket.io's maxHttpBufferSize); a larger one closes the connection. */
+  FLINT_MAX_MESSAGE_BYTES: z.coerce.number().pipe(MaxMessageBytes).optional(),
+  /** Largest session document (encoded Yjs state); changes that would grow it past this are refused. */
+  FLINT_MAX_DOC_BYTES: z.coerce.number().pipe(MaxDocBytes).optional(),
+  /** Most files in one session. */
+  FLINT_MAX_FILES: z.coerce.number().pipe(MaxFiles).optional(),
+  /** Longest prompt, in characters. */
+  FLINT_MAX_PROMPT_CHARS: z.coerce.number().pipe(MaxPromptChars).optional(),
+  /** Live socket.io connections from one address. */
+  FLINT_MAX_CONNECTIONS_PER_IP: z.coerce.number().pipe(MaxConnectionsPerIp).optional(),
 });
 
 /** One resolved tier. Keys never leave the server. */
@@ -270,6 +297,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       promptsPerMinute: e.FLINT_PROMPTS_PER_MINUTE ?? file.limits?.promptsPerMinute ?? 60,
       contextTokens: e.FLINT_CONTEXT_TOKENS ?? file.limits?.contextTokens ?? 128_000,
       answerTokens: e.FLINT_ANSWER_TOKENS ?? file.limits?.answerTokens ?? 8_192,
+      maxMessageBytes: e.FLINT_MAX_MESSAGE_BYTES ?? file.limits?.maxMessageBytes ?? LIMITS.maxMessageBytes,
+      maxDocBytes: e.FLINT_MAX_DOC_BYTES ?? file.limits?.maxDocBytes ?? DEFAULT_MAX_DOC_BYTES,
+      maxFiles: e.FLINT_MAX_FILES ?? file.limits?.maxFiles ?? DEFAULT_MAX_FILES,
+      maxPromptChars: e.FLINT_MAX_PROMPT_CHARS ?? file.limits?.maxPromptChars ?? LIMITS.maxPromptChars,
+      maxConnectionsPerIp: e.FLINT_MAX_CONNECTIONS_PER_IP ?? file.limits?.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
     },
   };
 }

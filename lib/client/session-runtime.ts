@@ -8,8 +8,10 @@ import {
   type Response,
   type Selection,
   type ServerToClientEvents,
+  type HelloResult,
   type JoinResult,
   type LinkRole,
+  type ServerLimits,
   type Role,
   type TierName,
 } from '@/lib/protocol';
@@ -71,8 +73,14 @@ export interface PromptOptions {
 
 const REMOTE = Symbol('remote');
 
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${+(n / (1024 * 1024)).toFixed(1)} MiB`;
+  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}
+
 /** Sends `session:hello` and resolves with the server's answer. */
-export function hello(socket: FlintSocket, protocolVersion = PROTOCOL_VERSION): Promise<Response<{ protocolVersion: number }>> {
+export function hello(socket: FlintSocket, protocolVersion = PROTOCOL_VERSION): Promise<Response<HelloResult>> {
   return new Promise((resolve) => socket.emit('session:hello', { protocolVersion }, resolve));
 }
 
@@ -168,8 +176,19 @@ export class SessionRuntime {
     this.off.push(() => turnsOf(this.doc).unobserveDeep(threadChanged), () => restoresOf(this.doc).unobserveDeep(threadChanged));
 
     this.listen('connect', () => void this.connect());
-    this.listen('disconnect', () => {
+    // The server refused the connection in a middleware (e.g. too many connections from this
+    // address): socket.io does not retry that on its own, so it is fatal for the page.
+    this.listen('connect_error', (err: Error & { data?: unknown }) => {
+      const e = err.data as ProtocolError | undefined;
+      if (e && typeof e.code === 'string' && typeof e.message === 'string') this.store.getState().setFatal(e);
+    });
+    this.listen('disconnect', (_reason: string, details?: { context?: { code?: number } }) => {
       this.joined = false;
+      // 1009: a frame larger than the server's maxHttpBufferSize (sendUpdate checks its own first).
+      if (details?.context?.code === 1009) {
+        const max = this.limits ? ` of ${formatBytes(this.limits.maxMessageBytes)}` : '';
+        this.store.getState().showError(protocolError('payloadTooLarge', `The server closed the connection: a message was larger than its limit${max} (FLINT_MAX_MESSAGE_BYTES). Reconnecting…`));
+      }
       const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
       removeAwarenessStates(this.awareness, others, REMOTE);
       if (!this.disposed && this.store.getState().connection !== 'failed') this.store.getState().setConnection('reconnecting');
@@ -189,7 +208,7 @@ export class SessionRuntime {
     benchHook()?.attach?.(socket);
   }
 
-  private listen<E extends keyof ServerToClientEvents | 'connect' | 'disconnect'>(event: E, fn: (...args: never[]) => void) {
+  private listen<E extends keyof ServerToClientEvents | 'connect' | 'connect_error' | 'disconnect'>(event: E, fn: (...args: never[]) => void) {
     const s = this.socket as unknown as { on(e: string, f: unknown): void; off(e: string, f: unknown): void };
     s.on(event, fn);
     this.off.push(() => s.off(event, fn));
@@ -200,6 +219,7 @@ export class SessionRuntime {
     state.setConnection('connecting');
     const hi = await hello(this.socket);
     if (!hi.ok) return state.setFatal(hi.error);
+    this.limits = hi.data.limits ?? null;
     state.setConnection('joining');
     const joined = await new Promise<Response<JoinResult>>((resolve) =>
       this.socket.emit('session:join', this.token ? { sessionId: this.sessionId, token: this.token } : { sessionId: this.sessionId }, resolve),
@@ -216,25 +236,125 @@ export class SessionRuntime {
     this.awareness.setLocalState({ file: null, ...this.awareness.getLocalState(), user: { ...this.profile } });
     state.setConnection('ready');
     this.unacknowledged = 0; // acks of a previous connection never come
+    // `missing` covers every refused change too: start over from what the server has.
+    this.refused = null;
+    this.store.getState().setUnsaved(null);
     if (missing.byteLength > 2 && this.canEdit()) this.sendUpdate(missing);
   }
 
   /** Local updates sent and not yet acknowledged (= not yet stored by the server). */
   unacknowledged = 0;
+  /** The limits the server announced in its hello answer (null: an older server). */
+  private limits: ServerLimits | null = null;
+  /**
+   * The server refused a change of mine (a limit): from clock `from` of my client on, it lacks
+   * my changes. They stay in this document (and the editor); each later local change tries
+   * again to send all of them (`resync`), so deleting text brings the session back to saved.
+   */
+  private refused: { from: number; error: ProtocolError } | null = null;
+  private resyncTimer: ReturnType<typeof setTimeout> | null = null;
+  private resyncing = false;
+  /** Local changes made while refused; one made during a resync means it must run again. */
+  private changesWhileRefused = 0;
 
   /**
    * The server acknowledges a `doc:update` once it is stored. Nothing is kept for resending:
    * after any reconnect (a server crash included) `connect()` sends everything the server's
    * state lacks, which covers every update it never stored.
+   *
+   * A refused update (over the document size or file limit, too large a message) was not
+   * applied by the server. Later updates of this client depend on it, so per-update sending
+   * stops until a resync is accepted; the person sees "not saved" and keeps their text.
    */
   private sendUpdate(update: Uint8Array) {
     // Not joined yet (or reconnecting): connect() sends it with the rest once joined.
     if (!this.socket.connected || this.store.getState().connection !== 'ready') return;
+    if (this.refused) {
+      this.changesWhileRefused++;
+      return this.scheduleResync();
+    }
+    // A frame above the server's limit would close the connection (and again after each reconnect).
+    const tooLarge = this.tooLarge(update);
+    if (tooLarge) return this.onRefused(update, tooLarge);
     this.unacknowledged++;
     this.socket.emit('doc:update', update, (r) => {
       this.unacknowledged--;
+      if (r.ok) return;
+      // Applied, not yet durable: the server retries storing it.
+      if (r.error.code === 'storageUnavailable') return this.store.getState().showError(r.error);
+      this.onRefused(update, r.error);
+    });
+  }
+
+  private tooLarge(update: Uint8Array): ProtocolError | null {
+    if (!this.limits || update.byteLength <= this.limits.maxMessageBytes) return null;
+    return protocolError(
+      'payloadTooLarge',
+      `This change is ${formatBytes(update.byteLength)}; the server takes messages of at most ${formatBytes(this.limits.maxMessageBytes)} (FLINT_MAX_MESSAGE_BYTES). Remove some of it.`,
+      'doc:update',
+    );
+  }
+
+  private onRefused(update: Uint8Array, error: ProtocolError) {
+    const me = this.doc.clientID;
+    let from: number;
+    try {
+      from = Y.parseUpdateMeta(update).from.get(me) ?? Y.getState(this.doc.store, me);
+    } catch {
+      from = 0; // cannot tell: send everything of mine again
+    }
+    this.refused = { from: Math.min(from, this.refused?.from ?? Infinity), error };
+    this.store.getState().setUnsaved(error);
+  }
+
+  private scheduleResync() {
+    if (this.resyncTimer || this.disposed) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = null;
+      void this.resync();
+    }, 300);
+  }
+
+  /** Sends every change of mine the server lacks since the refusal, as one update. */
+  private resync() {
+    const refused = this.refused;
+    if (!refused || this.resyncing || this.disposed) return;
+    if (!this.socket.connected || this.store.getState().connection !== 'ready') return; // connect() resends
+    const me = this.doc.clientID;
+    const known = Y.decodeStateVector(Y.encodeStateVector(this.doc));
+    known.set(me, refused.from);
+    const diff = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(known));
+    const tooLarge = this.tooLarge(diff);
+    if (tooLarge) {
+      this.refused = { ...refused, error: tooLarge };
+      return this.store.getState().setUnsaved(tooLarge);
+    }
+    const clock = Y.getState(this.doc.store, me);
+    const changes = this.changesWhileRefused;
+    this.resyncing = true;
+    this.unacknowledged++;
+    this.socket.emit('doc:update', diff, (r) => {
+      this.unacknowledged--;
+      this.resyncing = false;
+      if (this.refused !== refused) return; // reconnected meanwhile: connect() took over
+      if (!r.ok && r.error.code !== 'storageUnavailable') {
+        this.refused = { ...refused, error: r.error };
+        return this.store.getState().setUnsaved(r.error);
+      }
+      if (this.changesWhileRefused !== changes) {
+        // Edited while this was in flight: the server has everything up to `clock`; send the rest.
+        this.refused = { ...refused, from: clock };
+        return this.scheduleResync();
+      }
+      this.refused = null;
+      this.store.getState().setUnsaved(null);
       if (!r.ok) this.store.getState().showError(r.error);
     });
+  }
+
+  /** Whether every local change has been accepted by the server (none refused, none in flight). */
+  get saved(): boolean {
+    return this.refused === null && this.unacknowledged === 0;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -720,6 +840,7 @@ export class SessionRuntime {
 
   dispose() {
     this.disposed = true;
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
     for (const off of this.off) off();
     this.awareness.destroy();
     this.doc.destroy();

@@ -138,7 +138,7 @@ export const PromptPayload = z
       .string()
       .trim()
       .min(1, 'prompt is empty')
-      .max(LIMITS.maxPromptChars, `prompt is longer than ${LIMITS.maxPromptChars} characters`),
+      .max(LIMITS.promptCharsCeiling, `prompt is longer than ${LIMITS.promptCharsCeiling} characters`),
     path: FilePath,
     selection: Selection.optional(),
     mode: TierName.default('instant'),
@@ -239,6 +239,28 @@ export const CLIENT_EVENT_SCHEMAS = {
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
 
+/**
+ * The limits this server enforces (its configuration), in the `session:hello` answer: the
+ * browser checks its own changes against `maxMessageBytes` before sending (a larger frame would
+ * close the connection) and names the limits in what it shows.
+ */
+export interface ServerLimits {
+  /** Largest socket.io frame, in bytes (`FLINT_MAX_MESSAGE_BYTES`). */
+  maxMessageBytes: number;
+  /** Largest encoded session document, in bytes (`FLINT_MAX_DOC_BYTES`). */
+  maxDocBytes: number;
+  /** Most files in one session (`FLINT_MAX_FILES`). */
+  maxFiles: number;
+  /** Longest prompt, in characters (`FLINT_MAX_PROMPT_CHARS`). */
+  maxPromptChars: number;
+}
+
+export interface HelloResult {
+  protocolVersion: number;
+  /** Absent from servers older than this field. */
+  limits?: ServerLimits;
+}
+
 /** What `session:join` answers: the whole document, and the inference tier in use. */
 export interface JoinResult {
   sessionId: string;
@@ -273,7 +295,7 @@ type Ack<T> = (response: Response<T>) => void;
 type Payload<E extends ClientEventName> = z.input<(typeof CLIENT_EVENT_SCHEMAS)[E]>;
 
 export interface ClientToServerEvents {
-  'session:hello': (p: Payload<'session:hello'>, ack: Ack<{ protocolVersion: number }>) => void;
+  'session:hello': (p: Payload<'session:hello'>, ack: Ack<HelloResult>) => void;
   'session:create': (p: Payload<'session:create'>, ack: Ack<{ sessionId: string }>) => void;
   'session:join': (p: Payload<'session:join'>, ack: Ack<JoinResult>) => void;
   'doc:update': (update: Uint8Array, ack?: Ack<Record<string, never>>) => void;

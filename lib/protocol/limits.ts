@@ -1,9 +1,18 @@
-/** Size limits enforced at the edge. Keep `MAX_MESSAGE_BYTES` above every other limit. */
+/**
+ * Size limits enforced at the edge. Those a server may configure (README → Configuration) are
+ * defaults here: the values in force are the server's `AppLimits`, announced to the browser in
+ * the `session:hello` answer (`ServerLimits`). The schemas in `events.ts` keep hard ceilings.
+ */
 export const LIMITS = {
-  /** socket.io `maxHttpBufferSize`: a larger frame closes the connection at the transport. */
+  /**
+   * Default of `FLINT_MAX_MESSAGE_BYTES` (socket.io `maxHttpBufferSize`): a larger frame closes
+   * the connection at the transport, so the browser checks its own updates against it first.
+   */
   maxMessageBytes: 16 * 1024 * 1024,
-  /** Longest prompt, in characters. */
+  /** Default of `FLINT_MAX_PROMPT_CHARS`: longest prompt, in characters. */
   maxPromptChars: 64 * 1024,
+  /** Hard ceiling of a prompt (the schema's); `FLINT_MAX_PROMPT_CHARS` may not exceed it. */
+  promptCharsCeiling: 1024 * 1024,
   /** Longest file path. */
   maxPathChars: 256,
   /** Largest single Yjs update a client may send, in bytes. */

@@ -57,6 +57,12 @@ export interface StreamSlice {
 export interface ErrorSlice {
   error: ProtocolError | null;
   showError(error: ProtocolError | null): void;
+  /**
+   * The server refused this tab's edits (a limit: document size, file count, message size): they
+   * are kept here, shown, and saved once a later change makes them fit. null: all sent.
+   */
+  unsaved: ProtocolError | null;
+  setUnsaved(error: ProtocolError | null): void;
 }
 
 /** The block being streamed right now, as the live diff shows it. */
@@ -187,6 +193,8 @@ const streamSlice: StateCreator<IdeStore, [], [], StreamSlice> = (set) => ({
 const errorSlice: StateCreator<IdeStore, [], [], ErrorSlice> = (set) => ({
   error: null,
   showError: (error) => set({ error }),
+  unsaved: null,
+  setUnsaved: (unsaved) => set({ unsaved }),
 });
 
 export const IDLE_LIVE: LiveSlice['live'] = { turnId: null, prose: '', block: null, closed: 0, dropped: null, context: null };

@@ -12,6 +12,7 @@ import { FlintError } from '../errors';
 import { buildContext } from './prompt';
 import { TurnRecorder } from './turn-recorder';
 import { StreamSlots } from './stream-slots';
+import type { DocLimits } from '../sessions/doc-limits';
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents>;
 
@@ -57,6 +58,8 @@ export class AiController {
     private readonly providers: Record<TierName, InferenceProvider>,
     private readonly opts: AiOptions,
     private readonly metrics: Metrics,
+    /** The session document's limits: a turn that would grow it past them is refused or stopped. */
+    private readonly docLimits?: DocLimits,
   ) {
     // A tier that answers one prompt at a time (a local model) queues here, with positions shown;
     // two modes served by the same provider share its queue.
@@ -75,13 +78,14 @@ export class AiController {
     if (previous && !payload.sendNow) throw new FlintError('busy');
     if (readFile(session.doc, payload.path) === undefined) throw new FlintError('fileNotFound', `No file ${payload.path} in this session.`);
     const id = randomUUID();
+    // Records the turn in the document; throws `limitExceeded` (nothing started) when it does not fit.
+    const recorder = new TurnRecorder(session.doc, { id, prompt: payload.prompt, mode: payload.mode, path: payload.path, instant: payload.instant }, this.docLimits);
     const controller = new AbortController();
     let settle!: () => void;
     const stream: ActiveStream = { id, controller, done: new Promise((resolve) => (settle = resolve)) };
     this.active.set(session.id, stream);
     if (previous) previous.controller.abort(new Error('interrupted'));
     this.recording.add(id);
-    const recorder = new TurnRecorder(session.doc, { id, prompt: payload.prompt, mode: payload.mode, path: payload.path, instant: payload.instant });
     void this.run(session, stream, payload, recorder, previous?.done).finally(settle);
     return id;
   }
@@ -158,6 +162,8 @@ export class AiController {
       armWatchdog();
       pending += ev.text;
       recorder.push(ev.text);
+      // A write the document's limits refused: the turn stops here, what it proposed before stays.
+      if (recorder.limitError && !signal.aborted) stream.controller.abort(recorder.limitError);
       pendingTokens++;
       tokens++;
       if (!flushScheduled) {
@@ -226,7 +232,10 @@ export class AiController {
       if (signal.aborted) throw signal.reason;
       flush();
     } catch (err) {
-      if (stalled) {
+      if (recorder.limitError) {
+        status = 'error';
+        error = recorder.limitError;
+      } else if (stalled) {
         status = 'error';
         error = new FlintError('upstream', `The model sent nothing for ${Math.round(this.opts.idleMs / 1000)} s, so the stream was stopped.`);
       } else if (signal.aborted) {
@@ -243,6 +252,8 @@ export class AiController {
       if (this.active.get(session.id) === stream) this.active.delete(session.id);
       recorder.finish(status, error?.message ?? null);
       this.recording.delete(stream.id);
+      // The block closed by the end of the stream may have been the one that did not fit.
+      if (recorder.limitError && status !== 'error') [status, error] = ['error', recorder.limitError];
     }
     await acked;
     const now = performance.now();

@@ -1,4 +1,6 @@
 import type * as Y from 'yjs';
+import { FlintError } from '../errors';
+import { textBytes, type DocLimits } from '../sessions/doc-limits';
 import { EditStreamParser } from '@/lib/edits';
 import { FilePath, LIMITS } from '@/lib/protocol';
 import { acceptHunks, addHunk, createTurn, finishTurn, placeHunk, recordCheckpoint, yTextTarget, type TurnRecord } from '@/lib/collab/thread';
@@ -23,17 +25,42 @@ export class TurnRecorder {
   private response = '';
   private open: { index: number; path: string | null; chars: number } | null = null;
   private finished = false;
+  /**
+   * Set when a write would have grown the document past its limits: nothing more is recorded
+   * (the controller stops the stream); the hunks recorded before stay for review.
+   */
+  limitError: FlintError | null = null;
+  /** The block whose hunk was refused, reported as dropped. */
+  private refused: { path: string | null; chars: number } | null = null;
 
+  /** Records the turn; throws `limitExceeded` (nothing written) when even that does not fit. */
   constructor(
     private readonly doc: Y.Doc,
     readonly turn: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'instant'>,
+    private readonly limits?: DocLimits,
   ) {
     this.parser = new EditStreamParser({ defaultPath: turn.path });
-    createTurn(doc, turn, AI_ORIGIN);
+    this.write(textBytes(turn.prompt) + textBytes(turn.path), (d) => createTurn(d, turn, AI_ORIGIN));
+  }
+
+  /** A write to the document, within its limits when there are any. */
+  private write<T>(estimate: number, fn: (doc: Y.Doc) => T): T {
+    return this.limits ? this.limits.write(this.doc, estimate, fn) : fn(this.doc);
+  }
+
+  /** Like `write`, but a refusal stops the turn (`limitError`) instead of throwing. */
+  private tryWrite(estimate: number, fn: (doc: Y.Doc) => unknown, block: { path: string | null; chars: number }): void {
+    try {
+      this.write(estimate, fn);
+    } catch (err) {
+      if (!(err instanceof FlintError) || err.code !== 'limitExceeded') throw err;
+      this.limitError = new FlintError('limitExceeded', `The answer was stopped: ${err.message} The changes it proposed before are kept for review.`);
+      this.refused = block;
+    }
   }
 
   push(text: string): void {
-    if (this.finished) return;
+    if (this.finished || this.limitError) return;
     if (this.response.length < MAX_RESPONSE_CHARS) this.response += text.slice(0, MAX_RESPONSE_CHARS - this.response.length);
     this.handle(this.parser.push(text));
   }
@@ -41,11 +68,15 @@ export class TurnRecorder {
   private handle(events: ReturnType<EditStreamParser['push']>): { path: string | null; chars: number } | null {
     let aborted: { path: string | null; chars: number } | null = null;
     for (const ev of events) {
+      if (this.limitError) break;
       switch (ev.type) {
         case 'blockOpen': {
           this.open = { index: ev.index, path: ev.path, chars: 0 };
           const path = validPath(ev.path);
-          if (path) recordCheckpoint(this.doc, this.turn.id, path, AI_ORIGIN);
+          if (path) {
+            const block = { path, chars: 0 };
+            this.tryWrite(textBytes(readFile(this.doc, path) ?? ''), (d) => recordCheckpoint(d, this.turn.id, path, AI_ORIGIN), block);
+          }
           break;
         }
         case 'searchDelta':
@@ -56,9 +87,16 @@ export class TurnRecorder {
           this.open = null;
           const path = validPath(ev.path);
           if (!path) break; // a block naming no usable file: its text stays in the answer
-          const placed = placeHunk(readFile(this.doc, path) ?? null, ev).ok;
-          const id = addHunk(this.doc, this.turn.id, { index: ev.index, path, search: ev.search, replace: ev.replace, matchedAtProposal: placed }, AI_ORIGIN);
-          if (id && placed && this.turn.instant) acceptHunks(this.doc, [id], yTextTarget(this.doc, AI_ORIGIN), AI_ORIGIN);
+          const estimate = textBytes(ev.search) + 2 * textBytes(ev.replace); // the hunk, and the file when applied at once
+          this.tryWrite(
+            estimate,
+            (d) => {
+              const placed = placeHunk(readFile(d, path) ?? null, ev).ok;
+              const id = addHunk(d, this.turn.id, { index: ev.index, path, search: ev.search, replace: ev.replace, matchedAtProposal: placed }, AI_ORIGIN);
+              if (id && placed && this.turn.instant) acceptHunks(d, [id], yTextTarget(d, AI_ORIGIN), AI_ORIGIN);
+            },
+            { path, chars: ev.search.length + ev.replace.length },
+          );
           break;
         }
         case 'blockAbort':
@@ -70,12 +108,27 @@ export class TurnRecorder {
     return aborted;
   }
 
-  /** Ends the record. A block still open (interrupt, error, truncation) is dropped, never applied. */
+  /**
+   * Ends the record. A block still open (interrupt, error, truncation) is dropped, never applied.
+   * When the answer's text does not fit the document's limit it is left out; the closing record
+   * itself (status, error: a few hundred bytes) is always written, so no turn stays open.
+   */
   finish(status: TurnRecord['status'], error: string | null): void {
     if (this.finished) return;
     this.finished = true;
-    const dropped = this.handle(this.parser.end());
-    finishTurn(this.doc, this.turn.id, { status, response: this.response, error, dropped }, AI_ORIGIN);
+    const stoppedBefore = this.limitError !== null;
+    let dropped = stoppedBefore ? this.refused : this.handle(this.parser.end());
+    if (!stoppedBefore && this.limitError) {
+      // The last block, closed by the end of the stream, did not fit: the turn ends in that error.
+      [status, error, dropped] = ['error', this.limitError.message, this.refused];
+    }
+    try {
+      this.write(textBytes(this.response) + textBytes(error ?? ''), (d) => finishTurn(d, this.turn.id, { status, response: this.response, error, dropped }, AI_ORIGIN));
+    } catch (err) {
+      if (!(err instanceof FlintError) || err.code !== 'limitExceeded') throw err;
+      const why = `The answer's text was not kept: ${err.message}`;
+      finishTurn(this.doc, this.turn.id, { status, response: '', error: error ? `${error} ${why}` : why, dropped }, AI_ORIGIN);
+    }
   }
 }
 
