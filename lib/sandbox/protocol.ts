@@ -168,6 +168,15 @@ export const WorkerEvent = z.discriminatedUnion('type', [
 ]);
 export type WorkerEvent = z.infer<typeof WorkerEvent>;
 
+/**
+ * Several events in one message, in order. A JS worker holds `collected` and `test` back and
+ * sends them with the next `test-start`, `console` or `done`, or before a hook runs: the host
+ * always knows which test is running before that test's code runs, with one message per test
+ * instead of two.
+ */
+export const WorkerBatch = z.object({ type: z.literal('batch'), events: z.array(WorkerEvent).min(1).max(MAX_EVENTS_PER_MESSAGE) });
+export type WorkerBatch = z.infer<typeof WorkerBatch>;
+
 /** Cuts a string to `max` characters, saying how much was cut. */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;

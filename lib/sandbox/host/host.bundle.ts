@@ -19,6 +19,7 @@ import {
   IdeToHost,
   MAX_EVENTS_PER_MESSAGE,
   SANDBOX_PROTOCOL,
+  WorkerBatch,
   WorkerEvent,
   type CollectedTest,
   type HostToIde,
@@ -410,11 +411,7 @@ class Run {
       };
       this.stopCurrent = (reason) => finish({ kind: 'killed', testId: current, reason });
       const stepMs = start.testTimeoutMs + GRACE_MS;
-      worker.onmessage = (ev) => {
-        if (settled) return;
-        const parsed = WorkerEvent.safeParse(ev.data);
-        if (!parsed.success) return; // a test may post anything; only well-formed events count
-        const e = parsed.data;
+      const handle = (e: WorkerEvent) => {
         switch (e.type) {
           case 'collected':
             on.collected(e.tests);
@@ -440,6 +437,21 @@ class Run {
           default:
             unreachable(e);
         }
+      };
+      worker.onmessage = (ev) => {
+        if (settled) return;
+        // A test may post anything; only well-formed events count.
+        if ((ev.data as { type?: unknown } | null)?.type === 'batch') {
+          const batch = WorkerBatch.safeParse(ev.data);
+          if (!batch.success) return;
+          for (const e of batch.data.events) {
+            if (settled) return;
+            handle(e);
+          }
+          return;
+        }
+        const parsed = WorkerEvent.safeParse(ev.data);
+        if (parsed.success) handle(parsed.data);
       };
       worker.onerror = (ev) => {
         // An error thrown outside any test (a timer callback, say). The worker lives on.
