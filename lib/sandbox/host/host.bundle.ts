@@ -52,7 +52,7 @@ let active: Run | null = null;
  */
 const spares: { js: Worker[]; py: Worker[] } = { js: [], py: [] };
 const MAX_JS_SPARES = 8;
-/** After a run, spares start this long later: the IDE is busy showing the results meanwhile. */
+/** After a run, JS spares start this long later: the IDE is busy showing the results meanwhile. */
 const REFILL_DELAY_MS = 150;
 let refillTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -238,11 +238,10 @@ class Run {
     if (status === 'cancelled') return;
     const jsFiles = this.request.units.filter((u) => u.kind === 'js').length;
     const py = this.request.units.some((u) => u.kind === 'py');
+    // Booting Pyodide takes seconds: it starts at once, as ever. JS workers start a moment later.
+    if (py) prepareSpares('py', 1);
     clearTimeout(refillTimer);
-    refillTimer = setTimeout(() => {
-      if (jsFiles > 0) prepareSpares('js', Math.min(jsFiles, MAX_JS_SPARES));
-      if (py) prepareSpares('py', 1);
-    }, REFILL_DELAY_MS);
+    if (jsFiles > 0) refillTimer = setTimeout(() => prepareSpares('js', Math.min(jsFiles, MAX_JS_SPARES)), REFILL_DELAY_MS);
   }
 
   /** Runs one file, restarting its worker after each runaway test, until every test is reported. */
