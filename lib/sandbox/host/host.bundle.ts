@@ -31,6 +31,7 @@ import {
   type SerializedError,
   type WorkerStart,
 } from '../protocol';
+import { BundleUrlCache } from './url-cache';
 
 /** Extra time a worker gets to report its own (asynchronous) timeout before it is killed. */
 const GRACE_MS = 1_000;
@@ -158,29 +159,7 @@ function setRuntime(kind: 'js' | 'py', source: string) {
   dropSpares(kind);
 }
 
-/**
- * The blob: URL of each test file's bundle, kept while the bundle is unchanged (the IDE reuses
- * unchanged bundles, so a warm run usually sends the same code): making a Blob and its URL is a
- * round trip to the browser process, 2–10 ms a file. One URL per file path; a changed bundle
- * gets a new URL and the old one is revoked (a run that used it has ended or been cancelled:
- * a new run starts only after the last one is cancelled and its workers terminated).
- */
-const bundleUrls = {
-  byFile: new Map<string, { code: string; url: string }>(),
-  urlFor(file: string, code: string): string {
-    const known = this.byFile.get(file);
-    if (known?.code === code) return known.url;
-    if (known) URL.revokeObjectURL(known.url);
-    const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
-    this.byFile.set(file, { code, url });
-    if (this.byFile.size > 500) {
-      const [oldest, entry] = this.byFile.entries().next().value!;
-      URL.revokeObjectURL(entry.url);
-      this.byFile.delete(oldest);
-    }
-    return url;
-  },
-};
+const bundleUrls = new BundleUrlCache();
 
 type Attempt =
   | { kind: 'done'; errors: SerializedError[]; worker: Worker }
