@@ -1,5 +1,5 @@
 'use client';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { createContext, memo, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import type { TestCaseReport, TestFailure, TestFileReport } from '@/lib/protocol';
 import { getSocket } from '@/lib/client/connection';
@@ -20,6 +20,9 @@ function isRunShortcut(e: KeyboardEvent): boolean {
   return (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && (e.key === ';' || e.code === 'Semicolon');
 }
 
+/** This tab is running tests: the per-file and per-test run buttons are disabled meanwhile. */
+const BusyContext = createContext(false);
+
 /**
  * The test panel: run buttons, the shortcut, results of the session's latest run (this tab's or
  * a peer's), failures as editor markers, and "fix with AI". The sandbox iframe lives here,
@@ -37,6 +40,7 @@ export function TestPanel() {
   const busy = useStore(store, (s: TestState) => s.busy);
   const problem = useStore(store, (s: TestState) => s.problem);
   const hostRef = useRef<HTMLDivElement>(null);
+  const panelRef = useRef<HTMLElement>(null);
   const runnerRef = useRef<TestRunner | null>(null);
 
   useEffect(() => {
@@ -58,7 +62,17 @@ export function TestPanel() {
     };
   }, [runtime, store]);
 
-  const run = useCallback((scope: RunScope) => void runnerRef.current?.run(scope), []);
+  const run = useCallback((scope: RunScope) => {
+    // The panel keeps its height while results stream in (cleared, then growing row by row):
+    // the editor above it would otherwise be laid out and repainted again on every frame.
+    const panel = panelRef.current;
+    if (panel && runnerRef.current) panel.style.minHeight = `${panel.offsetHeight}px`;
+    void runnerRef.current?.run(scope);
+  }, []);
+
+  useEffect(() => {
+    if (!busy && panelRef.current) panelRef.current.style.minHeight = '';
+  }, [busy]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -88,7 +102,7 @@ export function TestPanel() {
   const openIsTest = openPath !== null && isTestFile(openPath);
 
   return (
-    <section className={styles.panel} data-testid="test-results" data-status={status} aria-label="Tests">
+    <section ref={panelRef} className={styles.panel} data-testid="test-results" data-status={status} aria-label="Tests">
       <div className={styles.head}>
         <button type="button" className="primary" data-testid="run-tests" onClick={() => run({ kind: 'all' })} title="Run all tests (Ctrl+;)">
           Run tests
@@ -128,25 +142,40 @@ export function TestPanel() {
           {problem}
         </p>
       )}
-      {report?.files.map((file) => (
-        <FileResults key={file.path} file={file} onReveal={reveal} onRun={run} disabled={busy} />
-      ))}
+      <BusyContext.Provider value={busy}>
+        {report?.files.map((file) => (
+          <FileResults key={file.path} file={file} onReveal={reveal} onRun={run} />
+        ))}
+      </BusyContext.Provider>
       {report && report.files.length === 0 && !busy && <p className={styles.status}>No test files (name them *.test.ts or test_*.py).</p>}
       <div ref={hostRef} className={styles.sandboxHost} />
     </section>
   );
 }
 
-function FileResults({ file, onReveal, onRun, disabled }: { file: TestFileReport; onReveal: (l: NonNullable<TestFailure['location']>) => void; onRun: (s: RunScope) => void; disabled: boolean }) {
-  const byTest = new Map<string, string[]>();
-  for (const line of file.console) if (line.testId !== undefined) byTest.set(line.testId, [...(byTest.get(line.testId) ?? []), line.text]);
+/** A button disabled while this tab runs tests (only these re-render when a run starts or ends). */
+function RunButton({ testId, title, onClick, children }: { testId: string; title?: string; onClick: () => void; children: React.ReactNode }) {
+  const busy = useContext(BusyContext);
+  return (
+    <button type="button" className={styles.small} data-testid={testId} disabled={busy} title={title} onClick={onClick}>
+      {children}
+    </button>
+  );
+}
+
+/**
+ * One file's results. Memoized, as are its rows: the store's copies of a running report keep
+ * unchanged files and tests as the same objects (createSnapshotter), so a frame renders only
+ * what arrived in it.
+ */
+const FileResults = memo(function FileResults({ file, onReveal, onRun }: { file: TestFileReport; onReveal: (l: NonNullable<TestFailure['location']>) => void; onRun: (s: RunScope) => void }) {
   return (
     <div className={styles.file} data-testid="test-file" data-path={file.path}>
       <div className={styles.fileHead}>
         <span>{file.path}</span>
-        <button type="button" className={styles.small} data-testid="test-file-run" disabled={disabled} onClick={() => onRun({ kind: 'file', path: file.path })}>
+        <RunButton testId="test-file-run" onClick={() => onRun({ kind: 'file', path: file.path })}>
           Run
-        </button>
+        </RunButton>
       </div>
       {file.errors.map((e, i) => (
         <div key={i} className={styles.case} data-testid="test-file-error">
@@ -155,7 +184,7 @@ function FileResults({ file, onReveal, onRun, disabled }: { file: TestFileReport
       ))}
       <ul className={styles.cases}>
         {file.tests.map((t) => (
-          <Case key={t.id} test={t} path={file.path} onReveal={onReveal} onRun={onRun} disabled={disabled} />
+          <Case key={t.id} test={t} path={file.path} onReveal={onReveal} onRun={onRun} />
         ))}
       </ul>
       {(file.console.length > 0 || file.consoleDropped > 0) && (
@@ -170,9 +199,9 @@ function FileResults({ file, onReveal, onRun, disabled }: { file: TestFileReport
       )}
     </div>
   );
-}
+});
 
-function Case({ test, path, onReveal, onRun, disabled }: { test: TestCaseReport; path: string; onReveal: (l: NonNullable<TestFailure['location']>) => void; onRun: (s: RunScope) => void; disabled: boolean }) {
+const Case = memo(function Case({ test, path, onReveal, onRun }: { test: TestCaseReport; path: string; onReveal: (l: NonNullable<TestFailure['location']>) => void; onRun: (s: RunScope) => void }) {
   const name = fullName(test.name);
   return (
     <li className={styles.case} data-testid="test-case" data-status={test.status} data-name={name} data-file={path}>
@@ -184,14 +213,14 @@ function Case({ test, path, onReveal, onRun, disabled }: { test: TestCaseReport;
         <span className={styles.duration} data-testid="test-duration">
           {test.durationMs < 1 ? '<1' : Math.round(test.durationMs)} ms
         </span>
-        <button type="button" className={styles.small} data-testid="test-run-one" disabled={disabled} title="Run only this test" onClick={() => onRun({ kind: 'test', path, name })}>
+        <RunButton testId="test-run-one" title="Run only this test" onClick={() => onRun({ kind: 'test', path, name })}>
           ▶
-        </button>
+        </RunButton>
       </div>
       {test.error && <Failure error={test.error} onReveal={onReveal} />}
     </li>
   );
-}
+});
 
 function Failure({ error, onReveal }: { error: TestFailure; onReveal: (l: NonNullable<TestFailure['location']>) => void }) {
   const loc = error.location;

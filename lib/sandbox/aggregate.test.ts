@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TESTS_LIMITS, TestsResultPayload } from '@/lib/protocol';
-import { applyEvent, countResults, emptyReport, failCount } from './aggregate';
+import { applyEvent, countResults, createSnapshotter, emptyReport, failCount } from './aggregate';
 import type { RunEvent } from './protocol';
 
 const result = (id: string, status: 'passed' | 'failed' | 'skipped' | 'timedout', error?: { message: string; stack?: string }) =>
@@ -64,5 +64,42 @@ describe('aggregate', () => {
 
   it('counts nothing for no report', () => {
     assert.equal(failCount(countResults(null)), 0);
+  });
+});
+
+describe('createSnapshotter', () => {
+  const inB = (e: RunEvent) => ({ ...e, file: 'b.test.ts' }) as RunEvent;
+
+  it('copies equal to the report, unaffected by later events, sharing only the files that did not change', () => {
+    const report = emptyReport('r1', { kind: 'all' });
+    const snapshot = createSnapshotter();
+    for (const e of [{ type: 'file-start', file: 'a.test.ts' }, result('0', 'passed'), { type: 'file-start', file: 'b.test.ts' }, inB(result('0', 'passed'))] as RunEvent[]) applyEvent(report, e);
+    const s1 = snapshot(report);
+    assert.deepEqual(s1, structuredClone(report));
+
+    applyEvent(report, inB(result('1', 'failed', { message: 'no' })));
+    const s2 = snapshot(report);
+    assert.deepEqual(s2, structuredClone(report));
+    assert.equal(s1.files[1].tests.length, 1, 'an earlier copy does not see later events');
+    assert.equal(s2.files[0], s1.files[0], 'an unchanged file is the same object');
+    assert.notEqual(s2.files[1], s1.files[1]);
+    assert.equal(s2.files[1].tests[0], s1.files[1].tests[0], 'unchanged tests are shared');
+
+    // Console lines, dropped console counts, file errors and the run's end each count as a change.
+    applyEvent(report, { type: 'console', file: 'a.test.ts', entry: { level: 'log', text: 'hi' } });
+    const s3 = snapshot(report);
+    assert.notEqual(s3.files[0], s2.files[0]);
+    assert.equal(s3.files[1], s2.files[1]);
+    applyEvent(report, { type: 'file-end', file: 'a.test.ts', errors: [], consoleDropped: 3 });
+    const s4 = snapshot(report);
+    assert.equal(s4.files[0].consoleDropped, 3);
+    assert.equal(s3.files[0].consoleDropped, 0);
+    applyEvent(report, { type: 'file-end', file: 'b.test.ts', errors: [{ message: 'afterAll failed' }], consoleDropped: 0 });
+    applyEvent(report, { type: 'run-end', status: 'done', durationMs: 5 });
+    const s5 = snapshot(report);
+    assert.deepEqual(s5, structuredClone(report));
+    assert.equal(s4.status, 'running');
+    assert.equal(s5.files[1].errors.length, 1);
+    assert.equal(s4.files[1].errors.length, 0);
   });
 });

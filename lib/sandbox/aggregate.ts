@@ -100,6 +100,28 @@ export function applyEvent(
   }
 }
 
+/**
+ * Copies of a report as it grows, for the panel's store: each copy can be kept while the report
+ * keeps changing, and a file that did not change since the last copy is the same object as in
+ * that copy (so React skips it), where `structuredClone` made every file and test new each frame.
+ * Test, failure and console entries are shared with the live report: `applyEvent` creates them
+ * and never changes them afterwards; it only appends to a file's lists and adds to
+ * `consoleDropped`, which is what tells a changed file here.
+ */
+export function createSnapshotter(): (report: TestsResultPayload) => TestsResultPayload {
+  const last = new WeakMap<TestFileReport, { tests: number; errors: number; console: number; dropped: number; copy: TestFileReport }>();
+  return (report) => ({
+    ...report,
+    files: report.files.map((f) => {
+      const seen = last.get(f);
+      if (seen && seen.tests === f.tests.length && seen.errors === f.errors.length && seen.console === f.console.length && seen.dropped === f.consoleDropped) return seen.copy;
+      const copy: TestFileReport = { ...f, tests: f.tests.slice(), errors: f.errors.slice(), console: f.console.slice() };
+      last.set(f, { tests: f.tests.length, errors: f.errors.length, console: f.console.length, dropped: f.consoleDropped, copy });
+      return copy;
+    }),
+  });
+}
+
 export interface Counts {
   passed: number;
   failed: number;

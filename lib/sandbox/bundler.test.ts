@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
-import { bundleWith } from './bundler';
+import { BundleCache, bundleWith } from './bundler';
 import { StackMapper } from './locate';
 
 /** The in-browser bundling, run with Node's esbuild (the same version as esbuild-wasm). */
@@ -61,5 +61,80 @@ describe('bundleWith', () => {
       'src/view.test.tsx',
     );
     assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  });
+});
+
+describe('BundleCache', () => {
+  /** Node's esbuild, counting the builds it is asked for. */
+  const counting = () => {
+    const calls: string[] = [];
+    const build: typeof esbuild.build = ((opts: esbuild.BuildOptions) => {
+      calls.push(String((opts.entryPoints as string[])[0]));
+      return esbuild.build(opts);
+    }) as typeof esbuild.build;
+    return { calls, esb: { build } };
+  };
+  const base = {
+    'src/cart.ts': 'export const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);\n',
+    'src/cart.test.ts': "import { total } from './cart';\nit('sums', () => expect(total([1, 2])).toBe(3));\n",
+    'src/other.test.ts': "it('one', () => expect(1).toBe(1));\n",
+    'README.md': '# hi\n',
+  };
+  const files = (over: Record<string, string | undefined> = {}) => {
+    const m = new Map(Object.entries({ ...base, ...over }).filter((e): e is [string, string] => e[1] !== undefined));
+    return m;
+  };
+
+  it('reuses the bundle while its files are unchanged, also when unrelated files change', async () => {
+    const cache = new BundleCache();
+    const { calls, esb } = counting();
+    const first = await cache.bundle(esb, files(), 'src/cart.test.ts');
+    const again = await cache.bundle(esb, files(), 'src/cart.test.ts');
+    const unrelated = await cache.bundle(esb, files({ 'README.md': '# changed\n', 'src/new.ts': 'export {};\n' }), 'src/cart.test.ts');
+    assert.deepEqual(calls, ['src/cart.test.ts']);
+    assert.ok(first.ok && again.ok && unrelated.ok);
+    assert.equal(again, first);
+    assert.equal(unrelated, first);
+  });
+
+  it('bundles again when the test file or a file it imports changes, with the new code', async () => {
+    const cache = new BundleCache();
+    const { calls, esb } = counting();
+    await cache.bundle(esb, files(), 'src/cart.test.ts');
+    const changedImport = await cache.bundle(esb, files({ 'src/cart.ts': 'export const total = (xs: number[]) => 42;\n' }), 'src/cart.test.ts');
+    assert.ok(changedImport.ok && changedImport.code.includes('42'));
+    const changedTest = await cache.bundle(esb, files({ 'src/cart.ts': 'export const total = (xs: number[]) => 42;\n', 'src/cart.test.ts': "import { total } from './cart';\nit('renamed', () => {});\n" }), 'src/cart.test.ts');
+    assert.ok(changedTest.ok && changedTest.code.includes('renamed'));
+    assert.equal(calls.length, 3);
+  });
+
+  it('bundles again when an import would now resolve to another file', async () => {
+    const cache = new BundleCache();
+    const { calls, esb } = counting();
+    const viaIndex = { 'src/util/index.ts': "export const v = 'from-index';\n", 'src/x.test.ts': "import { v } from './util';\nit('v', () => v);\n" };
+    const r1 = await cache.bundle(esb, files(viaIndex), 'src/x.test.ts');
+    assert.ok(r1.ok && r1.code.includes('from-index'));
+    // `./util` now means src/util.ts (a file beats a folder's index), though no file it read changed.
+    const r2 = await cache.bundle(esb, files({ ...viaIndex, 'src/util.ts': "export const v = 'from-file';\n" }), 'src/x.test.ts');
+    assert.ok(r2.ok && r2.code.includes('from-file'));
+    // And a file it read being deleted is a miss too (the bundle now fails).
+    const r3 = await cache.bundle(esb, files({ ...viaIndex, 'src/util/index.ts': undefined }), 'src/x.test.ts');
+    assert.equal(r3.ok, false);
+    assert.equal(calls.length, 3);
+  });
+
+  it('keeps one entry per test file, does not keep failures, and drops the least recently used beyond its size', async () => {
+    const cache = new BundleCache(1);
+    const { calls, esb } = counting();
+    await cache.bundle(esb, files(), 'src/cart.test.ts');
+    await cache.bundle(esb, files(), 'src/other.test.ts');
+    assert.equal(cache.size, 1);
+    await cache.bundle(esb, files(), 'src/other.test.ts');
+    await cache.bundle(esb, files(), 'src/cart.test.ts');
+    assert.deepEqual(calls, ['src/cart.test.ts', 'src/other.test.ts', 'src/cart.test.ts']);
+    const broken = files({ 'src/other.test.ts': 'const = 1;\n' });
+    assert.equal((await cache.bundle(esb, broken, 'src/other.test.ts')).ok, false);
+    assert.equal((await cache.bundle(esb, broken, 'src/other.test.ts')).ok, false);
+    assert.equal(calls.length, 5);
   });
 });

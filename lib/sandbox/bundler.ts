@@ -49,13 +49,24 @@ function loaderOf(path: string): Esbuild.Loader {
   return 'js';
 }
 
-function plugin(files: ReadonlyMap<string, string>): Esbuild.Plugin {
+/**
+ * What a bundle was made from: every file esbuild read (with the text it read) and every import
+ * it resolved (with what it resolved to). A bundle is a pure function of these, so it can be
+ * reused while they all still hold.
+ */
+interface Inputs {
+  loaded: Map<string, string | null>;
+  resolved: Array<{ importer: string; spec: string; to: string | null }>;
+}
+
+function plugin(files: ReadonlyMap<string, string>, inputs?: Inputs): Esbuild.Plugin {
   return {
     name: 'flint-session-files',
     setup(build) {
       build.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === 'entry-point') return { path: args.path, namespace: NAMESPACE };
         const resolved = resolveImport(files, args.importer, args.path);
+        inputs?.resolved.push({ importer: args.importer, spec: args.path, to: resolved });
         if (resolved) return { path: resolved, namespace: NAMESPACE };
         const relative = args.path.startsWith('.') || args.path.startsWith('/');
         return {
@@ -70,6 +81,7 @@ function plugin(files: ReadonlyMap<string, string>): Esbuild.Plugin {
       });
       build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => {
         const contents = files.get(args.path);
+        inputs?.loaded.set(args.path, contents ?? null);
         if (contents === undefined) return { errors: [{ text: `${args.path} no longer exists.` }] };
         return { contents, loader: loaderOf(args.path) };
       });
@@ -82,12 +94,54 @@ export function sourcePath(source: string): string {
   return source.replace(/^(\.\.\/)*/, '').replace(new RegExp(`^${NAMESPACE}:`), '');
 }
 
+/**
+ * Bundles of test files kept between runs, so an unchanged file is not bundled again (esbuild-wasm
+ * takes 5–20 ms a file, more on a busy machine). An entry is reused only while every file the
+ * bundle read still has the text it read and every import it resolved still resolves to the same
+ * file (a new `index.ts`, say, can change what `./util` means). Only successful bundles are kept;
+ * at most `max` entries, the least recently used one goes first.
+ */
+export class BundleCache {
+  private readonly entries = new Map<string, { inputs: Inputs; result: Extract<BundleResult, { ok: true }> }>();
+
+  constructor(private readonly max = 200) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async bundle(esbuild: Pick<typeof Esbuild, 'build'>, files: ReadonlyMap<string, string>, entry: string): Promise<BundleResult> {
+    const hit = this.entries.get(entry);
+    if (hit && stillHolds(hit.inputs, files)) {
+      this.entries.delete(entry); // most recently used last
+      this.entries.set(entry, hit);
+      return hit.result;
+    }
+    const inputs: Inputs = { loaded: new Map(), resolved: [] };
+    const result = await bundleWith(esbuild, files, entry, inputs);
+    this.entries.delete(entry);
+    if (result.ok) {
+      this.entries.set(entry, { inputs, result });
+      while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return result;
+  }
+}
+
+function stillHolds(inputs: Inputs, files: ReadonlyMap<string, string>): boolean {
+  for (const [path, text] of inputs.loaded) if ((files.get(path) ?? null) !== text) return false;
+  for (const r of inputs.resolved) if (resolveImport(files, r.importer, r.spec) !== r.to) return false;
+  return true;
+}
+
+const cache = new BundleCache();
+
 export async function bundleTestFile(files: ReadonlyMap<string, string>, entry: string): Promise<BundleResult> {
-  return bundleWith(await loadEsbuild(), files, entry);
+  return cache.bundle(await loadEsbuild(), files, entry);
 }
 
 /** The bundling itself, given an esbuild (the wasm one in the page; unit tests pass Node's, same version). */
-export async function bundleWith(esbuild: Pick<typeof Esbuild, 'build'>, files: ReadonlyMap<string, string>, entry: string): Promise<BundleResult> {
+export async function bundleWith(esbuild: Pick<typeof Esbuild, 'build'>, files: ReadonlyMap<string, string>, entry: string, inputs?: Inputs): Promise<BundleResult> {
   try {
     const result = await esbuild.build({
       entryPoints: [entry],
@@ -101,7 +155,7 @@ export async function bundleWith(esbuild: Pick<typeof Esbuild, 'build'>, files: 
       sourcesContent: false,
       jsx: 'transform',
       logLevel: 'silent',
-      plugins: [plugin(files)],
+      plugins: [plugin(files, inputs)],
     });
     const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
     const map = result.outputFiles.find((f) => f.path.endsWith('.map'));

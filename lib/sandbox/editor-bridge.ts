@@ -10,6 +10,8 @@ import { TEST_GLOBALS_DTS } from './test-globals';
 const OWNER = 'flint-tests';
 
 let typed = false;
+/** Models that have test markers now: only they (and those that get some) are touched again. */
+const marked = new Set<string>();
 
 /** Gives the editor's TypeScript service the full test API (once per page). */
 export async function registerTestGlobals(): Promise<void> {
@@ -37,9 +39,14 @@ export async function showFailureMarkers(report: TestsResultPayload): Promise<vo
     }
     for (const e of file.errors) if (e.location) add(e.location.path, e.location.line, e.location.column, e.message);
   }
+  // Setting markers (even none) makes Monaco redecorate and repaint; a passing run changes nothing.
   for (const model of monaco.editor.getModels()) {
-    const path = model.uri.path.replace(/^\//, '');
-    monaco.editor.setModelMarkers(model, OWNER, byPath.get(path) ?? []);
+    const key = model.uri.toString();
+    const markers = byPath.get(model.uri.path.replace(/^\//, '')) ?? [];
+    if (markers.length === 0 && !marked.has(key)) continue;
+    monaco.editor.setModelMarkers(model, OWNER, markers);
+    if (markers.length > 0) marked.add(key);
+    else marked.delete(key);
   }
 }
 

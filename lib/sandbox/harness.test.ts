@@ -135,6 +135,36 @@ describe('harness', () => {
     ]);
   });
 
+  it('calls beforeHooks before any hook runs, so a reporter holding events back can send them first', async () => {
+    const log: string[] = [];
+    const h = new Harness();
+    const { describe, it, beforeAll, beforeEach, afterEach, afterAll } = h.api;
+    describe('a', () => {
+      beforeEach(() => void log.push('hook:beforeEach a'));
+      afterEach(() => void log.push('hook:afterEach a'));
+      afterAll(() => void log.push('hook:afterAll a'));
+      it('a1', () => void log.push('body:a1'));
+    });
+    describe('b', () => {
+      beforeAll(() => void log.push('hook:beforeAll b'));
+      it('b1', () => void log.push('body:b1'));
+      describe('c', () => {
+        it.skip('c1', () => {});
+      });
+    });
+    await h.run({ onTestStart: (t) => log.push(`start:${t.name.at(-1)}`), onTestEnd: (r) => log.push(`end:${r.name.at(-1)}`), beforeHooks: () => log.push('flush') });
+    assert.deepEqual(log, [
+      'start:a1', 'flush', 'hook:beforeEach a', 'body:a1', 'flush', 'hook:afterEach a', 'end:a1',
+      'flush', 'hook:afterAll a',
+      'flush', 'hook:beforeAll b', 'start:b1', 'body:b1', 'end:b1', 'end:c1',
+    ]);
+    // Every piece of the file's own code (hook or body) comes right after a flush or a test start.
+    log.forEach((entry, i) => {
+      if (entry.startsWith('hook:')) assert.equal(log[i - 1], 'flush', `${entry} at ${i}`);
+      if (entry.startsWith('body:')) assert.match(log[i - 1], /^(start:|hook:beforeEach)/, `${entry} at ${i}`);
+    });
+  });
+
   it('skips hooks of suites with nothing to run', async () => {
     const log: string[] = [];
     await run(({ describe, it, beforeAll }) => {

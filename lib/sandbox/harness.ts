@@ -60,6 +60,12 @@ export interface RunOptions {
   /** Called around each test, e.g. to reset `expect`'s assertion count. */
   beforeTest?: (test: CollectedTest) => void;
   afterTest?: (test: CollectedTest) => void;
+  /**
+   * Called before hooks (the file's own code) run, as `onTestStart` is before a test: a reporter
+   * that holds events back to send several in one message sends them here, so they are out
+   * before code that might never return.
+   */
+  beforeHooks?: () => void;
   now?: () => number;
 }
 
@@ -331,6 +337,7 @@ export class Harness {
     options.onCollected?.(this.tests.filter(reported).map(info));
 
     const runHooks = async (hooks: Fn[], what: string) => {
+      if (hooks.length > 0) options.beforeHooks?.();
       for (const h of hooks) await withTimeout(() => invoke(h), timeoutMs, what);
     };
     /** Outermost first: the order `beforeEach` hooks run in. */

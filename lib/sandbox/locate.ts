@@ -19,11 +19,14 @@ function normalizeSource(source: string): string {
   return source.replace(/^(\.\.\/)*/, '').replace(/^flint:/, '');
 }
 
+/** Parses its source map only when a stack needs mapping (a failure): a passing run never does. */
 export class StackMapper {
-  private readonly map: TraceMap;
+  private parsed: TraceMap | null = null;
 
-  constructor(sourceMap: string) {
-    this.map = new TraceMap(sourceMap);
+  constructor(private readonly sourceMap: string) {}
+
+  private get map(): TraceMap {
+    return (this.parsed ??= new TraceMap(this.sourceMap));
   }
 
   position(line: number, column: number): SourceLocation | null {

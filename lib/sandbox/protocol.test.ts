@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_LIMITS, HostToIde, IdeToHost, WorkerEvent, WorkerStart, clip, clipError } from './protocol';
+import { DEFAULT_LIMITS, HostToIde, MAX_EVENTS_PER_MESSAGE, IdeToHost, WorkerBatch, WorkerEvent, WorkerStart, clip, clipError } from './protocol';
 
 const limits = { ...DEFAULT_LIMITS };
 
@@ -27,15 +27,24 @@ describe('sandbox messages', () => {
   });
   it('accept host events and reject a forged status', () => {
     const test = { type: 'test', file: 'a.test.ts', result: { id: '0', name: ['x'], status: 'passed', durationMs: 1 } };
-    assert.ok(HostToIde.safeParse({ type: 'run-event', runId: 'r', event: test }).success);
-    assert.equal(HostToIde.safeParse({ type: 'run-event', runId: 'r', event: { ...test, result: { ...test.result, status: 'pwned' } } }).success, false);
-    assert.equal(HostToIde.safeParse({ type: 'run-event', runId: 'r', event: { ...test, result: { ...test.result, durationMs: -5 } } }).success, false);
+    assert.ok(HostToIde.safeParse({ type: 'run-events', runId: 'r', events: [test, { type: 'file-end', file: 'a.test.ts', errors: [], consoleDropped: 0 }] }).success);
+    assert.equal(HostToIde.safeParse({ type: 'run-events', runId: 'r', events: [test, { ...test, result: { ...test.result, status: 'pwned' } }] }).success, false);
+    assert.equal(HostToIde.safeParse({ type: 'run-events', runId: 'r', events: [{ ...test, result: { ...test.result, durationMs: -5 } }] }).success, false);
+    assert.equal(HostToIde.safeParse({ type: 'run-events', runId: 'r', events: [] }).success, false);
+    assert.equal(HostToIde.safeParse({ type: 'run-events', runId: 'r', events: Array(MAX_EVENTS_PER_MESSAGE + 1).fill(test) }).success, false);
   });
   it('validate what a worker posts: a test that posts garbage is ignored, not trusted', () => {
     assert.ok(WorkerEvent.safeParse({ type: 'test-start', id: '3' }).success);
     assert.equal(WorkerEvent.safeParse({ type: 'test-start', id: 3 }).success, false);
     assert.equal(WorkerEvent.safeParse({ hello: 'host' }).success, false);
     assert.equal(WorkerEvent.safeParse({ type: 'console', entry: { level: 'shout', text: 'x' } }).success, false);
+  });
+  it('validate a worker batch as a whole: one forged event refuses the batch', () => {
+    const ok = { type: 'test', result: { id: '0', name: ['t'], status: 'passed', durationMs: 1 } };
+    assert.ok(WorkerBatch.safeParse({ type: 'batch', events: [ok, { type: 'test-start', id: '1' }] }).success);
+    assert.equal(WorkerBatch.safeParse({ type: 'batch', events: [ok, { type: 'test-start', id: 1 }] }).success, false);
+    assert.equal(WorkerBatch.safeParse({ type: 'batch', events: [{ type: 'batch', events: [ok] }] }).success, false);
+    assert.equal(WorkerBatch.safeParse({ type: 'batch', events: [] }).success, false);
   });
   it('require skip ids and limits in a worker start', () => {
     assert.ok(WorkerStart.safeParse({ type: 'start', file: 'a', codeUrl: 'blob:x', skipIds: [], testTimeoutMs: 5, consoleMaxChars: 0 }).success);

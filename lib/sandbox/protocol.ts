@@ -5,12 +5,12 @@ import { z } from 'zod';
  * validates what it receives with these schemas: the iframe runs untrusted code next to it, and
  * a worker may be in any state when it posts. Keep in sync with lib/sandbox/CONTEXT.md.
  *
- * IDE → host: `ping`, `run`, `cancel`.   host → IDE: `pong`, `run-event` (wrapping a `RunEvent`).
+ * IDE → host: `ping`, `run`, `cancel`.   host → IDE: `pong`, `run-events` (a batch of `RunEvent`s, in order).
  * host → worker: `start`.                worker → host: `WorkerEvent`.
- * Example: `{type:'run-event', runId:'r1', event:{type:'test', file:'src/a.test.ts', result:{…}}}`
+ * Example: `{type:'run-events', runId:'r1', events:[{type:'test', file:'src/a.test.ts', result:{…}}]}`
  */
 
-export const SANDBOX_PROTOCOL = 1;
+export const SANDBOX_PROTOCOL = 2;
 
 /** What a worker writes in stacks in place of its test bundle's blob: URL (see locate.ts). */
 export const BUNDLE_URL = 'flint-bundle';
@@ -125,9 +125,13 @@ export const RunEvent = z.discriminatedUnion('type', [
 ]);
 export type RunEvent = z.infer<typeof RunEvent>;
 
+/** The most events one `run-events` message carries (the host sends more in further messages). */
+export const MAX_EVENTS_PER_MESSAGE = 1_000;
+
 export const HostToIde = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pong'), nonce: Str(64), protocol: z.number().int() }),
-  z.object({ type: z.literal('run-event'), runId: Str(64), event: RunEvent }),
+  /** The host sends a run's events in batches (what accumulated while it was busy), not one message each. */
+  z.object({ type: z.literal('run-events'), runId: Str(64), events: z.array(RunEvent).min(1).max(MAX_EVENTS_PER_MESSAGE) }),
 ]);
 export type HostToIde = z.infer<typeof HostToIde>;
 
@@ -163,6 +167,15 @@ export const WorkerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('done'), errors: z.array(SerializedError).max(50), consoleDropped: z.number().int().nonnegative() }),
 ]);
 export type WorkerEvent = z.infer<typeof WorkerEvent>;
+
+/**
+ * Several events in one message, in order. A JS worker holds `collected` and `test` back and
+ * sends them with the next `test-start`, `console` or `done`, or before a hook runs: the host
+ * always knows which test is running before that test's code runs, with one message per test
+ * instead of two.
+ */
+export const WorkerBatch = z.object({ type: z.literal('batch'), events: z.array(WorkerEvent).min(1).max(MAX_EVENTS_PER_MESSAGE) });
+export type WorkerBatch = z.infer<typeof WorkerBatch>;
 
 /** Cuts a string to `max` characters, saying how much was cut. */
 export function clip(text: string, max: number): string {

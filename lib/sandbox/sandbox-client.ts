@@ -54,7 +54,11 @@ export class SandboxClient {
       if (msg.protocol === SANDBOX_PROTOCOL) this.pongs.get(msg.nonce)?.();
       return;
     }
-    this.listeners.get(msg.runId)?.(msg.event);
+    const listener = this.listeners.get(msg.runId);
+    for (const event of msg.events) {
+      if (!listener || this.listeners.get(msg.runId) !== listener) return; // the run ended
+      listener(event);
+    }
   };
 
   private async handshake(): Promise<void> {

@@ -3,7 +3,7 @@ import type * as Y from 'yjs';
 import { filesOf } from '@/lib/collab/workspace-doc';
 import type { Response, TestsResultPayload } from '@/lib/protocol';
 import type { FlintSocket } from '@/lib/client/connection';
-import { applyEvent, emptyReport, toFailure } from './aggregate';
+import { applyEvent, createSnapshotter, emptyReport, toFailure } from './aggregate';
 import { bundleTestFile } from './bundler';
 import { jsRuntimeSource, pyRuntimeSource } from './bundles';
 import { StackMapper, locatePython } from './locate';
@@ -69,9 +69,10 @@ export class TestRunner {
     if (this.currentRunId) sandbox.cancel(this.currentRunId);
     this.currentRunId = runId;
     const report = emptyReport(runId, scope);
+    const snapshot = createSnapshotter();
     store.getState().setProblem(null);
     store.getState().setBusy(true);
-    store.getState().setReport(structuredClone(report), 'local');
+    store.getState().setReport(snapshot(report), 'local');
     this.relay(report);
 
     try {
@@ -132,7 +133,7 @@ export class TestRunner {
       let frame = 0;
       const publish = () => {
         frame = 0;
-        if (this.currentRunId === runId) store.getState().setReport(structuredClone(report), 'local');
+        if (this.currentRunId === runId) store.getState().setReport(snapshot(report), 'local');
       };
       const answerWithinMs = limits.runTimeoutMs + 30_000 + (needsPy ? 60_000 : 0);
       const end = await sandbox.run(
@@ -152,7 +153,7 @@ export class TestRunner {
     if (report.status === 'running') report.status = 'done';
     if (this.currentRunId === runId) {
       this.currentRunId = null;
-      store.getState().setReport(structuredClone(report), 'local');
+      store.getState().setReport(snapshot(report), 'local');
       store.getState().setBusy(false);
       this.deps.onReport?.(report);
       this.relay(report);

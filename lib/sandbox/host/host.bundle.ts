@@ -17,7 +17,9 @@
  */
 import {
   IdeToHost,
+  MAX_EVENTS_PER_MESSAGE,
   SANDBOX_PROTOCOL,
+  WorkerBatch,
   WorkerEvent,
   type CollectedTest,
   type HostToIde,
@@ -29,6 +31,7 @@ import {
   type SerializedError,
   type WorkerStart,
 } from '../protocol';
+import { BundleUrlCache } from './url-cache';
 
 /** Extra time a worker gets to report its own (asynchronous) timeout before it is killed. */
 const GRACE_MS = 1_000;
@@ -41,12 +44,18 @@ let pyodide: PyodideAssets | undefined;
 let active: Run | null = null;
 
 /**
- * One spare worker per kind, started ahead of need: a JS worker has parsed its runtime, a Python
- * worker has booted Pyodide. Each run still gets fresh workers (a spare has never run a test);
- * the spare only moves their start-up out of the run. Replaced when taken or when the runtime
- * changes.
+ * Spare workers, started ahead of need: a JS worker has parsed its runtime, a Python worker has
+ * booted Pyodide. Each run still gets fresh workers (a spare has never run a test); spares only
+ * move their start-up out of the run. Between runs the host keeps as many JS spares as the last
+ * run had JS files (at most `MAX_JS_SPARES`), so a warm run of several files waits for no worker
+ * start (parsing the runtime takes 50–200 ms a worker); Python keeps one (a run shares one
+ * interpreter). Spares are replaced when the runtime changes.
  */
-const spares: { js?: Worker; py?: Worker } = {};
+const spares: { js: Worker[]; py: Worker[] } = { js: [], py: [] };
+const MAX_JS_SPARES = 8;
+/** After a run, JS spares start this long later: the IDE is busy showing the results meanwhile. */
+const REFILL_DELAY_MS = 150;
+let refillTimer: ReturnType<typeof setTimeout> | undefined;
 
 function spawn(kind: 'js' | 'py'): Worker | null {
   const url = runtimes[kind];
@@ -57,22 +66,56 @@ function spawn(kind: 'js' | 'py'): Worker | null {
 }
 
 function takeWorker(kind: 'js' | 'py'): Worker | null {
-  const spare = spares[kind];
-  spares[kind] = undefined;
-  return spare ?? spawn(kind);
+  return spares[kind].shift() ?? spawn(kind);
 }
 
-function prepareSpare(kind: 'js' | 'py') {
-  if (spares[kind]) return;
-  try {
-    spares[kind] = spawn(kind) ?? undefined;
-  } catch {
-    spares[kind] = undefined;
+/** Starts spares until `count` of `kind` are ready or starting. */
+function prepareSpares(kind: 'js' | 'py', count: number) {
+  while (spares[kind].length < count) {
+    let worker: Worker | null = null;
+    try {
+      worker = spawn(kind);
+    } catch {
+      worker = null;
+    }
+    if (!worker) return;
+    spares[kind].push(worker);
   }
+}
+
+function dropSpares(kind: 'js' | 'py') {
+  for (const w of spares[kind].splice(0)) w.terminate();
 }
 
 function send(message: HostToIde) {
   window.parent.postMessage(message, parentOrigin);
+}
+
+/**
+ * A run's events go to the IDE in batches: what accumulates while the host is busy relaying a
+ * worker's burst of results leaves in one message on the next task (one structured clone and one
+ * validation in the IDE instead of hundreds). `run-end` goes at once, after everything before it.
+ */
+class EventBatcher {
+  private queue: RunEvent[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly runId: string) {}
+
+  push(event: RunEvent) {
+    this.queue.push(event);
+    if (event.type === 'run-end' || this.queue.length >= MAX_EVENTS_PER_MESSAGE) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), 0);
+  }
+
+  flush() {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.queue.length === 0) return;
+    const events = this.queue;
+    this.queue = [];
+    send({ type: 'run-events', runId: this.runId, events });
+  }
 }
 
 window.addEventListener('message', (ev) => {
@@ -92,6 +135,7 @@ window.addEventListener('message', (ev) => {
       return;
     case 'run':
       active?.cancel();
+      clearTimeout(refillTimer);
       if (msg.jsRuntime) setRuntime('js', msg.jsRuntime);
       if (msg.pyRuntime) setRuntime('py', msg.pyRuntime);
       if (msg.pyodide) pyodide = msg.pyodide;
@@ -112,9 +156,10 @@ function unreachable(x: never): never {
 function setRuntime(kind: 'js' | 'py', source: string) {
   if (runtimes[kind]) URL.revokeObjectURL(runtimes[kind]!);
   runtimes[kind] = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
-  spares[kind]?.terminate();
-  spares[kind] = undefined;
+  dropSpares(kind);
 }
+
+const bundleUrls = new BundleUrlCache();
 
 type Attempt =
   | { kind: 'done'; errors: SerializedError[]; worker: Worker }
@@ -128,13 +173,18 @@ class Run {
   private stopCurrent: ((reason: 'run' | 'cancel') => void) | null = null;
   /** This run's Python interpreter, reused from one file to the next while it stays healthy. */
   private pyWorker: Worker | null = null;
+  private readonly events: EventBatcher;
+  /** JS files of this run not yet given a worker. */
+  private jsLeft: number;
 
   constructor(readonly request: RunRequest) {
     this.deadline = this.started + request.limits.runTimeoutMs;
+    this.events = new EventBatcher(request.runId);
+    this.jsLeft = request.units.filter((u) => u.kind === 'js').length;
   }
 
   private emit(event: RunEvent) {
-    send({ type: 'run-event', runId: this.request.runId, event });
+    this.events.push(event);
   }
 
   cancel() {
@@ -163,8 +213,14 @@ class Run {
     this.pyWorker?.terminate();
     this.pyWorker = null;
     this.emit({ type: 'run-end', status, durationMs: performance.now() - this.started });
-    // Ready for the next run: a new interpreter boots now, while the person reads the results.
-    if (status !== 'cancelled') for (const kind of ['js', 'py'] as const) if (this.request.units.some((u) => u.kind === kind)) prepareSpare(kind);
+    // Ready for the next run: workers start (a new interpreter boots) while the person reads the results.
+    if (status === 'cancelled') return;
+    const jsFiles = this.request.units.filter((u) => u.kind === 'js').length;
+    const py = this.request.units.some((u) => u.kind === 'py');
+    // Booting Pyodide takes seconds: it starts at once, as ever. JS workers start a moment later.
+    if (py) prepareSpares('py', 1);
+    clearTimeout(refillTimer);
+    if (jsFiles > 0) refillTimer = setTimeout(() => prepareSpares('js', Math.min(jsFiles, MAX_JS_SPARES)), REFILL_DELAY_MS);
   }
 
   /** Runs one file, restarting its worker after each runaway test, until every test is reported. */
@@ -176,8 +232,7 @@ class Run {
     const seen = { collected: null as CollectedTest[] | null };
     const errors: SerializedError[] = [];
     let consoleDropped = 0;
-    let codeUrl: string | undefined;
-    if (unit.kind === 'js') codeUrl = URL.createObjectURL(new Blob([unit.code], { type: 'text/javascript' }));
+    const codeUrl = unit.kind === 'js' ? bundleUrls.urlFor(unit.file, unit.code) : undefined;
     const runtimeUrl = runtimes[unit.kind];
     let result: 'ok' | 'run-timeout' | 'cancelled' = 'ok';
     try {
@@ -198,7 +253,11 @@ class Run {
           errors.push({ name: 'SandboxError', message: 'Could not start a worker.' });
           break;
         }
-        if (unit.kind === 'js') prepareSpare('js');
+        if (unit.kind === 'js') {
+          if (attempt === 0) this.jsLeft--;
+          // One worker starting ahead while this one runs, when a later file will need it.
+          if (this.jsLeft > 0 || attempt > 0) prepareSpares('js', 1);
+        }
         const outcome = await this.attempt(worker, unit.kind === 'py', {
           type: 'start',
           file,
@@ -269,7 +328,6 @@ class Run {
         break;
       }
     } finally {
-      if (codeUrl) URL.revokeObjectURL(codeUrl);
       this.emit({ type: 'file-end', file, errors: errors.slice(0, 50), consoleDropped });
     }
     return result;
@@ -295,10 +353,28 @@ class Run {
       let currentLimit = start.testTimeoutMs;
       let settled = false;
       let watchdog: ReturnType<typeof setTimeout> | undefined;
+      /** When the watchdog bites, unless progress moves it; and when its timer is set to fire. */
+      let due = 0;
+      let timerAt = 0;
       const runTimer = setTimeout(() => finish({ kind: 'killed', testId: current, reason: 'run' }), Math.max(0, this.deadline - performance.now()));
-      const arm = (ms: number) => {
+      const bite = () => {
+        watchdog = undefined;
+        const left = due - performance.now();
+        if (left > 0) return schedule(left);
+        finish({ kind: 'killed', testId: current, reason: 'test', limitMs: current === null ? start.testTimeoutMs : currentLimit });
+      };
+      const schedule = (ms: number) => {
         clearTimeout(watchdog);
-        watchdog = setTimeout(() => finish({ kind: 'killed', testId: current, reason: 'test', limitMs: current === null ? start.testTimeoutMs : currentLimit }), ms);
+        timerAt = performance.now() + ms;
+        watchdog = setTimeout(bite, ms);
+      };
+      /**
+       * Re-arms the watchdog for `ms` from now. Progress comes hundreds of times a second, so a
+       * later deadline only moves `due`; the timer is reset only when it would fire too late.
+       */
+      const arm = (ms: number) => {
+        due = performance.now() + ms;
+        if (watchdog === undefined || timerAt > due) schedule(ms);
       };
       const finish = (a: Attempt) => {
         if (settled) return;
@@ -313,11 +389,7 @@ class Run {
       };
       this.stopCurrent = (reason) => finish({ kind: 'killed', testId: current, reason });
       const stepMs = start.testTimeoutMs + GRACE_MS;
-      worker.onmessage = (ev) => {
-        if (settled) return;
-        const parsed = WorkerEvent.safeParse(ev.data);
-        if (!parsed.success) return; // a test may post anything; only well-formed events count
-        const e = parsed.data;
+      const handle = (e: WorkerEvent) => {
         switch (e.type) {
           case 'collected':
             on.collected(e.tests);
@@ -343,6 +415,21 @@ class Run {
           default:
             unreachable(e);
         }
+      };
+      worker.onmessage = (ev) => {
+        if (settled) return;
+        // A test may post anything; only well-formed events count.
+        if ((ev.data as { type?: unknown } | null)?.type === 'batch') {
+          const batch = WorkerBatch.safeParse(ev.data);
+          if (!batch.success) return;
+          for (const e of batch.data.events) {
+            if (settled) return;
+            handle(e);
+          }
+          return;
+        }
+        const parsed = WorkerEvent.safeParse(ev.data);
+        if (parsed.success) handle(parsed.data);
       };
       worker.onerror = (ev) => {
         // An error thrown outside any test (a timer callback, say). The worker lives on.

@@ -10,7 +10,7 @@ import { processError } from '@vitest/utils/error';
 import { fn, spyOn, isMockFunction, clearAllMocks, resetAllMocks, restoreAllMocks } from '@vitest/spy';
 import { format } from '@vitest/utils/display';
 import { Harness, type SerializedError } from '../harness';
-import { BUNDLE_URL, WorkerStart, clipError, type WorkerEvent } from '../protocol';
+import { BUNDLE_URL, MAX_EVENTS_PER_MESSAGE, WorkerStart, clipError, type WorkerBatch, type WorkerEvent } from '../protocol';
 import { captureConsole, stripAnsi } from './capture';
 
 declare const self: { postMessage(m: unknown): void; onmessage: ((e: { data: unknown }) => void) | null };
@@ -61,7 +61,22 @@ function serialize(err: unknown): SerializedError {
   return clipError(out);
 }
 
-const post = (event: WorkerEvent) => self.postMessage(event);
+/** Held back until the next `send` (see WorkerBatch): results of tests that ran since the last one. */
+let held: WorkerEvent[] = [];
+const flush = () => {
+  if (held.length === 0) return;
+  self.postMessage(held.length === 1 ? held[0] : ({ type: 'batch', events: held } satisfies WorkerBatch));
+  held = [];
+};
+const hold = (event: WorkerEvent) => {
+  held.push(event);
+  if (held.length >= MAX_EVENTS_PER_MESSAGE) flush();
+};
+/** Sends `event` now, after what was held back. */
+const post = (event: WorkerEvent) => {
+  hold(event);
+  flush();
+};
 
 let started = false;
 self.onmessage = (message) => {
@@ -75,7 +90,64 @@ self.onmessage = (message) => {
   void run(parsed.data);
 };
 
+/** `expect.assertions(n)` / `expect.hasAssertions()`: reset before each test, checked after it, as Vitest's runner does. */
+function assertionHooks(expect: ExpectStatic) {
+  return {
+    beforeTest: () =>
+      expect.setState({ assertionCalls: 0, expectedAssertionsNumber: null, expectedAssertionsNumberErrorGen: null, isExpectingAssertions: false, isExpectingAssertionsError: null }),
+    afterTest: () => {
+      const { assertionCalls, expectedAssertionsNumber, expectedAssertionsNumberErrorGen, isExpectingAssertions, isExpectingAssertionsError } = expect.getState();
+      if (expectedAssertionsNumber !== null && expectedAssertionsNumber !== undefined && assertionCalls !== expectedAssertionsNumber) {
+        throw expectedAssertionsNumberErrorGen?.() ?? new Error(`expected ${expectedAssertionsNumber} assertions, got ${assertionCalls}`);
+      }
+      if (isExpectingAssertions && assertionCalls === 0) throw isExpectingAssertionsError ?? new Error('expected at least one assertion');
+    },
+  };
+}
+
+/**
+ * Runs the runtime's own code once, on a throwaway harness and `expect`, while this worker waits
+ * as a spare: V8 compiles functions on first call, and a fresh worker spent 15–20 ms of its file's
+ * run compiling the harness, chai, the matchers and the message schemas. Nothing of it is seen by
+ * the test file: no globals are installed, nothing is posted, and the state it touches belongs to
+ * its own harness and `expect` instance.
+ */
+async function warmUp(): Promise<void> {
+  try {
+    const harness = new Harness();
+    const expect = createExpect();
+    const { describe, it, beforeEach, afterEach } = harness.api;
+    describe('warm-up', () => {
+      beforeEach(() => {});
+      afterEach(() => {});
+      it('passes', () => {
+        expect(0.1 + 0.2).toBeCloseTo(0.3);
+        expect([3, 1, 2].sort()).toEqual([1, 2, 3]);
+        expect({ a: [1, { b: 'c' }] }).toStrictEqual({ a: [1, { b: 'c' }] });
+        expect('flint').toContain('in');
+        expect(1).toBe(1);
+        expect(() => {
+          throw new Error('x');
+        }).toThrow('x');
+      });
+      it('fails', () => {
+        expect({ a: 1 }).toEqual({ a: 2 });
+      });
+      it.each([[1, 2]])('each %i', (a: number, b: number) => {
+        expect(a * 2).toBe(b);
+      });
+    });
+    await harness.run({ serializeError: serialize, ...assertionHooks(expect) });
+    WorkerStart.safeParse({ type: 'start', file: 'warm-up.test.ts', codeUrl: 'blob:warm-up', skipIds: [], testTimeoutMs: 5_000, consoleMaxChars: 0 });
+    stripAnsi(format(['warm-up', 1, { a: [1] }]));
+  } catch {
+    // Only a head start: a test file runs the same either way.
+  }
+}
+const warm = warmUp();
+
 async function run(start: WorkerStart) {
+  await warm;
   bundleUrl = start.codeUrl!;
   const harness = new Harness();
   const g = globalThis as Record<string, unknown>;
@@ -101,25 +173,18 @@ async function run(start: WorkerStart) {
     filter: start.filter,
     skipIds: start.skipIds,
     serializeError: serialize,
-    onCollected: (tests) => post({ type: 'collected', tests }),
+    onCollected: (tests) => hold({ type: 'collected', tests }),
     onTestStart: (t) => {
       current = t.id;
       post(t.timeoutMs !== undefined ? { type: 'test-start', id: t.id, timeoutMs: t.timeoutMs } : { type: 'test-start', id: t.id });
     },
     onTestEnd: (result) => {
       current = undefined;
-      post({ type: 'test', result });
+      hold({ type: 'test', result });
     },
-    beforeTest: () =>
-      expect.setState({ assertionCalls: 0, expectedAssertionsNumber: null, expectedAssertionsNumberErrorGen: null, isExpectingAssertions: false, isExpectingAssertionsError: null }),
-    // `expect.assertions(n)` / `expect.hasAssertions()`, checked as Vitest's runner does.
-    afterTest: () => {
-      const { assertionCalls, expectedAssertionsNumber, expectedAssertionsNumberErrorGen, isExpectingAssertions, isExpectingAssertionsError } = expect.getState();
-      if (expectedAssertionsNumber !== null && expectedAssertionsNumber !== undefined && assertionCalls !== expectedAssertionsNumber) {
-        throw expectedAssertionsNumberErrorGen?.() ?? new Error(`expected ${expectedAssertionsNumber} assertions, got ${assertionCalls}`);
-      }
-      if (isExpectingAssertions && assertionCalls === 0) throw isExpectingAssertionsError ?? new Error('expected at least one assertion');
-    },
+    // Hooks are the file's own code: what is held back goes out before it runs.
+    beforeHooks: flush,
+    ...assertionHooks(expect),
   });
   post({ type: 'done', errors: summary.errors.map(clipError), consoleDropped: capture.dropped() });
 }
