@@ -31,6 +31,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { fanOutSessions, type InterServerEvents } from './collab/fanout';
 import { clusterServerOptions, type RedisConnection } from './collab/redis';
 import { interruptAcrossNodes } from './collab/peer-ai';
+import { checkUpdate } from './collab/check-update';
 
 interface SocketData {
   hello: boolean;
@@ -326,9 +327,13 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     // Applied (and so broadcast) at once; acknowledged once stored: an acknowledged edit survives a crash.
     on('doc:update', async (update) => {
       const session = joined(socket);
+      // Checked whole before it touches the document: Y.applyUpdate is not atomic (server/collab/check-update.ts).
+      const invalid = checkUpdate(update);
+      if (invalid) throw new FlintError('badRequest', `not a valid Yjs update: ${invalid}`);
       try {
         Y.applyUpdate(session.doc, update, socket.id);
-      } catch {
+      } catch (err) {
+        log(`a checked update still failed to apply in session ${session.id}`, err);
         throw new FlintError('badRequest', 'not a valid Yjs update');
       }
       await durable(session);

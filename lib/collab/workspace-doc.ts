@@ -12,8 +12,10 @@ export function listFiles(doc: Y.Doc): string[] {
   return [...filesOf(doc).keys()].sort();
 }
 
+/** The file's text; undefined when there is no such file (or what is stored under the path is not a Y.Text). */
 export function readFile(doc: Y.Doc, path: string): string | undefined {
-  return filesOf(doc).get(path)?.toString();
+  const text: unknown = filesOf(doc).get(path);
+  return text instanceof Y.Text ? text.toString() : undefined;
 }
 
 export function seedFiles(doc: Y.Doc, files: Record<string, string>): void {

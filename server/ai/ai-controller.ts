@@ -79,7 +79,10 @@ export class AiController {
     this.active.set(session.id, stream);
     if (previous) previous.controller.abort(new Error('interrupted'));
     const recorder = new TurnRecorder(session.doc, { id, prompt: payload.prompt, mode: payload.mode, path: payload.path, instant: payload.instant });
-    void this.run(session, stream, payload, recorder, previous?.done).finally(settle);
+    // Never an unhandled rejection (it would stop the process): a turn that fails is logged.
+    void this.run(session, stream, payload, recorder, previous?.done)
+      .catch((err) => console.error('[flint] an AI turn failed', err))
+      .finally(settle);
     return id;
   }
 
@@ -230,7 +233,12 @@ export class AiController {
       release?.();
       this.syncGauges();
       if (this.active.get(session.id) === stream) this.active.delete(session.id);
-      recorder.finish(status, error?.message ?? null);
+      try {
+        recorder.finish(status, error?.message ?? null);
+      } catch (err) {
+        // The document is everyone's to edit; whatever is in it, the stream still gets its ai:end.
+        console.error('[flint] recording the end of a turn failed', err);
+      }
     }
     await acked;
     const now = performance.now();
