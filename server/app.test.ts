@@ -249,6 +249,28 @@ describe('sessions and files', () => {
     assert.deepEqual(Y.encodeStateAsUpdate(server.app.sessions.loaded(a.sessionId)!.doc), before);
   });
 
+  // A JSON string may hold a lone surrogate; Yjs encodes it as U+FFFD, so the server's copy
+  // differed from everyone's, and an insert right after it made the server replace the next
+  // character too (ContentString.splice), in its copy only: peers and fresh joins disagreed.
+  it('file content with a lone surrogate reads the same for the server, a peer and a fresh join after an edit next to it', async () => {
+    const a = await joinedClient(server.url);
+    const b = await joinedClient(server.url, a.sessionId);
+    const docB = new Y.Doc();
+    Y.applyUpdate(docB, b.state);
+    b.socket.on('doc:update', (u) => Y.applyUpdate(docB, new Uint8Array(u)));
+    assert.ok((await request(a.socket, 'file:create', { path: 'src/odd.ts', content: 'a\ud83d9b' })).ok);
+    await waitFor(() => filesOf(docB).has('src/odd.ts'), 'the file to reach B');
+    let update: Uint8Array | null = null;
+    docB.on('update', (u: Uint8Array) => (update = u));
+    filesOf(docB).get('src/odd.ts')!.insert(2, 'X');
+    assert.ok((await request(b.socket, 'doc:update', update!)).ok);
+    const fresh = new Y.Doc();
+    Y.applyUpdate(fresh, (await joinedClient(server.url, a.sessionId)).state);
+    assert.equal(filesOf(docB).get('src/odd.ts')!.toString(), 'a\ufffdX9b');
+    assert.equal(filesOf(fresh).get('src/odd.ts')!.toString(), 'a\ufffdX9b');
+    assert.equal(filesOf(server.app.sessions.loaded(a.sessionId)!.doc).get('src/odd.ts')!.toString(), 'a\ufffdX9b');
+  });
+
   // Y.applyUpdate integrates the structs it has read before it reads the delete set: a valid
   // update with its delete set cut off used to be half applied (and broadcast) before the error.
   it('rejects a Yjs update whose end is corrupt whole: nothing of it is applied or broadcast', async () => {

@@ -17,7 +17,7 @@ import {
   type TestsResultPayload,
   type TierName,
 } from '@/lib/protocol';
-import { filesOf } from '@/lib/collab/workspace-doc';
+import { filesOf, wellFormed } from '@/lib/collab/workspace-doc';
 import { FlintError } from './errors';
 import { AiController } from './ai/ai-controller';
 import type { InferenceProvider } from './inference/types';
@@ -342,7 +342,8 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     on('file:create', async ({ path, content }) => {
       const files = filesOf(joined(socket).doc);
       if (files.has(path)) throw new FlintError('fileExists', `${path} already exists.`);
-      files.set(path, new Y.Text(content ?? ''));
+      // JSON may carry lone surrogates; what is stored and broadcast may not (workspace-doc.ts).
+      files.set(path, new Y.Text(wellFormed(content ?? '')));
       await durable(joined(socket));
       return { path };
     });

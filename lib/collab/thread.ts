@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { applyBlock } from '@/lib/edits/apply';
-import { filesOf, readFile } from './workspace-doc';
+import { filesOf, readFile, wellFormed } from './workspace-doc';
 
 /**
  * The session's AI thread, kept in the same Yjs document as the files so that everyone in the
@@ -216,7 +216,7 @@ export function yTextTarget(doc: Y.Doc, origin?: unknown): TextTarget {
         filesOf(doc).set(path, ytext);
       }
       if (end > start) ytext.delete(start, end - start);
-      if (text) ytext.insert(start, text);
+      if (text) ytext.insert(start, wellFormed(text));
     },
     remove: (path) => filesOf(doc).delete(path),
   };
