@@ -250,6 +250,70 @@ describe('sessions and files', () => {
     assertError(await request(a.socket, 'doc:update', Buffer.from([255, 255, 255, 255, 255, 255, 255, 255, 255, 1])), 'badRequest');
     assert.deepEqual(Y.encodeStateAsUpdate(server.app.sessions.loaded(a.sessionId)!.doc), before);
   });
+
+  // A JSON string may hold a lone surrogate; Yjs encodes it as U+FFFD, so the server's copy
+  // differed from everyone's, and an insert right after it made the server replace the next
+  // character too (ContentString.splice), in its copy only: peers and fresh joins disagreed.
+  it('file content with a lone surrogate reads the same for the server, a peer and a fresh join after an edit next to it', async () => {
+    const a = await joinedClient(server.url);
+    const b = await joinedClient(server.url, a.sessionId);
+    const docB = new Y.Doc();
+    Y.applyUpdate(docB, b.state);
+    b.socket.on('doc:update', (u) => Y.applyUpdate(docB, new Uint8Array(u)));
+    assert.ok((await request(a.socket, 'file:create', { path: 'src/odd.ts', content: 'a\ud83d9b' })).ok);
+    await waitFor(() => filesOf(docB).has('src/odd.ts'), 'the file to reach B');
+    let update: Uint8Array | null = null;
+    docB.on('update', (u: Uint8Array) => (update = u));
+    filesOf(docB).get('src/odd.ts')!.insert(2, 'X');
+    assert.ok((await request(b.socket, 'doc:update', update!)).ok);
+    const fresh = new Y.Doc();
+    Y.applyUpdate(fresh, (await joinedClient(server.url, a.sessionId)).state);
+    assert.equal(filesOf(docB).get('src/odd.ts')!.toString(), 'a\ufffdX9b');
+    assert.equal(filesOf(fresh).get('src/odd.ts')!.toString(), 'a\ufffdX9b');
+    assert.equal(filesOf(server.app.sessions.loaded(a.sessionId)!.doc).get('src/odd.ts')!.toString(), 'a\ufffdX9b');
+  });
+
+  // Y.applyUpdate integrates the structs it has read before it reads the delete set: a valid
+  // update with its delete set cut off used to be half applied (and broadcast) before the error.
+  it('rejects a Yjs update whose end is corrupt whole: nothing of it is applied or broadcast', async () => {
+    const a = await joinedClient(server.url);
+    const b = await joinedClient(server.url, a.sessionId);
+    const received: Uint8Array[] = [];
+    b.socket.on('doc:update', (u) => received.push(new Uint8Array(u)));
+    const docA = new Y.Doc();
+    Y.applyUpdate(docA, a.state);
+    let update: Uint8Array | null = null;
+    docA.on('update', (u: Uint8Array) => (update = u));
+    filesOf(docA).get('src/cart.ts')!.insert(0, '// half of me\n');
+    const cut = update!.slice(0, update!.byteLength - 1); // the delete set's count is gone
+    const before = Y.encodeStateAsUpdate(server.app.sessions.loaded(a.sessionId)!.doc);
+    assertError(await request(a.socket, 'doc:update', cut), 'badRequest');
+    assert.deepEqual(Y.encodeStateAsUpdate(server.app.sessions.loaded(a.sessionId)!.doc), before);
+    assert.ok((await request(a.socket, 'doc:update', update!)).ok, 'the intact update is then taken');
+    await waitFor(() => received.length > 0, 'the intact update to reach B');
+    assert.equal(received.length, 1, 'B got the intact update only');
+  });
+
+  // 45 corrupt bytes that, applied to any document, left its struct store unencodable: every
+  // later session:join (Y.encodeStateAsUpdate) failed with `internal`, for everyone in the session.
+  it('a corrupt update cannot make the session unjoinable for others', async () => {
+    const a = await joinedClient(server.url);
+    const poison = Buffer.from('0103cabfec99030027010566696c657304782e7473028000cabfec99030003616263c4ab96f1820603ab96f1820604027a7a00', 'hex');
+    assertError(await request(a.socket, 'doc:update', poison), 'badRequest');
+    const c = await joinedClient(server.url, a.sessionId);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, c.state);
+    assert.deepEqual(listFiles(doc), Object.keys(EXAMPLE_PROJECT).sort());
+  });
+
+  // An item that names a later item of its own client as its parent (Yjs trusts a client's own
+  // references to point backwards) threw halfway through integration.
+  it('rejects an update whose item refers forward in its own client', async () => {
+    const a = await joinedClient(server.url);
+    const forward = Buffer.from('01039cf3bda30d0027010566696c657304782e74730204009cf3bda30d0000616263c4ab96f1823f03ab96f1820604027a7a00', 'hex');
+    assertError(await request(a.socket, 'doc:update', forward), 'badRequest');
+    assert.ok((await joinedClient(server.url, a.sessionId)).state.byteLength > 0);
+  });
 });
 
 describe('ai:prompt', () => {

@@ -18,7 +18,7 @@ import {
   type TestsResultPayload,
   type TierName,
 } from '@/lib/protocol';
-import { filesOf } from '@/lib/collab/workspace-doc';
+import { filesOf, wellFormed } from '@/lib/collab/workspace-doc';
 import { FlintError } from './errors';
 import { AiController } from './ai/ai-controller';
 import type { InferenceProvider } from './inference/types';
@@ -35,6 +35,7 @@ import { interruptAcrossNodes, turnsRunningOnPeers } from './collab/peer-ai';
 import { endOrphanTurns } from './ai/orphan-turns';
 import { DocLimits, textBytes } from './sessions/doc-limits';
 import { DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_FILES } from './config';
+import { checkUpdate } from './collab/check-update';
 
 interface SocketData {
   hello: boolean;
@@ -401,11 +402,15 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     // acknowledged edit survives a crash.
     on('doc:update', async (update) => {
       const session = joined(socket);
+      // Checked whole before it touches the document: Y.applyUpdate is not atomic (server/collab/check-update.ts).
+      const invalid = checkUpdate(update);
+      if (invalid) throw new FlintError('badRequest', `not a valid Yjs update: ${invalid}`);
       try {
         docLimits.checkUpdate(session.doc, update);
         Y.applyUpdate(session.doc, update, socket.id);
       } catch (err) {
         if (err instanceof FlintError) throw err;
+        log(`a checked update still failed to apply in session ${session.id}`, err);
         throw new FlintError('badRequest', 'not a valid Yjs update');
       }
       await durable(session);
@@ -416,7 +421,9 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       const files = filesOf(session.doc);
       if (files.has(path)) throw new FlintError('fileExists', `${path} already exists.`);
       docLimits.checkNewFile(session.doc);
-      docLimits.write(session.doc, textBytes(path) + textBytes(content ?? ''), (doc) => filesOf(doc).set(path, new Y.Text(content ?? '')));
+      // JSON may carry lone surrogates; what is stored and broadcast may not (workspace-doc.ts).
+      const text = wellFormed(content ?? '');
+      docLimits.write(session.doc, textBytes(path) + textBytes(text), (doc) => filesOf(doc).set(path, new Y.Text(text)));
       await durable(session);
       return { path };
     });

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { applyBlock } from '@/lib/edits/apply';
-import { filesOf, readFile } from './workspace-doc';
+import { filesOf, readFile, wellFormed } from './workspace-doc';
 
 /**
  * The session's AI thread, kept in the same Yjs document as the files so that everyone in the
@@ -76,25 +76,57 @@ export function restoresOf(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
 
 /** A plain snapshot of the thread, oldest turn first. */
 export function readThread(doc: Y.Doc): TurnRecord[] {
-  return turnsOf(doc).toArray().map((t) => t.toJSON() as TurnRecord);
+  return turnList(doc).map((t) => {
+    const checkpoint = t.get('checkpoint');
+    return {
+      ...(t.toJSON() as TurnRecord),
+      hunks: hunkList(t).map((h) => h.toJSON() as HunkRecord),
+      checkpoint: checkpoint instanceof Y.Map ? (checkpoint.toJSON() as TurnRecord['checkpoint']) : {},
+    };
+  });
+}
+
+/**
+ * The turns that have the shape this module writes. The document is edited by every client, so
+ * anything may be in it: an entry that is not a Y.Map (or a turn whose `hunks` or `checkpoint`
+ * is not what it should be) is skipped, never dereferenced, so a hostile update cannot make the
+ * server's turn recording (or another browser) throw.
+ */
+function turnList(doc: Y.Doc): YTurn[] {
+  return turnsOf(doc)
+    .toArray()
+    .filter((t): t is YTurn => t instanceof Y.Map);
+}
+
+function hunkList(turn: YTurn): Y.Map<unknown>[] {
+  return (hunksOf(turn)?.toArray() ?? []).filter((h): h is Y.Map<unknown> => h instanceof Y.Map);
+}
+
+function checkpointOf(turn: YTurn): Y.Map<string | null> | null {
+  const c = turn.get('checkpoint');
+  return c instanceof Y.Map ? (c as Y.Map<string | null>) : null;
 }
 
 export function readRestores(doc: Y.Doc): RestoreRecord[] {
-  return [...restoresOf(doc).values()].map((r) => r.toJSON() as RestoreRecord).sort((a, b) => a.at - b.at);
+  return [...restoresOf(doc).values()]
+    .filter((r): r is Y.Map<unknown> => r instanceof Y.Map)
+    .map((r) => r.toJSON() as RestoreRecord)
+    .sort((a, b) => a.at - b.at);
 }
 
 function findTurn(doc: Y.Doc, turnId: string): YTurn | undefined {
-  return turnsOf(doc).toArray().find((t) => t.get('id') === turnId);
+  return turnList(doc).find((t) => t.get('id') === turnId);
 }
 
-function hunksOf(turn: YTurn): Y.Array<Y.Map<unknown>> {
-  return turn.get('hunks') as Y.Array<Y.Map<unknown>>;
+function hunksOf(turn: YTurn): Y.Array<Y.Map<unknown>> | null {
+  const h = turn.get('hunks');
+  return h instanceof Y.Array ? (h as Y.Array<Y.Map<unknown>>) : null;
 }
 
 function findHunk(doc: Y.Doc, hunkId: string): Y.Map<unknown> | undefined {
   const turnId = hunkId.slice(0, hunkId.lastIndexOf(':'));
   const turn = findTurn(doc, turnId);
-  return turn ? hunksOf(turn).toArray().find((h) => h.get('id') === hunkId) : undefined;
+  return turn ? hunkList(turn).find((h) => h.get('id') === hunkId) : undefined;
 }
 
 /** Turns kept in the document; older ones (and their checkpoints) are dropped. */
@@ -126,19 +158,20 @@ export function createTurn(doc: Y.Doc, init: Pick<TurnRecord, 'id' | 'prompt' | 
 export function recordCheckpoint(doc: Y.Doc, turnId: string, path: string, origin?: unknown): void {
   const turn = findTurn(doc, turnId);
   if (!turn) return;
-  const checkpoint = turn.get('checkpoint') as Y.Map<string | null>;
-  if (checkpoint.has(path)) return;
+  const checkpoint = checkpointOf(turn);
+  if (!checkpoint || checkpoint.has(path)) return;
   doc.transact(() => checkpoint.set(path, readFile(doc, path) ?? null), origin);
 }
 
 export function addHunk(doc: Y.Doc, turnId: string, hunk: Omit<HunkRecord, 'id' | 'status'>, origin?: unknown): string | null {
   const turn = findTurn(doc, turnId);
-  if (!turn) return null;
+  const hunks = turn && hunksOf(turn);
+  if (!hunks) return null;
   const id = `${turnId}:${hunk.index}`;
   doc.transact(() => {
     const map = new Y.Map<unknown>();
     for (const [k, v] of Object.entries({ ...hunk, id, status: 'pending' })) map.set(k, v);
-    hunksOf(turn).push([map]);
+    hunks.push([map]);
   }, origin);
   return id;
 }
@@ -177,12 +210,13 @@ export function yTextTarget(doc: Y.Doc, origin?: unknown): TextTarget {
     read: (path) => readFile(doc, path) ?? null,
     replace(path, start, end, text) {
       let ytext = filesOf(doc).get(path);
-      if (!ytext) {
+      // Missing, or not a text at all (a hostile update can put anything under a path): a new text.
+      if (!(ytext instanceof Y.Text)) {
         ytext = new Y.Text();
         filesOf(doc).set(path, ytext);
       }
       if (end > start) ytext.delete(start, end - start);
-      if (text) ytext.insert(start, text);
+      if (text) ytext.insert(start, wellFormed(text));
     },
     remove: (path) => filesOf(doc).delete(path),
   };
@@ -278,13 +312,13 @@ export function conflictMessage(hunk: Pick<HunkRecord, 'path' | 'matchedAtPropos
  * `undoRestore` puts everything back.
  */
 export function restoreCheckpoint(doc: Y.Doc, turnId: string, target: TextTarget, restoreId: string, origin?: unknown): boolean {
-  const turns = turnsOf(doc).toArray();
+  const turns = turnList(doc);
   const from = turns.findIndex((t) => t.get('id') === turnId);
   if (from < 0) return false;
   const affected = turns.slice(from).filter((t) => t.get('revertedBy') == null);
   const wanted = new Map<string, string | null>();
   for (const turn of affected) {
-    for (const [path, text] of (turn.get('checkpoint') as Y.Map<string | null>).entries()) {
+    for (const [path, text] of checkpointOf(turn)?.entries() ?? []) {
       if (!wanted.has(path)) wanted.set(path, text);
     }
   }
@@ -299,7 +333,7 @@ export function restoreCheckpoint(doc: Y.Doc, turnId: string, target: TextTarget
     const hunks: Record<string, HunkStatus> = {};
     for (const turn of affected) {
       turn.set('revertedBy', restoreId);
-      for (const h of hunksOf(turn).toArray()) {
+      for (const h of hunkList(turn)) {
         if (h.get('status') === 'pending') {
           hunks[h.get('id') as string] = 'pending';
           h.set('status', 'rejected');
@@ -314,17 +348,18 @@ export function restoreCheckpoint(doc: Y.Doc, turnId: string, target: TextTarget
 }
 
 export function undoRestore(doc: Y.Doc, restoreId: string, target: TextTarget, origin?: unknown): boolean {
-  const record = restoresOf(doc).get(restoreId);
-  if (!record || record.get('undone')) return false;
+  const record: unknown = restoresOf(doc).get(restoreId);
+  if (!(record instanceof Y.Map) || record.get('undone')) return false;
   const rec = record.toJSON() as RestoreRecord;
+  if (typeof rec.files !== 'object' || rec.files === null || typeof rec.hunks !== 'object' || rec.hunks === null) return false;
   target.batch(() => {
     for (const [path, text] of Object.entries(rec.files)) writeWhole(target, path, text);
   });
   doc.transact(() => {
-    for (const turn of turnsOf(doc).toArray()) {
+    for (const turn of turnList(doc)) {
       if (turn.get('revertedBy') !== restoreId) continue;
       turn.set('revertedBy', null);
-      for (const h of hunksOf(turn).toArray()) {
+      for (const h of hunkList(turn)) {
         const prior = rec.hunks[h.get('id') as string];
         if (prior) h.set('status', prior);
       }

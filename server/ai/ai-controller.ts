@@ -86,7 +86,10 @@ export class AiController {
     this.active.set(session.id, stream);
     if (previous) previous.controller.abort(new Error('interrupted'));
     this.recording.add(id);
-    void this.run(session, stream, payload, recorder, previous?.done).finally(settle);
+    // Never an unhandled rejection (it would stop the process): a turn that fails is logged.
+    void this.run(session, stream, payload, recorder, previous?.done)
+      .catch((err) => console.error('[flint] an AI turn failed', err))
+      .finally(settle);
     return id;
   }
 
@@ -250,7 +253,12 @@ export class AiController {
       release?.();
       this.syncGauges();
       if (this.active.get(session.id) === stream) this.active.delete(session.id);
-      recorder.finish(status, error?.message ?? null);
+      try {
+        recorder.finish(status, error?.message ?? null);
+      } catch (err) {
+        // The document is everyone's to edit; whatever is in it, the stream still gets its ai:end.
+        console.error('[flint] recording the end of a turn failed', err);
+      }
       this.recording.delete(stream.id);
       // The block closed by the end of the stream may have been the one that did not fit.
       if (recorder.limitError && status !== 'error') [status, error] = ['error', recorder.limitError];

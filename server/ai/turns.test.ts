@@ -153,3 +153,34 @@ describe('AI turns are recorded in the session document', () => {
     assert.equal(readThread(docOf(a.sessionId)).length, 0);
   });
 });
+
+describe('a hostile document cannot break turn recording', () => {
+  // An editor's valid Yjs update can put anything in the thread. Recording a turn used to call
+  // `.get` on every entry of `turns`: the prompt after such an update threw in the stream's
+  // `finally`, an unhandled rejection that stopped the whole server.
+  it('a thread holding non-map entries and a file that is not a text: prompts still stream, are recorded and end', async () => {
+    server = await startTestServer();
+    server.sim.addRule({ match: 'after garbage', text: scriptedResponse(CART_THREE_HUNKS), times: 1 });
+    const a = await joinedClient(server.url);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, a.state);
+    let update: Uint8Array | null = null;
+    doc.on('update', (u: Uint8Array) => (update = update ? Y.mergeUpdates([update, u]) : u));
+    doc.transact(() => {
+      doc.getArray<unknown>('turns').push(['garbage', 42, null, new Y.Array()]);
+      doc.getMap<unknown>('files').set('src/strange.ts', 'a string, not a Y.Text');
+    });
+    assert.ok((await request(a.socket, 'doc:update', update!)).ok);
+    const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'after garbage', path: 'src/cart.ts', instant: true });
+    assert.ok(r.ok, JSON.stringify(r));
+    const [end] = await nextEvent(a.socket, 'ai:end');
+    assert.equal(end.status, 'done');
+    const turns = readThread(docOf(a.sessionId));
+    assert.equal(turns.length, 1, 'only the real turn is read');
+    assert.deepEqual(turns[0].hunks.map((h) => h.status), ['accepted', 'accepted', 'accepted']);
+    assert.equal(readFile(docOf(a.sessionId), 'src/cart.ts'), withHunks(CART, CART_THREE_HUNKS, [true, true, true]));
+    const prompt = await request(a.socket, 'ai:prompt', { prompt: 'x', path: 'src/strange.ts' });
+    assert.equal(prompt.ok ? null : prompt.error.code, 'fileNotFound', 'a path holding no text is no file');
+    assert.ok((await joinedClient(server.url, a.sessionId)).state.byteLength > 0, 'the session still opens');
+  });
+});

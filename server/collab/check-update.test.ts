@@ -1,0 +1,60 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as Y from 'yjs';
+import { checkUpdate } from './check-update';
+import { int, pick, prng } from '../reliability/random';
+import { runSeed } from '../reliability/profile';
+
+/** Random edits by three peers that sync now and then: every update they produce is genuine. */
+function genuineUpdates(seed: number, steps: number): Uint8Array[] {
+  const random = prng(seed);
+  const docs = [0, 1, 2].map(() => new Y.Doc({ gc: random() < 0.5 }));
+  const out: Uint8Array[] = [];
+  docs.forEach((d) => d.on('update', (u: Uint8Array) => out.push(u)));
+  for (let i = 0; i < steps; i++) {
+    const d = pick(random, docs);
+    const text = d.getMap<Y.Text>('files').get('a.ts') ?? d.getMap<Y.Text>('files').set('a.ts', new Y.Text('start\n'));
+    const turns = d.getArray<Y.Map<unknown>>('turns');
+    const r = random();
+    if (r < 0.35) text.insert(int(random, 0, text.length), 'x'.repeat(int(random, 1, 5)));
+    else if (r < 0.55 && text.length > 1) text.delete(int(random, 0, text.length - 1), 1);
+    else if (r < 0.65) {
+      const m = new Y.Map<unknown>();
+      m.set('id', `t${i}`);
+      m.set('hunks', new Y.Array());
+      turns.push([m]);
+    } else if (r < 0.72 && turns.length) turns.delete(int(random, 0, turns.length - 1), 1);
+    else if (r < 0.8) d.getMap('files').set(`f${int(random, 0, 5)}.ts`, new Y.Text('y'));
+    else if (r < 0.85) d.getMap('files').delete(`f${int(random, 0, 5)}.ts`);
+    else {
+      const [a, b] = [pick(random, docs), pick(random, docs)];
+      Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)));
+    }
+  }
+  for (const d of docs) out.push(Y.encodeStateAsUpdate(d), Y.encodeStateAsUpdate(d, Y.encodeStateVector(docs[0])));
+  out.push(Y.mergeUpdates(out.slice(0, 20)));
+  return out;
+}
+
+describe('checkUpdate', () => {
+  it('accepts every update honest Yjs peers produce (random edits, syncs, merges, GC on and off)', () => {
+    const seed = runSeed();
+    for (let s = 0; s < 20; s++) {
+      for (const u of genuineUpdates(seed + s, 150)) {
+        assert.equal(checkUpdate(u), null, `seed ${seed + s} (FLINT_SEED=${seed}): a genuine update was refused`);
+      }
+    }
+  });
+
+  it('refuses what does not decode, out-of-range ids and forward references in one client', () => {
+    assert.equal(checkUpdate(new Uint8Array([255, 255, 255, 255, 255, 1])), 'does not decode');
+    const doc = new Y.Doc();
+    let update: Uint8Array | null = null;
+    doc.on('update', (u: Uint8Array) => (update = u));
+    doc.getText('t').insert(0, 'abc');
+    assert.equal(checkUpdate(update!), null);
+    assert.equal(checkUpdate(update!.slice(0, -1)), 'does not decode');
+    const forward = Buffer.from('01039cf3bda30d0027010566696c657304782e74730204009cf3bda30d0000616263c4ab96f1823f03ab96f1820604027a7a00', 'hex');
+    assert.notEqual(checkUpdate(forward), null);
+  });
+});
