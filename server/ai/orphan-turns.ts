@@ -1,4 +1,4 @@
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { turnsOf } from '@/lib/collab/thread';
 import { PEER_ORIGIN, type Session, type SessionStore } from '../sessions/session-store';
 import { AI_ORIGIN } from './turn-recorder';
@@ -29,8 +29,10 @@ export function endOrphanTurns(
   const checking = new Set<string>();
 
   const check = (session: Session) => {
+    // The thread is everyone's to edit: an entry that is not a turn (a map) is not one to end.
     const orphans = turnsOf(session.doc)
       .toArray()
+      .filter((t): t is Y.Map<unknown> => (t as unknown) instanceof Y.Map)
       .filter((t) => t.get('status') === 'streaming' && !opts.isRunning(String(t.get('id'))) && !checking.has(String(t.get('id'))));
     if (!orphans.length) return;
     if (!opts.runningElsewhere) return end(session.doc, orphans);

@@ -216,7 +216,7 @@ describe(`protocol fuzz ${where}`, () => {
 
   before(async () => {
     dataDir = await tempDataDir('flint-fuzz-');
-    flint = await startFlintProcess({ FLINT_DATA_DIR: dataDir, FLINT_SIM_TPS: '5000' });
+    flint = await startFlintProcess({ FLINT_DATA_DIR: dataDir, FLINT_SIM_TPS: '5000', FLINT_MAX_FILES: '20000' });
   });
   after(async () => {
     for (const s of liveSockets) s.disconnect();
@@ -560,7 +560,9 @@ describe(`protocol fuzz ${where}`, () => {
 
     assert.equal(flint.child.exitCode, null, `the server exited during the fuzz ${where}\n${flint.output().slice(-3000)}`);
     assert.deepEqual(failures, [], `fuzz failures ${where}`);
-    assert.doesNotMatch(flint.output(), /handler \S+ failed|an AI turn failed|recording the end of a turn failed|checked update still failed/, `the server logged a failure ${where}`);
+    const logged = /handler \S+ failed|an AI turn failed|recording the end of a turn failed|checked update still failed/;
+    const at = flint.output().search(logged);
+    assert.equal(at, -1, `the server logged a failure ${where}:\n${flint.output().slice(Math.max(0, at - 200), at + 1500)}`);
 
     // A fresh client can still do everything.
     const fresh = await joinedClient(flint.url, undefined, { identity: newIdentity() });
@@ -668,7 +670,7 @@ describe(`protocol fuzz ${where}`, () => {
     for (const s of liveSockets) s.disconnect();
     liveSockets.clear();
     await flint.stop();
-    flint = await startFlintProcess({ FLINT_DATA_DIR: dataDir, FLINT_SIM_TPS: '5000' });
+    flint = await startFlintProcess({ FLINT_DATA_DIR: dataDir, FLINT_SIM_TPS: '5000', FLINT_MAX_FILES: '20000' });
     for (const id of fuzzSessions) {
       const j = await joinedClient(flint.url, id, { identity: fuzzIdentity });
       liveSockets.add(j.socket);
