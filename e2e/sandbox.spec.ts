@@ -296,6 +296,22 @@ it('after the loop', () => { expect(2).toBe(2); });
     await expect(tests.panel).toHaveAttribute('data-status', 'cancelled');
   });
 
+  test('Stop while the run is still being prepared cancels it before it reaches the sandbox', async ({ page }) => {
+    // A fresh page: the first run starts esbuild-wasm and the sandbox, so Stop lands before the
+    // run is sent. That cancel used to be dropped and the spinning test ran on.
+    const { tests } = await open(page, {
+      'src/spin.test.ts': `it('spins', () => { while (true) {} }, 600000);\n`,
+    });
+    await tests.runAll.click();
+    await page.getByTestId('test-cancel').click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'cancelled');
+    // The sandbox still works afterwards.
+    await tests.runAll.click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'running');
+    await page.getByTestId('test-cancel').click();
+    await expect(tests.panel).toHaveAttribute('data-status', 'cancelled');
+  });
+
   test('Stop ends a run at once and reports what it interrupted as skipped', async ({ page }) => {
     const { tests } = await open(page, {
       'src/stuck.test.ts': `it('done first', () => {});\nit('stuck', () => { while (true) {} }, 600000);\nit('never reached', () => {});\n`,

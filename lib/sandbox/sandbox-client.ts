@@ -11,6 +11,8 @@ export class SandboxClient {
   private iframe!: HTMLIFrameElement;
   private ready!: Promise<void>;
   private readonly listeners = new Map<string, (e: RunEvent) => void>();
+  /** Runs stopped before they were sent to the host (see `cancel`). */
+  private readonly cancelledBeforeSent = new Set<string>();
   private readonly pongs = new Map<string, () => void>();
   private disposed = false;
   /** Which worker runtimes the host already holds. */
@@ -94,6 +96,12 @@ export class SandboxClient {
    */
   async run(request: RunRequest, onEvent: (e: RunEvent) => void, answerWithinMs: number): Promise<Extract<RunEvent, { type: 'run-end' }>> {
     await this.ready;
+    if (this.cancelledBeforeSent.delete(request.runId)) {
+      // Stopped while it was being prepared: it never reaches the host.
+      const end = { type: 'run-end' as const, status: 'cancelled' as const, durationMs: 0 };
+      onEvent(end);
+      return end;
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.listeners.delete(request.runId);
@@ -115,8 +123,13 @@ export class SandboxClient {
     });
   }
 
+  /**
+   * Stops a run. One not sent yet (its files still bundling, the sandbox still starting) is
+   * remembered and never sent: the host would drop a cancel for a run it has not seen.
+   */
   cancel(runId: string) {
-    this.post({ type: 'cancel', runId });
+    if (this.listeners.has(runId)) this.post({ type: 'cancel', runId });
+    else this.cancelledBeforeSent.add(runId);
   }
 
   dispose() {
