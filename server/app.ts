@@ -36,6 +36,7 @@ import { endOrphanTurns } from './ai/orphan-turns';
 import { DocLimits, textBytes } from './sessions/doc-limits';
 import { DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_FILES } from './config';
 import { checkUpdate } from './collab/check-update';
+import { HunkClaims } from './collab/hunk-claims';
 
 interface SocketData {
   hello: boolean;
@@ -201,6 +202,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   /** Each session's last finished in-browser test run, for people who join after it (this process only). */
   const lastTestRun = new WeakMap<Session, TestsResultPayload>();
   const links = deps.links ?? new MemoryLinkStore();
+  const claims = new HunkClaims();
   const access = new AccessControl(links, { linkFailures: limits.linkFailures, linkFailureWindowSeconds: limits.linkFailureWindowSeconds });
   const presence = new PresenceHub((sessionId, update, except) =>
     (except ? io.to(sessionId).except(except) : io.to(sessionId)).emit('awareness:update', update),
@@ -395,7 +397,10 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       await closeLinkHolders(session.id, role, 'The owner revoked the link you joined with.');
     });
 
-    socket.on('disconnect', () => presence.leave(socket.id));
+    socket.on('disconnect', () => {
+      presence.leave(socket.id);
+      claims.release(socket.id);
+    });
 
     // Checked against the document limits first (a refused update is not applied, so neither
     // stored nor broadcast); applied (and so broadcast) at once; acknowledged once stored: an
@@ -486,6 +491,12 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       const session = joined(socket);
       socket.to(session.id).emit('tests:result', report);
       if (report.status !== 'running') lastTestRun.set(session, report);
+    });
+
+    // Before an accept or reject: each pending hunk is decided by one person at a time.
+    on('hunk:claim', ({ hunkIds }) => {
+      const session = joined(socket);
+      return claims.claim(session.id, session.doc, socket.id, hunkIds);
     });
 
     on('ai:interrupt', async ({ streamId }) => {

@@ -199,6 +199,7 @@ function validPayloads(doc: Y.Doc): Record<ClientEventName, unknown> {
     'tests:result': { runId: 'r1', status: 'done', scope: { kind: 'all' }, files: [] },
     'link:create': { role: 'editor' },
     'link:revoke': { role: 'editor' },
+    'hunk:claim': { hunkIds: ['x:0'] },
   };
 }
 

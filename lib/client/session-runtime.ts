@@ -14,6 +14,7 @@ import {
   type ServerLimits,
   type Role,
   type TierName,
+  type HunkClaimResult,
 } from '@/lib/protocol';
 import { filesOf, listFiles, readFile } from '@/lib/collab/workspace-doc';
 import {
@@ -798,16 +799,42 @@ export class SessionRuntime {
     return this.editor?.target() ?? yTextTarget(this.doc);
   }
 
-  accept(ids: string[]) {
-    if (!this.canEdit()) return;
-    const errors = acceptHunks(this.doc, ids, this.target());
+  /**
+   * Accepts hunks: the server first grants each to this person alone (`hunk:claim`: two people
+   * accepting one hunk at once would both insert its text), then they are written here, through
+   * the editor, as one undo step.
+   */
+  async accept(ids: string[]) {
+    if (!this.canEdit() || !ids.length) return;
+    const granted = await this.claim(ids);
+    if (!granted) return;
+    const errors = [...granted.refused, ...acceptHunks(this.doc, granted.ids, this.target())];
     if (errors.length) this.showError(protocolError('conflict', errors.map((e) => e.message).join(' ')));
     else this.showError(null);
   }
 
-  reject(ids: string[]) {
-    if (!this.canEdit()) return;
-    rejectHunks(this.doc, ids);
+  async reject(ids: string[]) {
+    if (!this.canEdit() || !ids.length) return;
+    const granted = await this.claim(ids);
+    if (!granted) return;
+    rejectHunks(this.doc, granted.ids);
+    if (granted.refused.length) this.showError(protocolError('conflict', granted.refused.map((e) => e.message).join(' ')));
+  }
+
+  /** The hunks this person may decide now, and why the others may not; null when refused outright. */
+  private async claim(ids: string[]): Promise<{ ids: string[]; refused: Array<{ message: string }> } | null> {
+    const r = this.report(await this.request<HunkClaimResult>((ack) => this.socket.emit('hunk:claim', { hunkIds: ids }, ack)));
+    if (!r.ok) return null;
+    const label = (id: string) => {
+      const hunk = this.store.getState().hunks.find((h) => h.id === id);
+      return hunk ? `Hunk ${hunk.index + 1}` : 'A hunk';
+    };
+    return {
+      ids: r.data.granted,
+      refused: r.data.refused.map(({ hunkId, reason }) => ({
+        message: reason === 'decided' ? `${label(hunkId)} was already decided by someone else.` : `${label(hunkId)} is being decided by someone else right now.`,
+      })),
+    };
   }
 
   /** Pending, placeable hunks: what "accept all" applies. */

@@ -129,6 +129,12 @@ function findHunk(doc: Y.Doc, hunkId: string): Y.Map<unknown> | undefined {
   return turn ? hunkList(turn).find((h) => h.get('id') === hunkId) : undefined;
 }
 
+/** A hunk's review state, or undefined when the document has no such hunk. */
+export function hunkStatus(doc: Y.Doc, hunkId: string): HunkStatus | undefined {
+  const status = findHunk(doc, hunkId)?.get('status');
+  return status === 'pending' || status === 'accepted' || status === 'rejected' ? status : undefined;
+}
+
 /** Turns kept in the document; older ones (and their checkpoints) are dropped. */
 export const MAX_TURNS = 100;
 

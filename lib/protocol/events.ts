@@ -155,6 +155,13 @@ export type PromptPayload = z.infer<typeof PromptPayload>;
 
 export const StreamId = z.string().min(1).max(64);
 export const InterruptPayload = z.object({ streamId: StreamId }).strict();
+/** Hunks a person is about to accept or reject: the server grants each to one person at a time. */
+export const HunkClaimPayload = z.object({ hunkIds: z.array(z.string().min(1).max(128)).min(1).max(500) }).strict();
+export interface HunkClaimResult {
+  granted: string[];
+  /** `decided`: already accepted or rejected; `claimed`: someone else is deciding it right now. */
+  refused: Array<{ hunkId: string; reason: 'decided' | 'claimed' }>;
+}
 /** The browser's own measurement of a stream it painted. */
 export const ReportPayload = z
   .object({ streamId: StreamId, browserTtftMs: z.number().nonnegative().max(600_000) })
@@ -235,6 +242,7 @@ export const CLIENT_EVENT_SCHEMAS = {
   'awareness:update': AwarenessUpdatePayload,
   'link:create': LinkCreatePayload,
   'link:revoke': LinkRevokePayload,
+  'hunk:claim': HunkClaimPayload,
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
@@ -310,6 +318,8 @@ export interface ClientToServerEvents {
   /** Answers the new link's token once: only its hash is stored. */
   'link:create': (p: Payload<'link:create'>, ack: Ack<{ role: LinkRole; token: string }>) => void;
   'link:revoke': (p: Payload<'link:revoke'>, ack: Ack<Record<string, never>>) => void;
+  /** Before an accept or reject is written: which of the hunks this person may decide now. */
+  'hunk:claim': (p: Payload<'hunk:claim'>, ack: Ack<HunkClaimResult>) => void;
 }
 
 /** How a stream ended. */

@@ -14,7 +14,8 @@ export const EVENT_ROLE: Record<ClientEventName, 'none' | Role> = {
   'session:create': 'none',
   'session:join': 'none',
   'awareness:update': 'viewer',
-  // Accept, reject and restore are document edits, so they travel as doc:update.
+  // Accept, reject and restore are document edits, so they travel as doc:update (an accept or
+  // reject after a hunk:claim).
   'doc:update': 'editor',
   'file:create': 'editor',
   'file:rename': 'editor',
@@ -25,6 +26,7 @@ export const EVENT_ROLE: Record<ClientEventName, 'none' | Role> = {
   'tests:result': 'editor',
   'link:create': 'owner',
   'link:revoke': 'owner',
+  'hunk:claim': 'editor',
 };
 
 const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 };

@@ -130,6 +130,8 @@ function payloadFor(t: Target, heldToken: string | undefined): Record<ClientEven
     'awareness:update': awareness,
     'link:create': { role: 'editor' },
     'link:revoke': { role: 'viewer' },
+    // The target's first hunk, by the id it will have (its turn's id and index).
+    'hunk:claim': { hunkIds: [`${t.streamId}:0`] },
   };
 }
 
@@ -203,6 +205,7 @@ function expected(kind: Kind, event: ClientEventName): ErrorCode | 'ok' {
   if (kind === 'joined to another session') {
     if (event === 'session:join') return 'linkRequired';
     if (event === 'ai:interrupt') return 'streamNotFound'; // the target's stream, named by its id
+    if (event === 'hunk:claim') return 'hunkNotFound'; // the target's hunk, named by its id
     return 'ok'; // acts on its own session (checked below)
   }
   if (event === 'session:join') return 'linkInvalid';

@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import * as Y from 'yjs';
-import type { JoinResult, Response } from '@/lib/protocol';
-import { filesOf } from '@/lib/collab/workspace-doc';
+import type { HunkClaimResult, JoinResult, Response } from '@/lib/protocol';
+import { filesOf, listFiles, readFile } from '@/lib/collab/workspace-doc';
 import { acceptHunks, readThread, rejectHunks, yTextTarget } from '@/lib/collab/thread';
 import { scriptedResponse } from '@/lib/seed/scripted-edits';
 import { Storage } from '../storage/storage';
@@ -133,6 +133,7 @@ describe(`convergence over the real server (${SEEDS} seeds from ${BASE_SEED}: FL
       const peers = Array.from({ length: CLIENTS }, () => new Peer(server.url, sessionId, fail));
       for (const p of peers) await p.connect();
       const turns: Promise<unknown>[] = [];
+      const decided: Array<{ hunkId: string; tag: string }> = [];
       // At most two turns a seed (one may be instant): they cost most of a seed's time.
       let turnsThisSeed = 0;
       let instantUsed = false;
@@ -206,15 +207,14 @@ describe(`convergence over the real server (${SEEDS} seeds from ${BASE_SEED}: FL
           const [x, y] = [pick(random, reviewers), pick(random, reviewers)];
           const sees = (p: Peer) => readThread(p.doc).some((t) => t.hunks.some((h) => h.id === hunkId));
           await waitFor(() => sees(x) && sees(y), `${where}: the hunk to reach the reviewers`, 10_000);
-          // In one tick: neither has seen the other's accept.
-          if (random() < 0.8) {
-            acceptHunks(x.doc, [hunkId], yTextTarget(x.doc));
-            acceptHunks(y.doc, [hunkId], yTextTarget(y.doc));
-            figures.concurrentAccepts++;
-          } else {
-            acceptHunks(x.doc, [hunkId], yTextTarget(x.doc));
-            rejectHunks(y.doc, [hunkId]);
-          }
+          // Both ask in one tick, as two browsers do (hunk:claim), and decide what they were granted.
+          const acceptBoth = random() < 0.8;
+          const [gx, gy] = await Promise.all([x, y].map((p) => (p.socket ? request<HunkClaimResult>(p.socket, 'hunk:claim', { hunkIds: [hunkId] }) : null)));
+          const granted = (g: typeof gx) => !!g && g.ok && g.data.granted.includes(hunkId);
+          if (granted(gx)) acceptHunks(x.doc, [hunkId], yTextTarget(x.doc));
+          if (granted(gy)) acceptBoth ? acceptHunks(y.doc, [hunkId], yTextTarget(y.doc)) : rejectHunks(y.doc, [hunkId]);
+          if (acceptBoth) figures.concurrentAccepts++;
+          decided.push({ hunkId, tag });
         }
         // Let some messages through now and then, so edits interleave with what arrives.
         if (random() < 0.3) await new Promise((res) => setTimeout(res, int(random, 0, 3)));
@@ -230,6 +230,13 @@ describe(`convergence over the real server (${SEEDS} seeds from ${BASE_SEED}: FL
       await waitFor(() => peers.every((p) => same(p.doc, serverDoc)), `${where}: clients to converge with the server`, 20_000).catch(() => {});
       assert.deepEqual(failures, [], where);
       for (const [i, p] of peers.entries()) assert.deepEqual(contentOf(p.doc), contentOf(serverDoc), `${where}: client ${i} differs from the server`);
+      // A decided hunk's text is in the file at most once (typing may have cut it), and a rejected one's never.
+      const all = listFiles(serverDoc).map((f) => readFile(serverDoc, f) ?? '').join('\n');
+      for (const { hunkId, tag } of decided) {
+        const status = readThread(serverDoc).flatMap((t) => t.hunks).find((h) => h.id === hunkId)?.status;
+        const times = all.split(`/* ${tag} */`).length - 1;
+        assert.ok(status === 'rejected' ? times === 0 : times <= 1, `${where}: hunk ${hunkId} (${status}) is in the files ${times} times`);
+      }
       await server.app.sessions.flush();
       const reloaded = await new SessionStore({ storage, log: () => {} }).get(sessionId);
       assert.ok(reloaded, `${where}: the session does not reload`);
