@@ -3,6 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION } from '../../lib/protocol/version';
 import type { SimTiming } from '../../server/sim/sim-server';
 import { deliveryLags } from './stats';
+import { simClockOffset } from './sim-clock';
 
 /**
  * One load-generator thread (bench/lib/scale.ts): `sessions` sessions, each running one
@@ -24,16 +25,6 @@ let win = { measureFrom: Infinity, endAt: 0 };
 const now = () => performance.timeOrigin + performance.now();
 type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
-async function calibrate(): Promise<number> {
-  let best = { rtt: Infinity, offset: 0 };
-  for (let i = 0; i < 20; i++) {
-    const t0 = now();
-    const j = (await (await fetch(`${job.simUrl}/_sim/clock`)).json()) as { now: number };
-    const t1 = now();
-    if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: j.now - (t0 + t1) / 2 };
-  }
-  return best.offset;
-}
 
 async function connect(): Promise<Socket> {
   const socket = io(job.appUrl, { transports: ['websocket'], reconnection: false, forceNew: true });
@@ -111,7 +102,7 @@ async function runSession(socket: Socket, offset: number) {
   }
 }
 
-const offset = await calibrate();
+const offset = await simClockOffset(job.simUrl);
 const sockets: Socket[] = [];
 for (let i = 0; i < job.sessions; i++) sockets.push(await connect());
 parentPort!.postMessage({ type: 'ready' });

@@ -170,15 +170,9 @@ describe('limit: document size (maxDocBytes / FLINT_MAX_DOC_BYTES)', () => {
   });
 
   it('an AI turn that would cross it stops with a visible limitExceeded error; the hunks proposed before it are kept', async () => {
-    server = await startTestServer();
-    const a0 = await joinedClient(server.url);
-    const size = Y.encodeStateAsUpdate(docOf(a0.sessionId)).byteLength;
-    await server.close();
-    // Room for the turn, the checkpoint of cart.ts and a small hunk, not for a 40 KiB one.
-    server = await startTestServer({ limits: { maxDocBytes: size + 12 * 1024 }, tokensPerSecond: 200_000 });
-    const huge = { path: CART, search: CART_THREE_HUNKS[2].search, replace: `${'    // padding\n'.repeat(1400)}${CART_THREE_HUNKS[2].replace}` };
-    server.sim.addRule({ match: 'grow it', text: scriptedResponse([CART_THREE_HUNKS[0], huge]), times: 1 });
-    const a = await joinedClient(server.url);
+    const { size, huge, server: srv } = await tightDocServer();
+    srv.sim.addRule({ match: 'grow it', text: scriptedResponse([CART_THREE_HUNKS[0], huge]), times: 1 });
+    const a = await joinedClient(srv.url);
     const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'grow it', path: CART });
     assert.ok(r.ok);
     const [end] = await nextEvent(a.socket, 'ai:end', (e) => e.streamId === r.data.streamId);
@@ -200,7 +194,7 @@ describe('limit: document size (maxDocBytes / FLINT_MAX_DOC_BYTES)', () => {
     refused(full, 'limitExceeded', ['FLINT_MAX_DOC_BYTES']);
     assert.equal(readThread(docOf(a.sessionId)).length, 1);
     // The session is not left busy: a short prompt that fits still runs.
-    server.sim.addRule({ match: 'ok', text: 'Nothing to change.', times: 1 });
+    srv.sim.addRule({ match: 'ok', text: 'Nothing to change.', times: 1 });
     const ok = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'ok', path: CART });
     assert.ok(ok.ok, JSON.stringify(ok));
     const [end2] = await nextEvent(a.socket, 'ai:end', (e) => e.streamId === ok.data.streamId);
@@ -210,15 +204,10 @@ describe('limit: document size (maxDocBytes / FLINT_MAX_DOC_BYTES)', () => {
 
 describe('limit: document size, the last block of an answer', () => {
   it('a block closed by the end of the stream that does not fit ends the turn in limitExceeded too (not "done")', async () => {
-    server = await startTestServer();
-    const a0 = await joinedClient(server.url);
-    const size = Y.encodeStateAsUpdate(docOf(a0.sessionId)).byteLength;
-    await server.close();
-    server = await startTestServer({ limits: { maxDocBytes: size + 12 * 1024 }, tokensPerSecond: 200_000 });
-    const huge = { path: CART, search: CART_THREE_HUNKS[2].search, replace: `${'    // padding\n'.repeat(1400)}${CART_THREE_HUNKS[2].replace}` };
+    const { size, huge, server: srv } = await tightDocServer();
     // No newline after the closing marker: the parser closes this block only when the stream ends.
-    server.sim.addRule({ match: 'at the end', text: scriptedResponse([huge]).replace(/\n$/, ''), times: 1 });
-    const a = await joinedClient(server.url);
+    srv.sim.addRule({ match: 'at the end', text: scriptedResponse([huge]).replace(/\n$/, ''), times: 1 });
+    const a = await joinedClient(srv.url);
     const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'at the end', path: CART });
     assert.ok(r.ok);
     const [end] = await nextEvent(a.socket, 'ai:end', (e) => e.streamId === r.data.streamId);
@@ -460,3 +449,17 @@ describe('configured through the environment (loadConfig) → createApplication'
     }
   });
 });
+
+/**
+ * A server whose document limit leaves room for a turn, the checkpoint of cart.ts and a small
+ * hunk (12 KiB over a new session's size), and a hunk of ≈40 KiB that cannot fit.
+ */
+async function tightDocServer() {
+  server = await startTestServer();
+  const a0 = await joinedClient(server.url);
+  const size = Y.encodeStateAsUpdate(docOf(a0.sessionId)).byteLength;
+  await server.close();
+  server = await startTestServer({ limits: { maxDocBytes: size + 12 * 1024 }, tokensPerSecond: 200_000 });
+  const huge = { path: CART, search: CART_THREE_HUNKS[2].search, replace: `${'    // padding\n'.repeat(1400)}${CART_THREE_HUNKS[2].replace}` };
+  return { size, huge, server };
+}

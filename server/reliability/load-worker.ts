@@ -4,6 +4,7 @@ import { io, type Socket } from 'socket.io-client';
 import { readThread } from '@/lib/collab/thread';
 import { PROTOCOL_VERSION } from '@/lib/protocol/version';
 import { deliveryLags } from '../../bench/lib/stats';
+import { simClockOffset } from '../../bench/lib/sim-clock';
 import type { SimTiming } from '../sim/sim-server';
 import { IDENTITY_COOKIE } from '../auth/identity';
 import { EditingClient } from '../sessions/test-editing-client';
@@ -36,16 +37,6 @@ const streamEnds: Record<string, number> = {};
 const streamErrors: Record<string, number> = {};
 let stopping = false;
 
-async function calibrate(): Promise<number> {
-  let best = { rtt: Infinity, offset: 0 };
-  for (let i = 0; i < 20; i++) {
-    const t0 = now();
-    const j = (await (await fetch(`${job.simUrl}/_sim/clock`)).json()) as { now: number };
-    const t1 = now();
-    if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: j.now - (t0 + t1) / 2 };
-  }
-  return best.offset;
-}
 
 async function call<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
   const r = (await socket.timeout(60_000).emitWithAck(event, payload)) as Ack<T>;
@@ -171,7 +162,7 @@ async function stream(clients: Client[], endAt: number, offset: number, tag: str
   }
 }
 
-const offset = await calibrate();
+const offset = await simClockOffset(job.simUrl);
 const sessions: Array<{ id: string; clients: Client[]; streaming: boolean }> = [];
 for (const [s, streaming] of job.sessions.entries()) {
   const first = await client(null, `w${job.id}s${s}c0`);
