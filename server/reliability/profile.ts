@@ -17,7 +17,7 @@ function size(name: string, ci: number, full: number): number {
 
 export const SIZES = {
   /** Generated protocol messages sent by the fuzzer. */
-  fuzzMessages: size('FLINT_FUZZ_MESSAGES', 100_000, 1_000_000),
+  fuzzMessages: size('FLINT_FUZZ_MESSAGES', 100_000, 300_000),
   /** Seeds of the randomized convergence run. */
   convergenceSeeds: size('FLINT_CONVERGENCE_SEEDS', 200, 2_000),
   /** kill -9 rounds. */
