@@ -58,3 +58,40 @@ describe('checkUpdate', () => {
     assert.notEqual(checkUpdate(forward), null);
   });
 });
+
+describe('checkUpdate against what the document holds', () => {
+  const sv = (doc: Y.Doc) => Y.decodeStateVector(Y.encodeStateVector(doc));
+
+  it('passes the next change of a client, and refuses one that skips changes the document lacks', () => {
+    const server = new Y.Doc();
+    const client = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    client.on('update', (u: Uint8Array) => updates.push(u));
+    const text = client.getMap<Y.Text>('files').set('a.ts', new Y.Text('one'));
+    text.insert(3, ' two');
+    text.insert(7, ' three');
+    assert.equal(checkUpdate(updates[0], sv(server)), null);
+    Y.applyUpdate(server, updates[0]);
+    // updates[2] needs updates[1], which the server never got.
+    assert.match(checkUpdate(updates[2], sv(server)) ?? '', /does not have/);
+    assert.equal(checkUpdate(updates[1], sv(server)), null);
+    Y.applyUpdate(server, updates[1]);
+    assert.equal(checkUpdate(updates[2], sv(server)), null);
+  });
+
+  it('refuses a delete of changes the document lacks, and passes a resync diff', () => {
+    const server = new Y.Doc();
+    const client = new Y.Doc();
+    client.getMap<Y.Text>('files').set('a.ts', new Y.Text('hello'));
+    const known = Y.encodeStateVector(server);
+    const created = Y.encodeStateAsUpdate(client, known);
+    const before = Y.encodeStateVector(client);
+    client.getMap<Y.Text>('files').get('a.ts')!.delete(0, 2);
+    const deletion = Y.encodeStateAsUpdate(client, before);
+    assert.match(checkUpdate(deletion, sv(server)) ?? '', /does not have/);
+    // What a reconnecting browser sends: everything the server lacks, in one update.
+    assert.equal(checkUpdate(Y.encodeStateAsUpdate(client, known), sv(server)), null);
+    Y.applyUpdate(server, created);
+    assert.equal(checkUpdate(deletion, sv(server)), null);
+  });
+});
