@@ -304,8 +304,12 @@ export class SessionRuntime {
     } catch {
       from = 0; // cannot tell: send everything of mine again
     }
-    this.refused = { from: Math.min(from, this.refused?.from ?? Infinity), error };
-    this.store.getState().setUnsaved(error);
+    // Updates sent before the first refusal came back depend on the refused one, so the server
+    // refuses them too ("depends on changes this session does not have"); the first refusal is the
+    // reason the person needs to see.
+    const reason = this.refused?.error ?? error;
+    this.refused = { from: Math.min(from, this.refused?.from ?? Infinity), error: reason };
+    this.store.getState().setUnsaved(reason);
   }
 
   private scheduleResync() {
