@@ -408,7 +408,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     on('doc:update', async (update) => {
       const session = joined(socket);
       // Checked whole before it touches the document: Y.applyUpdate is not atomic (server/collab/check-update.ts).
-      const invalid = checkUpdate(update, Y.decodeStateVector(Y.encodeStateVector(session.doc)));
+      const invalid = checkUpdate(update, session.doc);
       if (invalid) throw new FlintError('badRequest', `not a valid Yjs update: ${invalid}`);
       try {
         docLimits.checkUpdate(session.doc, update);

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
 import { checkUpdate } from './check-update';
 import { int, pick, prng } from '../reliability/random';
 import { runSeed } from '../reliability/profile';
@@ -8,7 +9,11 @@ import { runSeed } from '../reliability/profile';
 /** Random edits by three peers that sync now and then: every update they produce is genuine. */
 function genuineUpdates(seed: number, steps: number): Uint8Array[] {
   const random = prng(seed);
-  const docs = [0, 1, 2].map(() => new Y.Doc({ gc: random() < 0.5 }));
+  const docs = [0, 1, 2].map(() => {
+    const doc = new Y.Doc({ gc: random() < 0.5 });
+    doc.clientID = int(random, 1, 2 ** 31); // from the seed, so a run replays exactly
+    return doc;
+  });
   const out: Uint8Array[] = [];
   docs.forEach((d) => d.on('update', (u: Uint8Array) => out.push(u)));
   for (let i = 0; i < steps; i++) {
@@ -60,8 +65,6 @@ describe('checkUpdate', () => {
 });
 
 describe('checkUpdate against what the document holds', () => {
-  const sv = (doc: Y.Doc) => Y.decodeStateVector(Y.encodeStateVector(doc));
-
   it('passes the next change of a client, and refuses one that skips changes the document lacks', () => {
     const server = new Y.Doc();
     const client = new Y.Doc();
@@ -70,13 +73,13 @@ describe('checkUpdate against what the document holds', () => {
     const text = client.getMap<Y.Text>('files').set('a.ts', new Y.Text('one'));
     text.insert(3, ' two');
     text.insert(7, ' three');
-    assert.equal(checkUpdate(updates[0], sv(server)), null);
+    assert.equal(checkUpdate(updates[0], server), null);
     Y.applyUpdate(server, updates[0]);
     // updates[2] needs updates[1], which the server never got.
-    assert.match(checkUpdate(updates[2], sv(server)) ?? '', /does not have/);
-    assert.equal(checkUpdate(updates[1], sv(server)), null);
+    assert.match(checkUpdate(updates[2], server) ?? '', /does not have/);
+    assert.equal(checkUpdate(updates[1], server), null);
     Y.applyUpdate(server, updates[1]);
-    assert.equal(checkUpdate(updates[2], sv(server)), null);
+    assert.equal(checkUpdate(updates[2], server), null);
   });
 
   it('refuses a delete of changes the document lacks, and passes a resync diff', () => {
@@ -88,10 +91,140 @@ describe('checkUpdate against what the document holds', () => {
     const before = Y.encodeStateVector(client);
     client.getMap<Y.Text>('files').get('a.ts')!.delete(0, 2);
     const deletion = Y.encodeStateAsUpdate(client, before);
-    assert.match(checkUpdate(deletion, sv(server)) ?? '', /does not have/);
+    assert.match(checkUpdate(deletion, server) ?? '', /does not have/);
     // What a reconnecting browser sends: everything the server lacks, in one update.
-    assert.equal(checkUpdate(Y.encodeStateAsUpdate(client, known), sv(server)), null);
+    assert.equal(checkUpdate(Y.encodeStateAsUpdate(client, known), server), null);
     Y.applyUpdate(server, created);
-    assert.equal(checkUpdate(deletion, sv(server)), null);
+    assert.equal(checkUpdate(deletion, server), null);
+  });
+});
+
+/** Re-encodes decoded items (possibly altered) as one update without deletes. */
+function encodeItems(items: Y.Item[]): Uint8Array {
+  const enc = new Y.UpdateEncoderV1();
+  const byClient = new Map<number, Y.Item[]>();
+  for (const s of items) byClient.set(s.id.client, [...(byClient.get(s.id.client) ?? []), s]);
+  encoding.writeVarUint(enc.restEncoder, byClient.size);
+  for (const [client, list] of byClient) {
+    list.sort((a, b) => a.id.clock - b.id.clock);
+    encoding.writeVarUint(enc.restEncoder, list.length);
+    enc.writeClient(client);
+    encoding.writeVarUint(enc.restEncoder, list[0].id.clock);
+    for (const s of list) s.write(enc, 0);
+  }
+  encoding.writeVarUint(enc.restEncoder, 0);
+  return enc.toUint8Array();
+}
+
+/** What a document reads as: every file's text and the thread as JSON. */
+const contentOf = (doc: Y.Doc) => {
+  const files = doc.getMap('files').toJSON();
+  return JSON.stringify({ files: Object.keys(files).sort().map((k) => [k, files[k]]), turns: doc.getArray('turns').toJSON() });
+};
+
+describe('checkUpdate: where new items are placed', () => {
+  /** A server holding a.ts and b.ts, and a client that has what the server has. */
+  function setup() {
+    const server = new Y.Doc();
+    const files = server.getMap<Y.Text>('files');
+    files.set('a.ts', new Y.Text('aaaa'));
+    files.get('a.ts')!.insert(2, 'AA'); // a.ts is now three items
+    files.set('b.ts', new Y.Text('bbbb'));
+    const client = new Y.Doc();
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(server));
+    const updates: Uint8Array[] = [];
+    client.on('update', (u: Uint8Array) => updates.push(u));
+    const itemsOf = (name: string) => {
+      const out: Y.Item[] = [];
+      for (let x = server.getMap<Y.Text>('files').get(name)!._start; x; x = x.right) out.push(x);
+      return out;
+    };
+    return { server, client, updates, itemsOf, text: (name: string) => client.getMap<Y.Text>('files').get(name)! };
+  }
+  const itemsIn = (u: Uint8Array) => Y.decodeUpdate(u).structs.filter((s): s is Y.Item => s instanceof Y.Item);
+
+  it('passes an honest insert, and refuses it with its right origin moved to another file or before its origin', () => {
+    const { server, updates, itemsOf, text } = setup();
+    text('a.ts').insert(3, 'x'); // between the two halves of "AA"
+    assert.equal(checkUpdate(updates[0], server), null);
+    const [item] = itemsIn(updates[0]);
+    item.rightOrigin = itemsOf('b.ts')[0].id;
+    assert.equal(checkUpdate(encodeItems([item]), server), "an item's origin and right origin are in different lists");
+    const [again] = itemsIn(updates[0]);
+    again.rightOrigin = itemsOf('a.ts')[0].id; // "aa", before the origin
+    assert.equal(checkUpdate(encodeItems([again]), server), "an item's right origin lies before its origin");
+  });
+
+  it('refuses a map entry with a right origin', () => {
+    const { server, updates, itemsOf, client } = setup();
+    client.getMap<Y.Text>('files').set('a.ts', new Y.Text('replaced'));
+    assert.equal(checkUpdate(updates[0], server), null);
+    const items = itemsIn(updates[0]);
+    const entry = items.find((s) => s.origin !== null && s.parent === null)!; // its origin: the old a.ts
+    entry.rightOrigin = itemsOf('b.ts')[0].id;
+    assert.match(checkUpdate(encodeItems(items), server) ?? 'passed', /map entry has a right origin|different lists/);
+  });
+
+  it('judges items that refer to items of the same update on a copy, and leaves the document untouched', () => {
+    const { server, updates, itemsOf, text } = setup();
+    text('a.ts').insert(1, 'x');
+    text('a.ts').insert(1, 'y'); // its right origin is "x", of the same client
+    const merged = Y.mergeUpdates(updates);
+    assert.equal(checkUpdate(merged, server), null);
+    const items = itemsIn(merged);
+    const y = items.find((s) => s.rightOrigin && s.rightOrigin.client === s.id.client)!;
+    y.origin = itemsOf('b.ts')[0].id;
+    const before = Y.encodeStateAsUpdate(server);
+    assert.equal(checkUpdate(encodeItems(items), server), "an item's origin and right origin are in different lists");
+    assert.deepEqual(Y.encodeStateAsUpdate(server), before, 'the check applies nothing to the document');
+  });
+
+  it('passes every honest update against the document that holds what came before it', () => {
+    const seed = runSeed();
+    for (let round = 0; round < 20; round++) {
+      const server = new Y.Doc();
+      for (const u of genuineUpdates(seed + round, 150)) {
+        assert.equal(checkUpdate(u, server), null, `seed ${seed + round} (FLINT_SEED=${seed}): a genuine update was refused`);
+        Y.applyUpdate(server, u);
+      }
+    }
+  });
+
+  // Known residual (todo, reported every run): some sequences of altered updates, each one passed
+  // (placed plainly, or tried on a copy whose structure matches a fresh join's), still leave a
+  // document on which a LATER update throws inside Yjs or reads differently when re-read
+  // (server/reliability/CONTEXT.md). Honest updates never do (the test above and the
+  // convergence suite); the fuzz's observer and storage checks now pass.
+  it('every update it passes applies whole and keeps the document the same for a fresh reader (random honest and altered updates)', { todo: 'sequences of hostile Yjs updates can still leave latent structure: see server/reliability/CONTEXT.md' }, () => {
+    const seed = runSeed();
+    const random = prng(seed);
+    let refused = 0;
+    for (let round = 0; round < 30; round++) {
+      const server = new Y.Doc();
+      const known: Y.ID[] = [];
+      for (const u of genuineUpdates(seed + round, 80)) {
+        let candidate = u;
+        const items = itemsIn(u);
+        if (items.length && random() < 0.5 && known.length) {
+          const s = pick(random, items);
+          if (random() < 0.5) s.origin = pick(random, known);
+          else s.rightOrigin = pick(random, known);
+          if (s.origin && s.origin.client === s.id.client && s.origin.clock >= s.id.clock) s.origin = null;
+          if (s.rightOrigin && s.rightOrigin.client === s.id.client && s.rightOrigin.clock >= s.id.clock) s.rightOrigin = null;
+          if (s.origin === null && s.rightOrigin === null && s.parent === null) continue;
+          candidate = encodeItems(items);
+        }
+        if (checkUpdate(candidate, server) !== null) {
+          refused++;
+          continue;
+        }
+        assert.doesNotThrow(() => Y.applyUpdate(server, candidate), `round ${round}: an update it passed failed to apply (FLINT_SEED=${seed})`);
+        for (const s of itemsIn(candidate)) known.push(s.id);
+      }
+      const fresh = new Y.Doc();
+      Y.applyUpdate(fresh, Y.encodeStateAsUpdate(server));
+      assert.equal(contentOf(fresh), contentOf(server), `round ${round}: a fresh reader differs (FLINT_SEED=${seed})`);
+    }
+    assert.ok(refused > 0, 'the altered updates were exercised');
   });
 });
