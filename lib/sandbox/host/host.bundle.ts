@@ -274,7 +274,11 @@ class Run {
           ...(unit.kind === 'py' ? { pyFiles: this.request.pyFiles ?? {} } : {}),
         }, unit.kind === 'py' ? PY_LOAD_MS : limits.testTimeoutMs + GRACE_MS, {
           collected: (tests) => {
-            seen.collected ??= tests;
+            if (seen.collected) return;
+            seen.collected = tests;
+            // Relayed once per file: should this process die mid-file, the IDE still knows
+            // which tests it interrupted (aggregate.ts markInterrupted).
+            this.emit({ type: 'collected', file, tests });
           },
           test: (r) => {
             if (reported.has(r.id)) return;
