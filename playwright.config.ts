@@ -25,6 +25,11 @@ const isolated = {
   // One process, its own PGlite (kept between runs, never the repo's .flint-data).
   DATABASE_URL: '',
   REDIS_URL: '',
+  // The test sandbox: unset, so an IDE at 127.0.0.1 loads it from localhost (another site, its
+  // own process). FLINT_E2E_SANDBOX_ORIGIN=<APP_URL> with FLINT_E2E_APP_ORIGINS=<APP_URL> puts it
+  // back on the IDE's origin, to see the memory test of e2e/sandbox.spec.ts fail without isolation.
+  FLINT_SANDBOX_ORIGIN: process.env.FLINT_E2E_SANDBOX_ORIGIN ?? '',
+  FLINT_APP_ORIGINS: process.env.FLINT_E2E_APP_ORIGINS ?? '',
 };
 writeFileSync(isolated.FLINT_CONFIG, '{}\n');
 

@@ -28,7 +28,7 @@ const BusyContext = createContext(false);
  * a peer's), failures as editor markers, and "fix with AI". The sandbox iframe lives here,
  * created after mount.
  */
-export function TestPanel() {
+export function TestPanel({ sandboxOrigin = null }: { sandboxOrigin?: string | null }) {
   const runtime = useRuntime();
   const openPath = useIdeStore((s) => s.openPath);
   const openFile = useIdeStore((s) => s.openFile);
@@ -42,11 +42,14 @@ export function TestPanel() {
   const hostRef = useRef<HTMLDivElement>(null);
   const panelRef = useRef<HTMLElement>(null);
   const runnerRef = useRef<TestRunner | null>(null);
+  /** False when the sandbox shares the IDE's site (no FLINT_SANDBOX_ORIGIN on a custom host). */
+  const [ownProcess, setOwnProcess] = useState(true);
 
   useEffect(() => {
     if (!hostRef.current) return;
     void registerTestGlobals();
-    const sandbox = new SandboxClient(hostRef.current);
+    const sandbox = new SandboxClient(hostRef.current, sandboxOrigin);
+    setOwnProcess(sandbox.placement.ownProcess);
     const runner = new TestRunner({
       doc: runtime.doc,
       socket: getSocket(),
@@ -60,7 +63,7 @@ export function TestPanel() {
       sandbox.dispose();
       runnerRef.current = null;
     };
-  }, [runtime, store]);
+  }, [runtime, store, sandboxOrigin]);
 
   const run = useCallback((scope: RunScope) => {
     // The panel keeps its height while results stream in (cleared, then growing row by row):
@@ -120,6 +123,15 @@ export function TestPanel() {
           {origin === 'remote' ? ' · run by a collaborator' : ''}
           {report?.durationMs !== undefined && !busy ? ` · ${Math.round(report.durationMs)} ms` : ''}
         </span>
+        {!ownProcess && (
+          <span
+            className={styles.status}
+            data-testid="sandbox-shared-site"
+            title="Tests run on this page's own site: whether a test that runs out of memory can take this page down depends on the browser. Set FLINT_SANDBOX_ORIGIN to another site (README → Configuration) to give them a process of their own."
+          >
+            · tests share this site
+          </span>
+        )}
       </div>
       <div className={styles.counts}>
         <span>

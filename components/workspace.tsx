@@ -12,15 +12,16 @@ import { TestPanel } from './test-panel';
 import { PresenceBar } from './presence-bar';
 import { ShareMenu } from './share-menu';
 
-export function Workspace({ sessionId, token }: { sessionId: string; token?: string }) {
+/** `sandboxOrigin`: FLINT_SANDBOX_ORIGIN when configured (lib/sandbox/origin.ts picks otherwise). */
+export function Workspace({ sessionId, token, sandboxOrigin = null }: { sessionId: string; token?: string; sandboxOrigin?: string | null }) {
   return (
     <SessionProvider sessionId={sessionId} token={token}>
-      <WorkspaceLayout sessionId={sessionId} token={token} />
+      <WorkspaceLayout sessionId={sessionId} token={token} sandboxOrigin={sandboxOrigin} />
     </SessionProvider>
   );
 }
 
-function WorkspaceLayout({ sessionId, token }: { sessionId: string; token?: string }) {
+function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: string; token?: string; sandboxOrigin: string | null }) {
   const role = useIdeStore((s) => s.role);
   const follow = useIdeStore((s) => s.follow);
   const following = useIdeStore((s) => s.following);
@@ -81,7 +82,7 @@ function WorkspaceLayout({ sessionId, token }: { sessionId: string; token?: stri
           </p>
         )}
         <CodeEditor />
-        <TestPanel />
+        <TestPanel sandboxOrigin={sandboxOrigin} />
       </section>
       <section className="ai-pane">
         <TierNotice />

@@ -7,6 +7,12 @@ export const APP_PORT = Number(process.env.FLINT_E2E_PORT ?? 3123);
 export const SIM_PORT = Number(process.env.FLINT_E2E_SIM_PORT ?? 3124);
 export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 export const SIM_URL = `http://127.0.0.1:${SIM_PORT}`;
+/**
+ * Where the IDE at APP_URL loads its test sandbox from: the other loopback name (another site,
+ * so Chromium gives it its own process; lib/sandbox/origin.ts), unless FLINT_E2E_SANDBOX_ORIGIN
+ * puts it elsewhere.
+ */
+export const SANDBOX_URL = process.env.FLINT_E2E_SANDBOX_ORIGIN || `http://localhost:${APP_PORT}`;
 
 /**
  * A second Flint for the local-model tests (e2e/tiers.spec.ts): `deep` runs a tiny random-weights

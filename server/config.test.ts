@@ -164,3 +164,22 @@ describe('limits (issue #8 item 7)', () => {
     assert.throws(() => loadConfig({}, dirWithFile('{"limits": {"maxConnectionsPerIp": 1.5}}')), /limits\.maxConnectionsPerIp/);
   });
 });
+
+describe('the test sandbox origin', () => {
+  it('is unset by default (the IDE picks the loopback counterpart or its own origin)', () => {
+    assert.deepEqual(loadConfig({}, empty).sandbox, { origin: undefined, appOrigins: [] });
+    assert.deepEqual(loadConfig({ FLINT_SANDBOX_ORIGIN: '' }, empty).sandbox, { origin: undefined, appOrigins: [] });
+  });
+  it('is read from FLINT_SANDBOX_ORIGIN or sandboxOrigin, normalized, with the app origins that may embed it', () => {
+    const env = loadConfig({ FLINT_SANDBOX_ORIGIN: 'https://flint-sandbox.example.net/', FLINT_APP_ORIGINS: 'https://flint.example.com, https://flint.example.org' }, empty);
+    assert.deepEqual(env.sandbox, { origin: 'https://flint-sandbox.example.net', appOrigins: ['https://flint.example.com', 'https://flint.example.org'] });
+    const file = loadConfig({}, dirWithFile(JSON.stringify({ sandboxOrigin: 'http://sb.test:8080', appOrigins: ['http://app.test:8080'] })));
+    assert.deepEqual(file.sandbox, { origin: 'http://sb.test:8080', appOrigins: ['http://app.test:8080'] });
+  });
+  it('must be an http(s) origin, and needs the app origins', () => {
+    assert.throws(() => loadConfig({ FLINT_SANDBOX_ORIGIN: 'https://sb.example.net/path', FLINT_APP_ORIGINS: 'https://a.example' }, empty), /FLINT_SANDBOX_ORIGIN: expected an http\(s\) origin/);
+    assert.throws(() => loadConfig({ FLINT_SANDBOX_ORIGIN: 'https://sb.example.net', FLINT_APP_ORIGINS: 'javascript:alert(1)' }, empty), /FLINT_APP_ORIGINS/);
+    assert.throws(() => loadConfig({}, dirWithFile('{"sandboxOrigin": "*"}')), /sandboxOrigin: expected an http\(s\) origin/);
+    assert.throws(() => loadConfig({ FLINT_SANDBOX_ORIGIN: 'https://sb.example.net' }, empty), /needs FLINT_APP_ORIGINS/);
+  });
+});

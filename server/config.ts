@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { LIMITS, type TierName } from '@/lib/protocol';
+import { normalizeOrigin } from '@/lib/sandbox/origin';
 
 /**
  * Flint's configuration: environment variables over an optional `flint.config.json` (path in
@@ -65,9 +66,23 @@ export const DEFAULT_MAX_DOC_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_FILES = 1_000;
 export const DEFAULT_MAX_CONNECTIONS_PER_IP = 200;
 
+/** An http(s) origin (`https://host[:port]`, no path), stored normalized. */
+const Origin = z.string().transform((text, ctx) => {
+  const origin = normalizeOrigin(text.trim());
+  if (!origin) {
+    ctx.addIssue({ code: 'custom', message: `expected an http(s) origin like https://sandbox.example.net (no path), got ${JSON.stringify(text)}` });
+    return z.NEVER;
+  }
+  return origin;
+});
+
 const FileConfig = z
   .object({
     $schema: z.string().optional(),
+    /** Where the test sandbox document is served from (lib/sandbox/origin.ts). */
+    sandboxOrigin: Origin.optional(),
+    /** The origins people open Flint at: the only pages allowed to embed a configured sandbox origin. */
+    appOrigins: z.array(Origin).optional(),
     port: z.number().int().min(0).max(65535).optional(),
     host: z.string().optional(),
     cacheDir: z.string().optional(),
@@ -113,6 +128,14 @@ const Env = z.object({
   /** `false`: serve socket.io (and /metrics) only, no web app. */
   FLINT_SERVE_WEB: z.enum(['true', 'false']).optional(),
   FLINT_DEFAULT_MODEL_URL: z.string().url().optional(),
+  /** The test sandbox's origin; another site than the IDE's, so it gets its own browser process. */
+  FLINT_SANDBOX_ORIGIN: z.preprocess((v) => (v === '' ? undefined : v), Origin.optional()),
+  /** Comma-separated origins people open Flint at (required with FLINT_SANDBOX_ORIGIN). */
+  FLINT_APP_ORIGINS: z
+    .string()
+    .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(Origin))
+    .optional(),
   FLINT_SIM_PORT: num.int().min(0).max(65535).optional(),
   FLINT_SIM_TPS: num.positive().optional(),
   FLINT_SIM_TTFT_MS: num.nonnegative().optional(),
@@ -244,6 +267,22 @@ function resolveTier(env: Record<string, string | undefined>, file: FileConfig, 
 }
 
 /**
+ * The test sandbox's origin and the pages that may embed it. Unset: the IDE picks the loopback
+ * counterpart or its own origin (lib/sandbox/origin.ts). A configured origin needs the app's
+ * origins too, so the sandbox's frame-ancestors name exactly them.
+ */
+function resolveSandbox(e: z.infer<typeof Env>, file: FileConfig): { origin?: string; appOrigins: string[] } {
+  const origin = e.FLINT_SANDBOX_ORIGIN ?? file.sandboxOrigin;
+  const appOrigins = e.FLINT_APP_ORIGINS ?? file.appOrigins ?? [];
+  if (origin && appOrigins.length === 0) {
+    throw new Error(
+      'Invalid configuration:\n  FLINT_SANDBOX_ORIGIN (or sandboxOrigin): needs FLINT_APP_ORIGINS (or appOrigins), the origins people open Flint at — only they may embed the sandbox',
+    );
+  }
+  return { origin, appOrigins };
+}
+
+/**
  * Reads and validates `flint.config.json`. A missing default file is fine (`{}`); a file named in
  * FLINT_CONFIG that is missing, not JSON, or not of the right shape is an error that names it.
  */
@@ -274,7 +313,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const file = readConfigFile(env.FLINT_CONFIG ? path.resolve(cwd, env.FLINT_CONFIG) : path.join(cwd, 'flint.config.json'), !!env.FLINT_CONFIG);
+  const sandbox = resolveSandbox(e, file);
   return {
+    sandbox,
     tiers: { instant: resolveTier(env, file, 'instant'), deep: resolveTier(env, file, 'deep') },
     port: e.PORT ?? file.port ?? 3000,
     host: e.HOST ?? file.host ?? '127.0.0.1',

@@ -48,7 +48,9 @@ async function main() {
       return;
     }
     // Every page load carries the person's anonymous identity; the socket reads it from the handshake.
-    ensureIdentity(req, res);
+    // Not the test sandbox document: it is usually loaded from another site (no cookie of ours
+    // is sent or kept there) and has no use for one.
+    if (!req.url?.startsWith('/sandbox')) ensureIdentity(req, res);
     if (handle) void handle(req, res);
     else res.writeHead(404).end();
   });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TESTS_LIMITS, TestsResultPayload } from '@/lib/protocol';
-import { applyEvent, countResults, createSnapshotter, emptyReport, failCount } from './aggregate';
+import { applyEvent, countResults, createProgress, createSnapshotter, emptyReport, failCount, markInterrupted, trackProgress } from './aggregate';
 import type { RunEvent } from './protocol';
 
 const result = (id: string, status: 'passed' | 'failed' | 'skipped' | 'timedout', error?: { message: string; stack?: string }) =>
@@ -101,5 +101,47 @@ describe('createSnapshotter', () => {
     assert.equal(s4.status, 'running');
     assert.equal(s5.files[1].errors.length, 1);
     assert.equal(s4.files[1].errors.length, 0);
+  });
+});
+
+describe('a run the sandbox did not finish', () => {
+  it('fails the test that was running, skips the rest of its file, keeps finished files, and is an error', () => {
+    const report = emptyReport('r1', { kind: 'all' });
+    const progress = createProgress();
+    const tests = (file: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: String(i), name: [file, `t${i}`] }));
+    const events: RunEvent[] = [
+      { type: 'file-start', file: 'a.test.ts' },
+      { type: 'collected', file: 'a.test.ts', tests: tests('a', 1) },
+      { type: 'test', file: 'a.test.ts', result: { id: '0', name: ['a', 't0'], status: 'passed', durationMs: 1 } },
+      { type: 'file-end', file: 'a.test.ts', errors: [], consoleDropped: 0 },
+      { type: 'file-start', file: 'b.test.ts' },
+      { type: 'collected', file: 'b.test.ts', tests: tests('b', 3) },
+      { type: 'test', file: 'b.test.ts', result: { id: '0', name: ['b', 't0'], status: 'passed', durationMs: 1 } },
+      // t1 was allocating when the process died; t2 never ran.
+    ];
+    for (const e of events) {
+      trackProgress(progress, e);
+      applyEvent(report, e);
+    }
+    markInterrupted(report, progress, 'The test sandbox stopped');
+    assert.equal(report.status, 'error');
+    assert.deepEqual(report.files[0].tests.map((t) => t.status), ['passed']);
+    assert.deepEqual(report.files[1].tests.map((t) => [t.name.join(' > '), t.status, t.error?.message]), [
+      ['b > t0', 'passed', undefined],
+      ['b > t1', 'failed', 'The test sandbox stopped'],
+      ['b > t2', 'skipped', undefined],
+    ]);
+    assert.ok(TestsResultPayload.safeParse(report).success);
+  });
+  it('a file that stopped before collecting its tests gets the message as a file error', () => {
+    const report = emptyReport('r1', { kind: 'all' });
+    const progress = createProgress();
+    for (const e of [{ type: 'file-start', file: 'c.test.ts' }] as RunEvent[]) {
+      trackProgress(progress, e);
+      applyEvent(report, e);
+    }
+    markInterrupted(report, progress, 'The test sandbox stopped');
+    assert.deepEqual(report.files[0].errors.map((e) => e.message), ['The test sandbox stopped']);
+    assert.equal(countResults(report).fileErrors, 1);
   });
 });

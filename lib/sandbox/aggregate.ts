@@ -1,6 +1,6 @@
 import type { TestCaseReport, TestFailure, TestFileReport, TestsResultPayload } from '@/lib/protocol';
 import { TESTS_LIMITS } from '@/lib/protocol';
-import { clip, type RunEvent, type SerializedError, type TestStatus } from './protocol';
+import { clip, type CollectedTest, type RunEvent, type SerializedError, type TestStatus } from './protocol';
 
 /**
  * Folds the sandbox's run events into the report the test panel shows and the session relays
@@ -98,6 +98,52 @@ export function applyEvent(
       report.durationMs = Math.min(event.durationMs, 3_600_000);
       return;
   }
+}
+
+/**
+ * What the sandbox announced and has not finished yet: files started without `file-end`, and
+ * each file's collected tests. Kept beside the report (which holds finished tests only) so a run
+ * the sandbox never finished can still say which tests it interrupted.
+ */
+export interface RunProgress {
+  open: Set<string>;
+  collected: Map<string, CollectedTest[]>;
+}
+
+export function createProgress(): RunProgress {
+  return { open: new Set(), collected: new Map() };
+}
+
+export function trackProgress(progress: RunProgress, event: RunEvent): void {
+  if (event.type === 'file-start') progress.open.add(event.file);
+  else if (event.type === 'file-end') progress.open.delete(event.file);
+  else if (event.type === 'collected') progress.collected.set(event.file, event.tests);
+}
+
+/**
+ * The sandbox stopped in the middle of a run (its process died): in each file it was running,
+ * the first collected test without a result (tests run in collection order, so the one that was
+ * running) fails with `message`, the rest are `skipped` (as Stop reports what it interrupted); a
+ * file that had not collected its tests yet gets `message` as a file error. The run is `error`.
+ */
+export function markInterrupted(report: TestsResultPayload, progress: RunProgress, message: string): void {
+  for (const path of progress.open) {
+    const file = report.files.find((f) => f.path === path);
+    if (!file) continue;
+    const done = new Set(file.tests.map((t) => t.id));
+    const left = (progress.collected.get(path) ?? []).filter((t) => !done.has(t.id));
+    if (left.length === 0) {
+      if (file.errors.length < 20) file.errors.push({ message: clip(message, 4_000) });
+      continue;
+    }
+    left.forEach((t, i) => {
+      if (totalCases(report) >= TESTS_LIMITS.cases) return;
+      const name = t.name.slice(-16).map((n) => clip(n, 300));
+      file.tests.push(i === 0 ? { id: t.id, name, status: 'failed', durationMs: 0, error: { message: clip(message, 4_000) } } : { id: t.id, name, status: 'skipped', durationMs: 0 });
+    });
+  }
+  progress.open.clear();
+  report.status = 'error';
 }
 
 /**

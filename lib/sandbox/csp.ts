@@ -1,6 +1,7 @@
 /**
  * The sandbox document's Content-Security-Policy, less `script-src` (which carries the host
- * script's hash and is added by app/sandbox/route.ts). Workers started from blob: URLs inherit
+ * script's hash) and `frame-ancestors` (the IDE origin that asked for it, when allowed): both
+ * added by `sandboxCsp`. Workers started from blob: URLs inherit
  * it, so `connect-src 'none'` holds for test code too: no fetch, XMLHttpRequest, WebSocket,
  * EventSource or beacon, to Flint or anywhere.
  */
@@ -18,6 +19,14 @@ export const SANDBOX_CSP_BASE = [
   "manifest-src 'none'",
   "form-action 'none'",
   "base-uri 'none'",
-  "frame-ancestors 'self'",
   'sandbox allow-scripts',
 ].join('; ');
+
+/**
+ * The full policy: `parent` is the IDE origin allowed to embed this document (checked by
+ * `allowedParent` in origin.ts), or null for none but the sandbox's own origin.
+ */
+export function sandboxCsp(scriptHash: string, parent: string | null): string {
+  const ancestors = parent ? `'self' ${parent}` : "'self'";
+  return `${SANDBOX_CSP_BASE}; frame-ancestors ${ancestors}; script-src 'sha256-${scriptHash}' blob: 'wasm-unsafe-eval'`;
+}

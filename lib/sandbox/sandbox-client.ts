@@ -1,11 +1,40 @@
 'use client';
+import { placeSandbox, sandboxUrl, type SandboxPlacement } from './origin';
 import { HostToIde, SANDBOX_PROTOCOL, type IdeToHost, type RunEvent, type RunRequest } from './protocol';
+
+/** During a run the host is pinged this often… */
+export const LIVENESS_INTERVAL_MS = 1_000;
+/** …and declared gone after this many intervals in a row without a word from it. */
+export const LIVENESS_MISSES = 5;
+
+export const SANDBOX_STOPPED_MESSAGE =
+  'The test sandbox stopped during the run (most likely a test used too much memory) and was restarted. Run the tests again.';
+
+/**
+ * The sandbox went away during a run: its process ended (the browser kills a frame's process
+ * that runs out of memory) or it stopped answering. The IDE page is unaffected when the sandbox
+ * has a process of its own (lib/sandbox/origin.ts).
+ */
+export class SandboxStoppedError extends Error {
+  constructor(message = SANDBOX_STOPPED_MESSAGE) {
+    super(message);
+    this.name = 'SandboxStoppedError';
+  }
+}
 
 /**
  * The IDE's end of the sandbox: a hidden `<iframe sandbox="allow-scripts">` (no
- * allow-same-origin, so its origin is opaque) showing `/sandbox`. It is created after mount and
- * greeted with ping/pong until the host answers (its "ready" could race hydration). Messages from
- * it count only when they come from that iframe's window and parse as `HostToIde`.
+ * allow-same-origin, so its origin is opaque) showing `/sandbox` from the origin `placeSandbox`
+ * picks (another site than the IDE's when it can, so the browser gives it its own process). It is
+ * created after mount and greeted with ping/pong until the host answers (its "ready" could race
+ * hydration). Messages from it count only when they come from that iframe's window with origin
+ * `"null"` and parse as `HostToIde`.
+ *
+ * A crashed frame says nothing (no event reaches the parent, and a MessagePort's `close` did not
+ * fire for it in Chromium 156), so during a run the host is pinged every
+ * `LIVENESS_INTERVAL_MS`; after `LIVENESS_MISSES` intervals in a row with no message from it the
+ * run fails with `SandboxStoppedError` and the iframe is replaced. Pings are answered by the host's
+ * main thread, which runs no test code; timers of a background tab only make this slower.
  */
 export class SandboxClient {
   private iframe!: HTMLIFrameElement;
@@ -17,8 +46,19 @@ export class SandboxClient {
   private disposed = false;
   /** Which worker runtimes the host already holds. */
   readonly sent = { js: false, py: false, pyodide: false };
+  /** Where the sandbox is served from, and whether that gives it a process of its own. */
+  readonly placement: SandboxPlacement;
+  /** Messages received from the host so far (each run's liveness check compares it per tick). */
+  private heard = 0;
+  /** Times the sandbox was replaced after it stopped during a run. */
+  restarts = 0;
 
-  constructor(private readonly container: HTMLElement) {
+  /** `configuredOrigin`: FLINT_SANDBOX_ORIGIN, as the session page passes it (null when unset). */
+  constructor(
+    private readonly container: HTMLElement,
+    configuredOrigin: string | null = null,
+  ) {
+    this.placement = placeSandbox(window.location.origin, configuredOrigin);
     window.addEventListener('message', this.onMessage);
     this.mount();
   }
@@ -31,7 +71,7 @@ export class SandboxClient {
     this.iframe.setAttribute('aria-hidden', 'true');
     this.iframe.tabIndex = -1;
     this.iframe.style.cssText = 'position:absolute;width:0;height:0;border:0;visibility:hidden';
-    this.iframe.src = '/sandbox';
+    this.iframe.src = sandboxUrl(this.placement, window.location.origin);
     this.container.appendChild(this.iframe);
     this.ready = this.handshake();
     this.ready.catch(() => {}); // surfaced by the run that awaits it
@@ -48,7 +88,9 @@ export class SandboxClient {
   }
 
   private onMessage = (ev: MessageEvent) => {
+    // An opaque-origin document's messages say "null", whichever origin its URL has.
     if (ev.source !== this.iframe.contentWindow || ev.origin !== 'null') return;
+    this.heard += 1;
     const parsed = HostToIde.safeParse(ev.data);
     if (!parsed.success) return;
     const msg = parsed.data;
@@ -91,8 +133,9 @@ export class SandboxClient {
 
   /**
    * Runs a request; `onEvent` sees every event, the promise resolves with `run-end`. The host
-   * enforces the run's limits; should the host itself stop answering (the browser killed the
-   * frame, say) the run fails after `answerWithinMs` and the sandbox is replaced.
+   * enforces the run's limits. Should the host itself go away (the browser killed the frame's
+   * process, say) the run rejects with `SandboxStoppedError` once the liveness pings go
+   * unanswered (or, at the latest, after `answerWithinMs`) and the sandbox is replaced.
    */
   async run(request: RunRequest, onEvent: (e: RunEvent) => void, answerWithinMs: number): Promise<Extract<RunEvent, { type: 'run-end' }>> {
     await this.ready;
@@ -103,15 +146,28 @@ export class SandboxClient {
       return end;
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      let misses = 0;
+      const stop = (why: Error) => {
+        clearTimeout(timer);
+        clearInterval(liveness);
         this.listeners.delete(request.runId);
+        this.restarts += 1;
         this.reset();
-        reject(new Error('The test sandbox stopped answering and was restarted. Run the tests again.'));
-      }, answerWithinMs);
+        reject(why);
+      };
+      const timer = setTimeout(() => stop(new SandboxStoppedError('The test sandbox stopped answering and was restarted. Run the tests again.')), answerWithinMs);
+      let seen = this.heard;
+      const liveness = setInterval(() => {
+        misses = this.heard !== seen ? 0 : misses + 1;
+        seen = this.heard;
+        if (misses >= LIVENESS_MISSES) stop(new SandboxStoppedError());
+        else this.post({ type: 'ping', nonce: `live-${Math.random().toString(36).slice(2)}` });
+      }, LIVENESS_INTERVAL_MS);
       this.listeners.set(request.runId, (e) => {
         onEvent(e);
         if (e.type === 'run-end') {
           clearTimeout(timer);
+          clearInterval(liveness);
           this.listeners.delete(request.runId);
           resolve(e);
         }
@@ -135,6 +191,6 @@ export class SandboxClient {
   dispose() {
     this.disposed = true;
     window.removeEventListener('message', this.onMessage);
-    this.iframe.remove();
+    this.reset(); // removes the iframe and ends pending runs (and their liveness checks)
   }
 }

@@ -3,14 +3,14 @@ import type * as Y from 'yjs';
 import { filesOf } from '@/lib/collab/workspace-doc';
 import type { Response, TestsResultPayload } from '@/lib/protocol';
 import type { FlintSocket } from '@/lib/client/connection';
-import { applyEvent, createSnapshotter, emptyReport, toFailure } from './aggregate';
+import { applyEvent, createProgress, createSnapshotter, emptyReport, markInterrupted, toFailure, trackProgress } from './aggregate';
 import { bundleTestFile } from './bundler';
 import { jsRuntimeSource, pyRuntimeSource } from './bundles';
 import { StackMapper, locatePython } from './locate';
 import { readTestConfig } from './project-config';
 import { DEFAULT_LIMITS, RunRequest, type Limits, type PyodideAssets, type RunUnit } from './protocol';
 import { testKindOf } from './resolve';
-import type { SandboxClient } from './sandbox-client';
+import { SandboxStoppedError, type SandboxClient } from './sandbox-client';
 import type { TestStoreApi } from './test-store';
 import { PY_ROOT } from './worker/py-harness';
 
@@ -69,6 +69,7 @@ export class TestRunner {
     if (this.currentRunId) sandbox.cancel(this.currentRunId);
     this.currentRunId = runId;
     const report = emptyReport(runId, scope);
+    const progress = createProgress();
     const snapshot = createSnapshotter();
     store.getState().setProblem(null);
     store.getState().setBusy(true);
@@ -139,6 +140,7 @@ export class TestRunner {
       const end = await sandbox.run(
         request,
         (event) => {
+          trackProgress(progress, event);
           applyEvent(report, event, { locate, rewriteStack });
           if (!frame) frame = requestAnimationFrame(publish);
         },
@@ -147,6 +149,8 @@ export class TestRunner {
       if (frame) cancelAnimationFrame(frame);
       void end;
     } catch (err) {
+      // The sandbox's process died (or stopped answering): say which tests it interrupted.
+      if (err instanceof SandboxStoppedError) markInterrupted(report, progress, err.message);
       report.status = 'error';
       store.getState().setProblem(err instanceof Error ? err.message : String(err));
     }

@@ -6,7 +6,7 @@
  * is the only way to stop `while (true) {}`.
  *
  * Invariants:
- * - Messages are accepted only from `window.parent`, and only in the shape of `IdeToHost`;
+ * - Messages are accepted only from `window.parent` at the IDE's origin, and only in the shape of `IdeToHost`;
  *   worker messages only in the shape of `WorkerEvent`. Anything else is dropped.
  * - One run at a time; a new `run` cancels the one in progress.
  * - The watchdog is re-armed by progress (`collected`, `test-start`, `test`), never by console
@@ -38,7 +38,12 @@ const GRACE_MS = 1_000;
 /** Loading Pyodide (compiling ~10 MB of WebAssembly) takes seconds on a slow machine. */
 const PY_LOAD_MS = 60_000;
 
-const parentOrigin = location.origin; // the URL's origin (Flint's), though this document's is "null"
+/**
+ * The IDE page's origin, which this document's messages are addressed to: given by the route in
+ * a <meta> when the IDE that asked for the sandbox may embed it (the sandbox is usually served
+ * from another site, lib/sandbox/origin.ts), else the URL's own origin (this document's is "null").
+ */
+const parentOrigin = document.querySelector('meta[name="flint-ide-origin"]')?.getAttribute('content') || location.origin;
 const runtimes: { js?: string; py?: string } = {};
 let pyodide: PyodideAssets | undefined;
 let active: Run | null = null;
@@ -119,7 +124,7 @@ class EventBatcher {
 }
 
 window.addEventListener('message', (ev) => {
-  if (ev.source !== window.parent) return;
+  if (ev.source !== window.parent || ev.origin !== parentOrigin) return;
   const parsed = IdeToHost.safeParse(ev.data);
   if (!parsed.success) {
     console.warn('[sandbox] dropped a malformed message', parsed.error.issues.slice(0, 3));
@@ -269,7 +274,11 @@ class Run {
           ...(unit.kind === 'py' ? { pyFiles: this.request.pyFiles ?? {} } : {}),
         }, unit.kind === 'py' ? PY_LOAD_MS : limits.testTimeoutMs + GRACE_MS, {
           collected: (tests) => {
-            seen.collected ??= tests;
+            if (seen.collected) return;
+            seen.collected = tests;
+            // Relayed once per file: should this process die mid-file, the IDE still knows
+            // which tests it interrupted (aggregate.ts markInterrupted).
+            this.emit({ type: 'collected', file, tests });
           },
           test: (r) => {
             if (reported.has(r.id)) return;
