@@ -182,7 +182,9 @@ describe(`convergence over the real server (${SEEDS} seeds from ${BASE_SEED}: FL
           const line = pick(random, lines);
           const instant = turnsThisSeed++ === 0 ? random() < 0.3 : !instantUsed;
           if (instant) instantUsed = true;
-          const tag = `turn ${seed}:${k}`;
+          // Fixed width: a random delete inside one tag can never leave another tag ("turn s:13"
+          // less its "3" was "turn s:1", which made the at-most-once check count a hunk twice).
+          const tag = `turn ${seed}:${String(k).padStart(2, '0')}`;
           server.sim.addRule({ match: tag, text: scriptedResponse([{ path, search: `${line}\n`, replace: `${line} /* ${tag} */\n` }]), times: 1 });
           const res = await request<{ streamId: string }>(peer.socket!, 'ai:prompt', { prompt: tag, path, instant });
           if (!res.ok) {
