@@ -116,10 +116,11 @@ function encodeItems(items: Y.Item[]): Uint8Array {
   return enc.toUint8Array();
 }
 
-/** What a document reads as: every file's text and the thread as JSON. */
+/** What a document reads as: every file's text and the thread, as JSON with sorted keys. */
 const contentOf = (doc: Y.Doc) => {
-  const files = doc.getMap('files').toJSON();
-  return JSON.stringify({ files: Object.keys(files).sort().map((k) => [k, files[k]]), turns: doc.getArray('turns').toJSON() });
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(sorted({ files: doc.getMap('files').toJSON(), turns: doc.getArray('turns').toJSON() }));
 };
 
 describe('checkUpdate: where new items are placed', () => {
@@ -190,41 +191,80 @@ describe('checkUpdate: where new items are placed', () => {
     }
   });
 
-  // Known residual (todo, reported every run): some sequences of altered updates, each one passed
-  // (placed plainly, or tried on a copy whose structure matches a fresh join's), still leave a
-  // document on which a LATER update throws inside Yjs or reads differently when re-read
-  // (server/reliability/CONTEXT.md). Honest updates never do (the test above and the
-  // convergence suite); the fuzz's observer and storage checks now pass.
-  it('every update it passes applies whole and keeps the document the same for a fresh reader (random honest and altered updates)', { todo: 'sequences of hostile Yjs updates can still leave latent structure: see server/reliability/CONTEXT.md' }, () => {
+  // Known residual (todo, reported every run): in about 4 seeds in 30 an altered update that
+  // passes leaves structure on which a later local change of an honest peer throws inside Yjs
+  // (collecting a deleted type), or peers read differently. Closing it needs causal metadata Yjs
+  // does not carry (see server/reliability/CONTEXT.md). Honest updates are never refused here.
+  it('an editor sending altered updates cannot break the session for the others: honest updates all pass and apply whole, and everyone reads what a fresh join reads', { todo: 'hostile Yjs updates can still leave latent structure: see server/reliability/CONTEXT.md' }, () => {
+    // As Flint runs: every peer talks only to the server and gets what the server applied. One
+    // peer is hostile: it edits like the others, but its updates have their origins and right
+    // origins moved to random items; its own copy then differs from the server's (its problem).
     const seed = runSeed();
     const random = prng(seed);
-    let refused = 0;
+    let refusedHostile = 0;
+    let acceptedHostile = 0;
     for (let round = 0; round < 30; round++) {
+      const where = `round ${round} (FLINT_SEED=${seed})`;
       const server = new Y.Doc();
+      server.clientID = 1;
+      server.getMap<Y.Text>('files').set('a.ts', new Y.Text('start\n'));
+      const peers = [0, 1, 2, 3].map((i) => {
+        const doc = new Y.Doc(); // gc on, as in the browser
+        doc.clientID = 100 + i;
+        Y.applyUpdate(doc, Y.encodeStateAsUpdate(server));
+        return doc;
+      });
+      const hostile = peers[3];
       const known: Y.ID[] = [];
-      for (const u of genuineUpdates(seed + round, 80)) {
-        let candidate = u;
-        const items = itemsIn(u);
-        if (items.length && random() < 0.5 && known.length) {
-          const s = pick(random, items);
-          if (random() < 0.5) s.origin = pick(random, known);
-          else s.rightOrigin = pick(random, known);
-          if (s.origin && s.origin.client === s.id.client && s.origin.clock >= s.id.clock) s.origin = null;
-          if (s.rightOrigin && s.rightOrigin.client === s.id.client && s.rightOrigin.clock >= s.id.clock) s.rightOrigin = null;
-          if (s.origin === null && s.rightOrigin === null && s.parent === null) continue;
-          candidate = encodeItems(items);
-        }
-        if (checkUpdate(candidate, server) !== null) {
-          refused++;
-          continue;
-        }
-        assert.doesNotThrow(() => Y.applyUpdate(server, candidate), `round ${round}: an update it passed failed to apply (FLINT_SEED=${seed})`);
-        for (const s of itemsIn(candidate)) known.push(s.id);
+      const broadcast = (update: Uint8Array, from: Y.Doc) => {
+        for (const p of peers) if (p !== from) Y.applyUpdate(p, update, 'server');
+      };
+      for (const p of peers) {
+        p.on('update', (u: Uint8Array, origin: unknown) => {
+          if (origin === 'server') return;
+          let sent = u;
+          const items = itemsIn(u);
+          if (p === hostile && items.length && known.length) {
+            const s = pick(random, items);
+            if (random() < 0.5) s.origin = pick(random, known);
+            else s.rightOrigin = pick(random, known);
+            if (s.origin && s.origin.client === s.id.client && s.origin.clock >= s.id.clock) s.origin = null;
+            if (s.rightOrigin && s.rightOrigin.client === s.id.client && s.rightOrigin.clock >= s.id.clock) s.rightOrigin = null;
+            if (s.origin !== null || s.rightOrigin !== null || s.parent !== null) sent = encodeItems(items);
+          }
+          const refused = checkUpdate(sent, server);
+          if (p !== hostile) assert.equal(refused, null, `${where}: an honest update was refused`);
+          if (refused) return void refusedHostile++;
+          if (p === hostile && sent !== u) acceptedHostile++;
+          assert.doesNotThrow(() => Y.applyUpdate(server, sent), `${where}: an update it passed failed to apply`);
+          for (const s of itemsIn(sent)) known.push(s.id);
+          broadcast(sent, p);
+        });
+      }
+      for (let step = 0; step < 120; step++) {
+        const d = pick(random, peers);
+        const files = d.getMap<Y.Text>('files');
+        const names = [...files.keys()];
+        const text = files.get(pick(random, names.length ? names : ['a.ts']));
+        const turns = d.getArray<Y.Map<unknown>>('turns');
+        const r = random();
+        if (text instanceof Y.Text && r < 0.4) text.insert(int(random, 0, text.length), 'x'.repeat(int(random, 1, 5)));
+        else if (text instanceof Y.Text && r < 0.6 && text.length > 1) text.delete(int(random, 0, text.length - 1), int(random, 1, 3));
+        else if (r < 0.7) {
+          const m = new Y.Map<unknown>();
+          m.set('id', `t${step}`);
+          m.set('hunks', new Y.Array());
+          turns.push([m]);
+        } else if (r < 0.75 && turns.length) turns.delete(int(random, 0, turns.length - 1), 1);
+        else if (r < 0.8 && turns.length) (turns.get(int(random, 0, turns.length - 1)) as Y.Map<unknown>).set?.('status', pick(random, ['accepted', 'rejected']));
+        else if (r < 0.9) files.set(`f${int(random, 0, 5)}.ts`, new Y.Text('y'));
+        else files.delete(`f${int(random, 0, 5)}.ts`);
       }
       const fresh = new Y.Doc();
       Y.applyUpdate(fresh, Y.encodeStateAsUpdate(server));
-      assert.equal(contentOf(fresh), contentOf(server), `round ${round}: a fresh reader differs (FLINT_SEED=${seed})`);
+      assert.equal(contentOf(fresh), contentOf(server), `${where}: a fresh join reads differently from the server`);
+      for (const p of peers.slice(0, 3)) assert.equal(contentOf(p), contentOf(server), `${where}: an honest peer reads differently from the server`);
     }
-    assert.ok(refused > 0, 'the altered updates were exercised');
+    assert.ok(refusedHostile > 0 && acceptedHostile > 0, `both kinds of altered update were exercised (${refusedHostile} refused, ${acceptedHostile} accepted)`);
   });
 });

@@ -122,6 +122,10 @@ function plainlyPlaced(doc: Y.Doc, s: Y.Item): boolean {
   const l = s.origin ? Y.getItem(doc.store, s.origin) : null;
   const r = s.rightOrigin ? Y.getItem(doc.store, s.rightOrigin) : null;
   if ((l && !(l instanceof Y.Item)) || (r && !(r instanceof Y.Item))) return false;
+  // A map value is one item of length 1; a longer run under a key splits into several values
+  // when part of it is deleted, and Yjs then keeps earlier values of that key alive.
+  const parentSub = l instanceof Y.Item ? l.parentSub : r instanceof Y.Item ? r.parentSub : s.parentSub;
+  if (parentSub !== null && s.length !== 1) return false;
   if (l instanceof Y.Item && r instanceof Y.Item) {
     if (l.parent !== r.parent || l.parentSub !== null || r.parentSub !== null) return false;
     if (l === r) return s.rightOrigin!.clock > s.origin!.clock;
@@ -182,6 +186,8 @@ function tryOnCopy(doc: Y.Doc, update: Uint8Array, fresh: Y.Item[]): string | nu
 function misplaced(store: Y.Doc['store'], s: Y.Item, positions: Positions): string | null {
   const l = s.origin ? Y.getItem(store, s.origin) : null;
   const r = s.rightOrigin ? Y.getItem(store, s.rightOrigin) : null;
+  const parentSub = l instanceof Y.Item ? l.parentSub : r instanceof Y.Item ? r.parentSub : s.parentSub;
+  if (parentSub !== null && s.length !== 1) return 'a map value would be longer than one item';
   // Next to a garbage-collected struct an item is collected too, the same way everywhere.
   if (!(l instanceof Y.Item) || !(r instanceof Y.Item)) {
     const one = l instanceof Y.Item ? l : r instanceof Y.Item ? r : null;
