@@ -11,6 +11,8 @@ export interface FlintProcess {
   child: ChildProcess;
   /** Everything it printed, for failure messages. */
   output(): string;
+  /** The DevTools WebSocket URL, when started with `inspect: true`. */
+  inspectorUrl?: string;
   /** SIGKILL, then wait for the exit. */
   kill(): Promise<void>;
   /** SIGTERM (a clean stop), then wait for the exit. */
@@ -19,8 +21,14 @@ export interface FlintProcess {
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-export async function startFlintProcess(env: Record<string, string>): Promise<FlintProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+export interface FlintProcessOptions {
+  /** Open the V8 inspector on a random loopback port (`inspectorUrl`; see `server/inspector-client.ts`). */
+  inspect?: boolean;
+}
+
+export async function startFlintProcess(env: Record<string, string>, options: FlintProcessOptions = {}): Promise<FlintProcess> {
+  const execArgv = options.inspect ? ['--inspect=127.0.0.1:0'] : [];
+  const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', FLINT_PROVIDER: 'sim', FLINT_SERVE_WEB: 'false', PORT: '0', HOST: '127.0.0.1', FLINT_SIM_PORT: '0', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,9 +45,12 @@ export async function startFlintProcess(env: Record<string, string>): Promise<Fl
     child.stderr!.on('data', onData);
     child.once('exit', (code, signal) => reject(new Error(`flint exited (${code ?? signal}) before it was ready:\n${out.slice(-3000)}`)));
   });
+  const inspectorUrl = options.inspect ? /Debugger listening on (ws:\/\/\S+)/.exec(out)?.[1] : undefined;
+  if (options.inspect && !inspectorUrl) throw new Error(`flint printed no inspector URL:\n${out.slice(-3000)}`);
   return {
     url,
     child,
+    inspectorUrl,
     output: () => out,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
