@@ -7,9 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-// scripts/: the sandbox bundle loader runs inside the build. server/: the configuration the
-// session page and the sandbox route read (the sandbox origin).
-const SOURCES = ['app', 'components', 'lib', 'server/config.ts', 'server/sandbox-settings.ts', 'scripts/sandbox-bundle-loader.cjs', 'next.config.js', 'package.json', 'tsconfig.json'];
+// scripts/: the sandbox bundle loader runs inside the build.
+const SOURCES = ['app', 'components', 'lib', 'scripts/sandbox-bundle-loader.cjs', 'next.config.js', 'package.json', 'tsconfig.json'];
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;

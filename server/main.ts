@@ -19,6 +19,10 @@ import { connectRedis } from './collab/redis';
  */
 async function main() {
   const config = loadConfig();
+  // The Next side of this process (the session page, the /sandbox route) never imports server/:
+  // it reads the validated sandbox settings from these (lib/sandbox/origin.ts).
+  process.env.FLINT_SANDBOX_ORIGIN = config.sandbox.origin ?? '';
+  process.env.FLINT_APP_ORIGINS = config.sandbox.appOrigins.join(',');
   let sim: SimServer | undefined;
   const tiers = Object.entries(config.tiers) as Array<[TierName, TierConfig]>;
   if (tiers.some(([, t]) => t.provider === 'sim')) {

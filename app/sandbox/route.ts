@@ -1,7 +1,6 @@
 import * as host from '@/lib/sandbox/host/host.bundle';
 import { sandboxCsp } from '@/lib/sandbox/csp';
-import { allowedParent } from '@/lib/sandbox/origin';
-import { sandboxSettings } from '@/server/sandbox-settings';
+import { allowedParent, sandboxSettingsFromEnv } from '@/lib/sandbox/origin';
 
 /**
  * The test sandbox document, loaded by the IDE in `<iframe sandbox="allow-scripts">`, usually
@@ -34,7 +33,7 @@ const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;
 export async function GET(request: Request): Promise<Response> {
   const { script: text, hash } = await build();
   const ide = new URL(request.url).searchParams.get('ide');
-  const parent = allowedParent(ide, request.headers.get('host'), sandboxSettings().appOrigins);
+  const parent = allowedParent(ide, request.headers.get('host'), sandboxSettingsFromEnv().appOrigins);
   const meta = parent ? `<meta name="flint-ide-origin" content="${escapeAttr(parent)}">` : '';
   const html = `<!doctype html><html><head><meta charset="utf-8">${meta}<title>Flint test sandbox</title></head><body><script>${text}</script></body></html>`;
   const etag = `"${hash}${parent ? `-${Buffer.from(parent).toString('base64url')}` : ''}"`;

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { allowedParent, loopbackCounterpart, normalizeOrigin, placeSandbox, sandboxUrl } from './origin';
+import { allowedParent, loopbackCounterpart, normalizeOrigin, placeSandbox, sandboxSettingsFromEnv, sandboxUrl } from './origin';
 
 describe('where the sandbox is served from', () => {
   it('localhost and 127.0.0.1 trade places, same scheme and port', () => {
@@ -54,5 +54,16 @@ describe('which pages may embed the sandbox (frame-ancestors)', () => {
     assert.equal(allowedParent('https://flint.example.com', 'flint-sandbox.example.net', apps), 'https://flint.example.com');
     assert.equal(allowedParent('https://flint.example.com:8443', 'flint-sandbox.example.net', apps), null);
     assert.equal(allowedParent('http://flint.example.com', 'flint-sandbox.example.net', apps), null);
+  });
+});
+
+describe('the settings server/main.ts leaves for the Next side', () => {
+  it('reads the validated origin and app origins; unset or empty means none', () => {
+    assert.deepEqual(sandboxSettingsFromEnv({}), { origin: undefined, appOrigins: [] });
+    assert.deepEqual(sandboxSettingsFromEnv({ FLINT_SANDBOX_ORIGIN: '', FLINT_APP_ORIGINS: '' }), { origin: undefined, appOrigins: [] });
+    assert.deepEqual(
+      sandboxSettingsFromEnv({ FLINT_SANDBOX_ORIGIN: 'https://sandbox.example.net', FLINT_APP_ORIGINS: 'https://flint.example.com,https://flint.example.com:8443' }),
+      { origin: 'https://sandbox.example.net', appOrigins: ['https://flint.example.com', 'https://flint.example.com:8443'] },
+    );
   });
 });

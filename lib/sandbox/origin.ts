@@ -88,3 +88,16 @@ export function allowedParent(ide: string | null, requestHost: string | null, ap
   if (counterpart && new URL(counterpart).host === requestHost) return parent;
   return null;
 }
+
+/**
+ * The sandbox settings on the server side of Next (the session page, the /sandbox route), as
+ * `server/main.ts` validated them at start and left them in the environment.
+ */
+export function sandboxSettingsFromEnv(env: Record<string, string | undefined> = process.env): { origin?: string; appOrigins: string[] } {
+  const origin = env.FLINT_SANDBOX_ORIGIN ? normalizeOrigin(env.FLINT_SANDBOX_ORIGIN) ?? undefined : undefined;
+  const appOrigins = (env.FLINT_APP_ORIGINS ?? '')
+    .split(',')
+    .map((o) => normalizeOrigin(o.trim()))
+    .filter((o): o is string => o !== null);
+  return { origin, appOrigins };
+}
