@@ -199,7 +199,14 @@ export class SessionRuntime {
       this.joined = false;
       this.store.getState().setFatal(e);
     });
-    this.listen('doc:update', (update) => Y.applyUpdate(this.doc, new Uint8Array(update), REMOTE));
+    this.listen('doc:update', (update) => {
+      if (this.broken) return;
+      try {
+        Y.applyUpdate(this.doc, new Uint8Array(update), REMOTE);
+      } catch (err) {
+        this.onBrokenCopy(err);
+      }
+    });
     this.listen('ai:queued', (e) => this.onQueued(e));
     this.listen('ai:start', (e) => this.onStart(e));
     this.listen('ai:delta', (e) => this.onDelta(e));
@@ -229,7 +236,14 @@ export class SessionRuntime {
     this.store.setState({ tiers: joined.data.tiers });
     state.setRole(joined.data.role, joined.data.pid);
     const serverState = new Uint8Array(joined.data.state);
-    Y.applyUpdate(this.doc, serverState, REMOTE);
+    const empty = this.doc.store.clients.size === 0;
+    try {
+      Y.applyUpdate(this.doc, serverState, REMOTE);
+    } catch (err) {
+      // Reloading would not help when the server's own state does not apply to a fresh copy.
+      if (this.broken || empty) return state.setFatal(protocolError('internal', 'The session’s document from the server could not be read here.'));
+      return this.onBrokenCopy(err);
+    }
     // Edits made while disconnected: send what the server does not have yet (a viewer has none to send).
     const missing = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVectorFromUpdate(serverState));
     this.joined = true;
@@ -241,6 +255,36 @@ export class SessionRuntime {
     this.refused = null;
     this.store.getState().setUnsaved(null);
     if (missing.byteLength > 2 && this.canEdit()) this.sendUpdate(missing);
+  }
+
+  /**
+   * Set when a change from the server threw inside Yjs while it was applied here: this copy is
+   * then half-applied and no longer the server's, so nothing more is sent from it or applied to it.
+   */
+  private broken = false;
+  /** Reloads the page (a fresh join rebuilds the copy from the server). Tests replace it. */
+  reloadPage: () => void = () => window.location.reload();
+
+  /**
+   * A change from the server did not apply to this page's copy of the session (Yjs threw
+   * halfway; `server/collab/check-update.ts` refuses what it can, but a hostile editor can still
+   * leave structure another replica chokes on — server/reliability/CONTEXT.md). The copy is
+   * replaced by a fresh one from the server: the page reloads once what it sent is stored.
+   */
+  private onBrokenCopy(err: unknown) {
+    if (this.broken) return;
+    this.broken = true;
+    console.error('[flint] a change from the server did not apply to this page', err);
+    this.store.getState().showError(protocolError('internal', 'This page’s copy of the session could not take a change from the server. Reloading it from the server…'));
+    let waited = 0;
+    const reloadWhenStored = () => {
+      if (this.disposed) return;
+      // What this page sent before is stored once acknowledged; wait for that, but not forever.
+      if (this.unacknowledged === 0 || waited >= 5_000) return this.reloadPage();
+      waited += 100;
+      setTimeout(reloadWhenStored, 100);
+    };
+    reloadWhenStored();
   }
 
   /** Local updates sent and not yet acknowledged (= not yet stored by the server). */
@@ -268,6 +312,7 @@ export class SessionRuntime {
    * stops until a resync is accepted; the person sees "not saved" and keeps their text.
    */
   private sendUpdate(update: Uint8Array) {
+    if (this.broken) return; // made on a half-applied copy: the reload starts over from the server
     // Not joined yet (or reconnecting): connect() sends it with the rest once joined.
     if (!this.socket.connected || this.store.getState().connection !== 'ready') return;
     if (this.refused) {
