@@ -166,6 +166,17 @@ describe('checkUpdate: where new items are placed', () => {
     assert.match(checkUpdate(encodeItems(items), server) ?? 'passed', /map entry has a right origin|different lists/);
   });
 
+  it('refuses a text run placed as a map value (deleting part of it later would leave earlier values alive)', () => {
+    const { server, updates, itemsOf, text } = setup();
+    text('a.ts').insert(0, 'xyz'); // one item of length 3
+    const [run] = itemsIn(updates[0]);
+    assert.equal(run.length, 3);
+    const entry = (itemsOf('b.ts')[0].parent as Y.Text)._item!; // b.ts's map entry: the key's current value
+    run.origin = entry.id;
+    run.rightOrigin = null;
+    assert.equal(checkUpdate(encodeItems([run]), server), 'a map value would be longer than one item');
+  });
+
   it('judges items that refer to items of the same update on a copy, and leaves the document untouched', () => {
     const { server, updates, itemsOf, text } = setup();
     text('a.ts').insert(1, 'x');
@@ -191,11 +202,10 @@ describe('checkUpdate: where new items are placed', () => {
     }
   });
 
-  // Known residual (todo, reported every run): in about 4 seeds in 30 an altered update that
-  // passes leaves structure on which a later local change of an honest peer throws inside Yjs
-  // (collecting a deleted type), or peers read differently. Closing it needs causal metadata Yjs
-  // does not carry (see server/reliability/CONTEXT.md). Honest updates are never refused here.
-  it('an editor sending altered updates cannot break the session for the others: honest updates all pass and apply whole, and everyone reads what a fresh join reads', { todo: 'hostile Yjs updates can still leave latent structure: see server/reliability/CONTEXT.md' }, () => {
+  // Found by this test and fixed: a hostile text run under a map key (a map value must be one
+  // item of length 1). An earlier version of this test also fed the hostile peer the broadcasts
+  // and failed when that peer's own altered copy choked on them; only honest peers count.
+  it('an editor sending altered updates cannot break the session for the others: honest updates all pass and apply whole, and everyone reads what a fresh join reads', () => {
     // As Flint runs: every peer talks only to the server and gets what the server applied. One
     // peer is hostile: it edits like the others, but its updates have their origins and right
     // origins moved to random items; its own copy then differs from the server's (its problem).
@@ -217,7 +227,16 @@ describe('checkUpdate: where new items are placed', () => {
       const hostile = peers[3];
       const known: Y.ID[] = [];
       const broadcast = (update: Uint8Array, from: Y.Doc) => {
-        for (const p of peers) if (p !== from) Y.applyUpdate(p, update, 'server');
+        for (const p of peers) {
+          if (p === from) continue;
+          try {
+            Y.applyUpdate(p, update, 'server');
+          } catch (err) {
+            // The hostile peer's copy differs from the server's (its own items were altered on
+            // the way): it may choke on what it gets back. That is its own problem.
+            if (p !== hostile) assert.fail(`${where}: an honest peer could not apply a change from the server: ${err}`);
+          }
+        }
       };
       for (const p of peers) {
         p.on('update', (u: Uint8Array, origin: unknown) => {
@@ -243,6 +262,14 @@ describe('checkUpdate: where new items are placed', () => {
       }
       for (let step = 0; step < 120; step++) {
         const d = pick(random, peers);
+        try {
+          edit(d, step);
+        } catch (err) {
+          // A local change on the hostile peer's (possibly broken) copy may throw; a failed check does not count as that.
+          if (d !== hostile || err instanceof assert.AssertionError) throw err;
+        }
+      }
+      function edit(d: Y.Doc, step: number) {
         const files = d.getMap<Y.Text>('files');
         const names = [...files.keys()];
         const text = files.get(pick(random, names.length ? names : ['a.ts']));
