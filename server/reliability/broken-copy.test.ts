@@ -1,12 +1,8 @@
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { io as connect } from 'socket.io-client';
 import { filesOf, readFile } from '@/lib/collab/workspace-doc';
-import { createIdeStore } from '@/lib/stores/ide-store';
-import { SessionRuntime } from '@/lib/client/session-runtime';
-import type { FlintSocket } from '@/lib/client/connection';
-import { IDENTITY_COOKIE } from '../auth/identity';
-import { TEST_IDENTITY, closeClients, joinedClient, startTestServer, waitFor, type TestServer } from '../test-support';
+import { closeClients, joinedClient, startTestServer, waitFor, type TestServer } from '../test-support';
+import { runtimeOn, withAnimationFrames } from './browser-runtime';
 
 /**
  * The browser's end when a change from the server throws inside Yjs while it is applied (a
@@ -27,24 +23,12 @@ afterEach(async () => {
 });
 
 describe('the browser runtime when a change from the server does not apply', () => {
-  const g = globalThis as { requestAnimationFrame?: (cb: () => void) => unknown };
-  let installed = false;
-  before(() => {
-    if (!g.requestAnimationFrame) {
-      g.requestAnimationFrame = (cb) => setTimeout(cb, 0);
-      installed = true;
-    }
-  });
-  after(() => {
-    if (installed) delete g.requestAnimationFrame;
-  });
+  withAnimationFrames();
 
   it('stops using its copy, says so, and reloads once what it sent is stored', async () => {
     server = await startTestServer();
     const owner = await joinedClient(server.url);
-    const socket = connect(server.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: `${IDENTITY_COOKIE}=${TEST_IDENTITY}` } }) as unknown as FlintSocket;
-    const store = createIdeStore();
-    const runtime = new SessionRuntime(socket, store, owner.sessionId);
+    const { socket, store, runtime, close } = runtimeOn(server.url, owner.sessionId);
     let reloads = 0;
     runtime.reloadPage = () => reloads++;
     try {
@@ -67,8 +51,7 @@ describe('the browser runtime when a change from the server does not apply', () 
       assert.ok(serverText().startsWith('// saved before\n'), 'what was stored before stays');
       assert.equal(reloads, 1, 'it reloads once');
     } finally {
-      runtime.dispose();
-      socket.disconnect();
+      close();
     }
   });
 });

@@ -1,25 +1,19 @@
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as Y from 'yjs';
-import { io as connect } from 'socket.io-client';
 import { readThread } from '@/lib/collab/thread';
 import { filesOf, readFile } from '@/lib/collab/workspace-doc';
 import { PROTOCOL_VERSION, type HelloResult, type ProtocolError, type Response } from '@/lib/protocol';
 import { EXAMPLE_PROJECT } from '@/lib/seed/example-project';
 import { CART_THREE_HUNKS, scriptedResponse } from '@/lib/seed/scripted-edits';
-import { createIdeStore } from '@/lib/stores/ide-store';
-import { SessionRuntime } from '@/lib/client/session-runtime';
-import type { FlintSocket } from '@/lib/client/connection';
-import { IDENTITY_COOKIE } from '../auth/identity';
 import { loadConfig } from '../config';
 import { SessionStore } from '../sessions/session-store';
 import { Storage } from '../storage/storage';
 import { tempDataDir } from '../storage/test-data-dir';
 import {
-  TEST_IDENTITY,
   closeClients,
   connectClient,
   helloClient,
@@ -32,6 +26,7 @@ import {
   type TestServer,
 } from '../test-support';
 import { recordFigures } from './report';
+import { runtimeOn, withAnimationFrames } from './browser-runtime';
 
 /**
  * Issue #8 item 7: every limit over real sockets against a real server. For each: under it
@@ -323,24 +318,7 @@ describe('limit: message size (maxMessageBytes / FLINT_MAX_MESSAGE_BYTES)', () =
 });
 
 describe('the browser runtime on a refused change (lib/client/session-runtime.ts)', () => {
-  const g = globalThis as { requestAnimationFrame?: (cb: () => void) => unknown };
-  let installed = false;
-  before(() => {
-    if (!g.requestAnimationFrame) {
-      g.requestAnimationFrame = (cb) => setTimeout(cb, 0);
-      installed = true;
-    }
-  });
-  after(() => {
-    if (installed) delete g.requestAnimationFrame;
-  });
-
-  function runtimeOn(url: string, sessionId: string) {
-    const socket = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: `${IDENTITY_COOKIE}=${TEST_IDENTITY}` } }) as unknown as FlintSocket;
-    const store = createIdeStore();
-    const runtime = new SessionRuntime(socket, store, sessionId);
-    return { socket, store, runtime, close: () => (runtime.dispose(), socket.disconnect()) };
-  }
+  withAnimationFrames();
 
   it('keeps the text, shows "not saved" with the limit, and saves everything once the document fits again', async () => {
     server = await startTestServer();
