@@ -86,14 +86,14 @@ function Turn(props: {
   const counts = { accepted: 0, rejected: 0, pending: 0 };
   for (const h of turn.hunks) counts[h.status]++;
   const touched = Object.keys(turn.checkpoint);
-  const appliedInstantly = turn.instant && counts.accepted > 0;
+  const appliedInstantly = turn.autoApply && counts.accepted > 0;
   return (
     <article className={`turn turn-${turn.status}${turn.revertedBy ? ' reverted' : ''}`} data-testid="turn" data-status={turn.status} data-reverted={turn.revertedBy ? 'true' : 'false'}>
       <header className="turn-head">
         <span className="turn-n">#{props.n}</span>
         <span className="muted">
           {turn.mode}
-          {turn.instant ? ' · applied as it streamed' : ''} · {turn.status}
+          {turn.autoApply ? ' · applied as it streamed' : ''} · {turn.status}
           {turn.revertedBy ? ' · reverted' : ''}
         </span>
         <span className="spacer" />

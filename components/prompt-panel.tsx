@@ -32,8 +32,8 @@ export function PromptPanel() {
   const ready = useIdeStore((s) => s.connection === 'ready') && canEdit;
   const mode = useIdeStore((s) => s.mode);
   const setMode = useIdeStore((s) => s.setMode);
-  const instant = useIdeStore((s) => s.instant);
-  const setInstant = useIdeStore((s) => s.setInstant);
+  const autoApply = useIdeStore((s) => s.autoApply);
+  const setAutoApply = useIdeStore((s) => s.setAutoApply);
   const tiers = useIdeStore((s) => s.tiers);
   const followups = useIdeStore((s) => s.followups);
   const context = useIdeStore((s) => s.live.context);
@@ -227,7 +227,7 @@ export function PromptPanel() {
           <option value="deep">Deep</option>
         </select>
         <label className="toggle" title="Apply each change as soon as it is complete; undo the whole turn in one click">
-          <input type="checkbox" data-testid="instant-toggle" checked={instant} onChange={(e) => setInstant(e.target.checked)} /> Apply as it streams
+          <input type="checkbox" data-testid="instant-toggle" checked={autoApply} onChange={(e) => setAutoApply(e.target.checked)} /> Apply as it streams
         </label>
         <span className="spacer" />
         {streaming ? (

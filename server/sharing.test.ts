@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as encoding from 'lib0/encoding';
-import { CLIENT_EVENTS, LIMITS, type ClientEventName, type ErrorCode, type Response } from '@/lib/protocol';
+import { CLIENT_EVENTS, LIMITS, PROTOCOL_VERSION, type ClientEventName, type ErrorCode, type Response } from '@/lib/protocol';
 import { readFile } from '@/lib/collab/workspace-doc';
 import { EVENT_ROLE } from './auth/access';
 import { hashToken } from './auth/capability';
@@ -185,7 +185,7 @@ function validPayloads(doc: Y.Doc): Record<ClientEventName, unknown> {
   const awareness = encodeAwarenessUpdate(aw, [aw.clientID]);
   aw.destroy();
   return {
-    'session:hello': { protocolVersion: 2 },
+    'session:hello': { protocolVersion: PROTOCOL_VERSION },
     'session:create': {},
     'session:join': {},
     'awareness:update': awareness,

@@ -67,7 +67,7 @@ export interface PromptOptions {
   mode: TierName;
   mentions?: string[];
   openFiles?: string[];
-  instant?: boolean;
+  autoApply?: boolean;
   /** Redirect: stop the running turn and run this one now, with the partial answer in context. */
   sendNow?: boolean;
 }
@@ -520,7 +520,7 @@ export class SessionRuntime {
           mode: opts.mode,
           mentions: opts.mentions ?? [],
           openFiles: opts.openFiles ?? [],
-          instant: opts.instant ?? false,
+          autoApply: opts.autoApply ?? false,
           sendNow: opts.sendNow ?? false,
         },
         ack,
@@ -836,7 +836,7 @@ export class SessionRuntime {
       mode: s.mode,
       mentions: [...new Set(mentions)].slice(0, 32),
       openFiles: s.recentPaths.filter((p) => p !== path && files.has(p)).slice(0, 8),
-      instant: s.instant,
+      autoApply: s.autoApply,
       ...extra,
     };
   }

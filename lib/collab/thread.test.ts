@@ -22,7 +22,7 @@ const CART = 'export class Cart {\n  items = [];\n  discount = 0;\n\n  total() {
 function setup() {
   const doc = new Y.Doc();
   seedFiles(doc, { 'src/cart.ts': CART });
-  createTurn(doc, { id: 't1', prompt: 'discount', mode: 'instant', path: 'src/cart.ts', instant: false });
+  createTurn(doc, { id: 't1', prompt: 'discount', mode: 'instant', path: 'src/cart.ts', autoApply: false });
   recordCheckpoint(doc, 't1', 'src/cart.ts');
   const a = addHunk(doc, 't1', { index: 0, path: 'src/cart.ts', search: '  discount = 0;\n', replace: '  discount = 0.1;\n', matchedAtProposal: true })!;
   const b = addHunk(doc, 't1', { index: 1, path: 'src/cart.ts', search: '    return 0;\n', replace: '    return 42;\n', matchedAtProposal: true })!;
@@ -101,7 +101,7 @@ test('restore returns every file to before the turn, later turns included, and c
   const { doc, a, target } = setup();
   acceptHunks(doc, [a], target);
   finishTurn(doc, 't1', { status: 'done', response: '…', error: null, dropped: null });
-  createTurn(doc, { id: 't2', prompt: 'more', mode: 'instant', path: 'src/cart.ts', instant: true });
+  createTurn(doc, { id: 't2', prompt: 'more', mode: 'instant', path: 'src/cart.ts', autoApply: true });
   recordCheckpoint(doc, 't2', 'src/cart.ts');
   recordCheckpoint(doc, 't2', 'src/new.ts');
   const c = addHunk(doc, 't2', { index: 0, path: 'src/new.ts', search: '', replace: 'new\n', matchedAtProposal: true })!;
@@ -131,7 +131,7 @@ test('restoring to a later turn keeps what earlier turns did', () => {
   const { doc, a, target } = setup();
   acceptHunks(doc, [a], target);
   const afterT1 = readFile(doc, 'src/cart.ts');
-  createTurn(doc, { id: 't2', prompt: 'more', mode: 'instant', path: 'src/cart.ts', instant: false });
+  createTurn(doc, { id: 't2', prompt: 'more', mode: 'instant', path: 'src/cart.ts', autoApply: false });
   recordCheckpoint(doc, 't2', 'src/cart.ts');
   const d = addHunk(doc, 't2', { index: 0, path: 'src/cart.ts', search: '    return 0;\n', replace: '    return 1;\n', matchedAtProposal: true })!;
   acceptHunks(doc, [d], target);
@@ -155,4 +155,13 @@ test('the document remembers changes made through every replica', () => {
   Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc, Y.encodeStateVector(peer)));
   assert.equal(readThread(peer)[0].hunks[0].status, 'accepted');
   assert.equal(readFile(peer, 'src/cart.ts'), readFile(doc, 'src/cart.ts'));
+});
+
+test('a turn stored before protocol 3 (flag named `instant`) reads as autoApply', () => {
+  const doc = new Y.Doc();
+  createTurn(doc, { id: 'old', prompt: 'p', mode: 'instant', path: 'src/cart.ts', autoApply: false });
+  const turn = doc.getArray<Y.Map<unknown>>('turns').get(0);
+  turn.delete('autoApply');
+  turn.set('instant', true);
+  assert.equal(readThread(doc)[0].autoApply, true);
 });

@@ -37,8 +37,8 @@ export interface TurnRecord {
   mode: string;
   /** The file open when the prompt was sent. */
   path: string;
-  /** Hunks were applied as their blocks closed (instant mode). */
-  instant: boolean;
+  /** Hunks were applied as their blocks closed (`autoApply`, "Apply as it streams"). */
+  autoApply: boolean;
   status: TurnStatus;
   /** The model's whole answer (prose and blocks); written when the turn ends. */
   response: string;
@@ -78,8 +78,11 @@ export function restoresOf(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
 export function readThread(doc: Y.Doc): TurnRecord[] {
   return turnList(doc).map((t) => {
     const checkpoint = t.get('checkpoint');
+    const json = t.toJSON() as TurnRecord & { instant?: boolean };
     return {
-      ...(t.toJSON() as TurnRecord),
+      ...json,
+      // Turns stored before protocol 3 named this flag `instant`.
+      autoApply: json.autoApply ?? json.instant === true,
       hunks: hunkList(t).map((h) => h.toJSON() as HunkRecord),
       checkpoint: checkpoint instanceof Y.Map ? (checkpoint.toJSON() as TurnRecord['checkpoint']) : {},
     };
@@ -138,7 +141,7 @@ export function hunkStatus(doc: Y.Doc, hunkId: string): HunkStatus | undefined {
 /** Turns kept in the document; older ones (and their checkpoints) are dropped. */
 export const MAX_TURNS = 100;
 
-export function createTurn(doc: Y.Doc, init: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'instant'>, origin?: unknown): void {
+export function createTurn(doc: Y.Doc, init: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'autoApply'>, origin?: unknown): void {
   doc.transact(() => {
     const turn = new Y.Map<unknown>();
     for (const [k, v] of Object.entries({

@@ -146,7 +146,7 @@ export const PromptPayload = z
     mentions: z.array(FilePath).max(LIMITS.maxContextFiles, `at most ${LIMITS.maxContextFiles} mentioned files`).default([]),
     openFiles: z.array(FilePath).max(LIMITS.maxContextFiles, `at most ${LIMITS.maxContextFiles} open files`).default([]),
     /** Apply each hunk as soon as its block closes, instead of waiting for review. */
-    instant: z.boolean().default(false),
+    autoApply: z.boolean().default(false),
     /** Redirect: interrupt the session's running turn, then run this one (it sees the partial answer). */
     sendNow: z.boolean().default(false),
   })

@@ -3,4 +3,4 @@
  * The client sends it in `session:hello`; the server answers a mismatch with
  * `clientTooOld` / `serverTooOld` and disconnects.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;

@@ -99,10 +99,10 @@ export interface ThreadSlice {
   /** The hunk keyboard shortcuts act on. */
   selectedHunk: string | null;
   /** Apply hunks as their blocks close. */
-  instant: boolean;
+  autoApply: boolean;
   setThread(thread: TurnRecord[], hunks: HunkView[], restores: RestoreRecord[]): void;
   selectHunk(id: string | null): void;
-  setInstant(instant: boolean): void;
+  setAutoApply(autoApply: boolean): void;
 }
 
 export interface FollowUp {
@@ -209,10 +209,10 @@ const threadSlice: StateCreator<IdeStore, [], [], ThreadSlice> = (set) => ({
   hunks: [],
   restores: [],
   selectedHunk: null,
-  instant: false,
+  autoApply: false,
   setThread: (thread, hunks, restores) => set({ thread, hunks, restores }),
   selectHunk: (selectedHunk) => set({ selectedHunk }),
-  setInstant: (instant) => set({ instant }),
+  setAutoApply: (autoApply) => set({ autoApply }),
 });
 
 const followUpSlice: StateCreator<IdeStore, [], [], FollowUpSlice> = (set) => ({

@@ -79,7 +79,7 @@ export class AiController {
     if (readFile(session.doc, payload.path) === undefined) throw new FlintError('fileNotFound', `No file ${payload.path} in this session.`);
     const id = randomUUID();
     // Records the turn in the document; throws `limitExceeded` (nothing started) when it does not fit.
-    const recorder = new TurnRecorder(session.doc, { id, prompt: payload.prompt, mode: payload.mode, path: payload.path, instant: payload.instant }, this.docLimits);
+    const recorder = new TurnRecorder(session.doc, { id, prompt: payload.prompt, mode: payload.mode, path: payload.path, autoApply: payload.autoApply }, this.docLimits);
     const controller = new AbortController();
     let settle!: () => void;
     const stream: ActiveStream = { id, controller, done: new Promise((resolve) => (settle = resolve)) };

@@ -24,7 +24,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) c();
 });
 
-const orphan = (id: string) => ({ id, prompt: 'p', mode: 'instant', path: 'src/cart.ts', instant: false });
+const orphan = (id: string) => ({ id, prompt: 'p', mode: 'instant', path: 'src/cart.ts', autoApply: false });
 
 describe('a turn left streaming by a process that died', () => {
   it('is ended as an error, saying why, when its session is loaded again', async () => {

@@ -16,7 +16,7 @@ function turn(i: number): TurnRecord {
     prompt: `request ${i}`,
     mode: 'instant',
     path: 'src/open.ts',
-    instant: false,
+    autoApply: false,
     status: 'done',
     response: `answer ${i} `.repeat(30),
     error: null,

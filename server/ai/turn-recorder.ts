@@ -6,7 +6,7 @@ import { FilePath, LIMITS } from '@/lib/protocol';
 import { acceptHunks, addHunk, createTurn, finishTurn, placeHunk, recordCheckpoint, yTextTarget, type TurnRecord } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
 
-/** Origin of the server's own writes to a session document (hunks, checkpoints, instant edits). */
+/** Origin of the server's own writes to a session document (hunks, checkpoints, auto-applied edits). */
 export const AI_ORIGIN = 'flint:ai';
 
 /** The stored answer is capped; the stream itself is not. */
@@ -15,7 +15,7 @@ const MAX_RESPONSE_CHARS = 200_000;
 /**
  * Turns one model stream into the session's record of the turn, as it arrives: a checkpoint of
  * each file the first time a block names it, a hunk each time a block closes (applied at once in
- * instant mode when it places), and at the end the answer, its status and any dropped block.
+ * auto-apply mode when it places), and at the end the answer, its status and any dropped block.
  *
  * The parser is the same one the browsers run to paint the live diff, so a hunk's index here is
  * the block index they see.
@@ -36,7 +36,7 @@ export class TurnRecorder {
   /** Records the turn; throws `limitExceeded` (nothing written) when even that does not fit. */
   constructor(
     private readonly doc: Y.Doc,
-    readonly turn: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'instant'>,
+    readonly turn: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'autoApply'>,
     private readonly limits?: DocLimits,
   ) {
     this.parser = new EditStreamParser({ defaultPath: turn.path });
@@ -93,7 +93,7 @@ export class TurnRecorder {
             (d) => {
               const placed = placeHunk(readFile(d, path) ?? null, ev).ok;
               const id = addHunk(d, this.turn.id, { index: ev.index, path, search: ev.search, replace: ev.replace, matchedAtProposal: placed }, AI_ORIGIN);
-              if (id && placed && this.turn.instant) acceptHunks(d, [id], yTextTarget(d, AI_ORIGIN), AI_ORIGIN);
+              if (id && placed && this.turn.autoApply) acceptHunks(d, [id], yTextTarget(d, AI_ORIGIN), AI_ORIGIN);
             },
             { path, chars: ev.search.length + ev.replace.length },
           );

@@ -52,7 +52,7 @@ describe('AI turns are recorded in the session document', () => {
     const peer = new Y.Doc();
     Y.applyUpdate(peer, b.state);
     b.socket.on('doc:update', (u) => Y.applyUpdate(peer, new Uint8Array(u)));
-    assert.ok((await request(a.socket, 'ai:prompt', { prompt: 'instant three', path: 'src/cart.ts', instant: true })).ok);
+    assert.ok((await request(a.socket, 'ai:prompt', { prompt: 'instant three', path: 'src/cart.ts', autoApply: true })).ok);
     await nextEvent(a.socket, 'ai:end');
     const expected = withHunks(CART, CART_THREE_HUNKS, [true, true, true]);
     assert.equal(readFile(docOf(a.sessionId), 'src/cart.ts'), expected);
@@ -65,7 +65,7 @@ describe('AI turns are recorded in the session document', () => {
     const missing = { path: 'src/cart.ts', search: '  nothing like this line\n', replace: '  something\n' };
     server.sim.addRule({ match: 'unplaceable', text: scriptedResponse([missing, CART_THREE_HUNKS[0]]), times: 1 });
     const a = await joinedClient(server.url);
-    assert.ok((await request(a.socket, 'ai:prompt', { prompt: 'unplaceable', path: 'src/cart.ts', instant: true })).ok);
+    assert.ok((await request(a.socket, 'ai:prompt', { prompt: 'unplaceable', path: 'src/cart.ts', autoApply: true })).ok);
     await nextEvent(a.socket, 'ai:end');
     const [turn] = readThread(docOf(a.sessionId));
     assert.deepEqual(turn.hunks.map((h) => [h.status, h.matchedAtProposal]), [['pending', false], ['accepted', true]]);
@@ -171,7 +171,7 @@ describe('a hostile document cannot break turn recording', () => {
       doc.getMap<unknown>('files').set('src/strange.ts', 'a string, not a Y.Text');
     });
     assert.ok((await request(a.socket, 'doc:update', update!)).ok);
-    const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'after garbage', path: 'src/cart.ts', instant: true });
+    const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'after garbage', path: 'src/cart.ts', autoApply: true });
     assert.ok(r.ok, JSON.stringify(r));
     const [end] = await nextEvent(a.socket, 'ai:end');
     assert.equal(end.status, 'done');

@@ -186,7 +186,7 @@ describe(`convergence over the real server (${SEEDS} seeds from ${BASE_SEED}: FL
           // less its "3" was "turn s:1", which made the at-most-once check count a hunk twice).
           const tag = `turn ${seed}:${String(k).padStart(2, '0')}`;
           server.sim.addRule({ match: tag, text: scriptedResponse([{ path, search: `${line}\n`, replace: `${line} /* ${tag} */\n` }]), times: 1 });
-          const res = await request<{ streamId: string }>(peer.socket!, 'ai:prompt', { prompt: tag, path, instant });
+          const res = await request<{ streamId: string }>(peer.socket!, 'ai:prompt', { prompt: tag, path, autoApply: instant });
           if (!res.ok) {
             if (res.error.code !== 'busy') fail(`ai:prompt answered ${res.error.code}`);
             continue;

@@ -174,7 +174,7 @@ for (const target of ['pglite', 'postgres'] as const) {
             });
           }
           if (aiRound || random() < 0.5) {
-            prompts.push(request(a.socket, 'ai:prompt', { prompt: `change ${tag}`, path: FILE, instant: random() < 0.6 }).catch(() => {}));
+            prompts.push(request(a.socket, 'ai:prompt', { prompt: `change ${tag}`, path: FILE, autoApply: random() < 0.6 }).catch(() => {}));
           }
         }
 
@@ -234,7 +234,7 @@ for (const target of ['pglite', 'postgres'] as const) {
       for (const [i, t] of sessions.entries()) {
         const { a } = await reopen(t, ROUNDS);
         await a.edit(random);
-        const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: `after the crashes s${i}`, path: FILE, instant: true });
+        const r = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: `after the crashes s${i}`, path: FILE, autoApply: true });
         assert.ok(r.ok, `a prompt after the restarts ${replay}`);
         const [end] = await nextEvent(a.socket, 'ai:end', (e) => e.streamId === r.data.streamId, 20_000);
         assert.equal(end.status, 'done', `a turn after the restarts ends done ${replay}`);
