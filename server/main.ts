@@ -7,10 +7,10 @@ import { createMetrics } from './metrics';
 import { createProviders } from './inference/create-provider';
 import type { InferenceProvider } from './inference/types';
 import { SessionStore } from './sessions/session-store';
-import { ensureIdentity } from './auth/identity';
 import { startSimServer, type SimServer } from './sim/sim-server';
 import { Storage } from './storage/storage';
 import { connectRedis } from './collab/redis';
+import { createHttpHandler, prepareNext, publishSandboxSettings } from './edge/http';
 
 /**
  * Flint's one process: Next.js (app router) and socket.io on one HTTP port.
@@ -19,10 +19,7 @@ import { connectRedis } from './collab/redis';
  */
 async function main() {
   const config = loadConfig();
-  // The Next side of this process (the session page, the /sandbox route) never imports server/:
-  // it reads the validated sandbox settings from these (lib/sandbox/origin.ts).
-  process.env.FLINT_SANDBOX_ORIGIN = config.sandbox.origin ?? '';
-  process.env.FLINT_APP_ORIGINS = config.sandbox.appOrigins.join(',');
+  publishSandboxSettings(config.sandbox);
   let sim: SimServer | undefined;
   const tiers = Object.entries(config.tiers) as Array<[TierName, TierConfig]>;
   if (tiers.some(([, t]) => t.provider === 'sim')) {
@@ -42,22 +39,9 @@ async function main() {
   if (redis) console.log('[flint] fanning out through Redis (REDIS_URL)');
   const sessions = new SessionStore({ storage });
 
-  const handle = config.serveWeb ? await prepareNext(config) : null;
+  const next = config.serveWeb ? await prepareNext(config) : null;
   const metrics = createMetrics();
-  const httpServer = http.createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/metrics') {
-      void metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
-      });
-      return;
-    }
-    // Every page load carries the person's anonymous identity; the socket reads it from the handshake.
-    // Not the test sandbox document: it is usually loaded from another site (no cookie of ours
-    // is sent or kept there) and has no use for one.
-    if (!req.url?.startsWith('/sandbox')) ensureIdentity(req, res);
-    if (handle) void handle(req, res);
-    else res.writeHead(404).end();
-  });
+  const httpServer = http.createServer(createHttpHandler({ metrics, next }));
   const app = createApplication(httpServer, { sessions, links: storage.links, providers, metrics, limits: config.limits, redis });
 
   await new Promise<void>((resolve, reject) => {
@@ -82,14 +66,6 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-}
-
-async function prepareNext(config: { dev: boolean; host: string; port: number }) {
-  // Loaded only when the web app is served: a socket-only process (FLINT_SERVE_WEB=false) starts without it.
-  const { default: next } = await import('next');
-  const nextApp = next({ dev: config.dev, hostname: config.host, port: config.port });
-  await nextApp.prepare();
-  return nextApp.getRequestHandler();
 }
 
 main().catch((err) => {

@@ -120,160 +120,143 @@ export class AiController {
     this.metrics.queuedStreams.set(all.reduce((n, s) => n + s.queued, 0));
   }
 
+  /**
+   * One turn, in its steps: context → queue → prompt (with 429 retries) → stream → record →
+   * finish. Nothing here awaits storage: deltas go from the upstream read to the room directly.
+   */
   private async run(session: Session, stream: ActiveStream, payload: PromptPayload, recorder: TurnRecorder, after: Promise<void> | undefined) {
-    const { path, mode } = payload;
-    const room = this.io.to(session.id);
-    const provider = this.providers[mode];
     const { signal } = stream.controller;
-    const acceptedAt = performance.now();
     // The ack of `ai:prompt` is sent in a microtask of this same turn; a macrotask later it has gone.
     const acked = new Promise<void>((resolve) => setImmediate(resolve));
-    let requestedAt = acceptedAt;
-    let firstByteAt: number | null = null;
-    let lastByteAt = 0;
-    let seq = 0;
-    let pending = '';
-    let pendingTokens = 0;
-    let flushScheduled = false;
-    let tokens = 0;
-    let usage: StreamUsage | undefined;
-    let idle: NodeJS.Timeout | undefined;
-    let stalled = false;
+    const turn = new TurnStream(stream.id, this.io.to(session.id), stream.controller, recorder, this.opts.idleMs);
+    let outcome: TurnOutcome = { status: 'done' };
     let release: (() => void) | undefined;
-    const armWatchdog = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => {
-        stalled = true;
-        stream.controller.abort(new Error('stalled'));
-      }, this.opts.idleMs);
-    };
-
-    const flush = () => {
-      flushScheduled = false;
-      if (!pending || signal.aborted) return;
-      room.emit('ai:delta', { streamId: stream.id, seq: seq++, text: pending, tokens: pendingTokens });
-      pending = '';
-      pendingTokens = 0;
-    };
-    const onEvent = (ev: InferenceEvent) => {
-      if (ev.type === 'usage') {
-        usage = { promptTokens: ev.promptTokens, completionTokens: ev.completionTokens };
-        return;
-      }
-      lastByteAt = performance.now();
-      firstByteAt ??= lastByteAt;
-      armWatchdog();
-      pending += ev.text;
-      recorder.push(ev.text);
-      // A write the document's limits refused: the turn stops here, what it proposed before stays.
-      if (recorder.limitError && !signal.aborted) stream.controller.abort(recorder.limitError);
-      pendingTokens++;
-      tokens++;
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
-      }
-    };
-
-    let status: 'done' | 'interrupted' | 'error' = 'done';
-    let error: FlintError | undefined;
     try {
       // A redirect runs once the turn it interrupted has ended and been recorded.
       if (after) await after;
       if (signal.aborted) throw signal.reason;
-      const context = buildContext({
-        prompt: payload.prompt,
-        path,
-        selection: payload.selection,
-        mentions: payload.mentions,
-        openFiles: payload.openFiles,
-        turns: readThread(session.doc).filter((t) => t.id !== stream.id),
-        read: (p) => readFile(session.doc, p),
-        budgetTokens: promptBudget(this.opts.promptBudgetTokens, provider),
-      });
-      const messages = context.messages;
-      // The open file as it is now: the tier's Predicted Outputs guess, when configured.
-      const original = readFile(session.doc, path);
-      const takeSlot = this.slots[mode].acquire(signal, (position) => {
-        void acked.then(() => !signal.aborted && room.emit('ai:queued', { streamId: stream.id, reason: 'queue', position }));
-      });
-      this.syncGauges();
-      release = await takeSlot;
-      this.syncGauges();
-      this.metrics.queueWait.observe((performance.now() - acceptedAt) / 1000);
-
-      for (let attempt = 0; ; attempt++) {
-        requestedAt = performance.now();
-        armWatchdog();
-        const events = provider.stream({ messages, original }, signal)[Symbol.asyncIterator]();
-        try {
-          // The request goes out now; nothing reaches the room before the prompt's acknowledgement.
-          const pendingFirst = events.next(); // a 429 surfaces here
-          pendingFirst.catch(() => {}); // handled below, after the acknowledgement has gone
-          await acked;
-          const first = await pendingFirst;
-          room.emit('ai:start', {
-            streamId: stream.id,
-            path,
-            mode,
-            provider: provider.name,
-            model: provider.model,
-            context: { tokens: context.tokens, files: context.files, turns: context.turns, truncated: context.truncated },
-          });
-          for (let next = first; !next.done; next = await events.next()) onEvent(next.value);
-          break;
-        } catch (err) {
-          const waitMs = retryDelayMs(err, attempt);
-          if (waitMs === null || attempt >= this.opts.upstreamRetries || signal.aborted) throw err;
-          clearTimeout(idle);
-          this.metrics.upstreamRetries.inc();
-          room.emit('ai:queued', { streamId: stream.id, reason: 'capacity', retryInMs: waitMs });
-          await sleep(waitMs, undefined, { signal });
-        }
-      }
+      const context = this.context(session, stream.id, payload);
+      release = await this.queue(turn, payload.mode, signal, acked);
+      await this.prompt(turn, payload, context, signal, acked);
       // The openai client ends the iteration quietly on abort; an aborted stream is not "done".
       if (signal.aborted) throw signal.reason;
-      flush();
+      turn.flush();
     } catch (err) {
-      if (recorder.limitError) {
-        status = 'error';
-        error = recorder.limitError;
-      } else if (stalled) {
-        status = 'error';
-        error = new FlintError('upstream', `The model sent nothing for ${Math.round(this.opts.idleMs / 1000)} s, so the stream was stopped.`);
-      } else if (signal.aborted) {
-        status = 'interrupted';
-      } else {
-        status = 'error';
-        error = describeUpstreamError(err);
-        flush();
-      }
+      outcome = this.failure(err, turn, recorder);
     } finally {
-      clearTimeout(idle);
+      turn.disarm();
       release?.();
-      this.syncGauges();
-      if (this.active.get(session.id) === stream) this.active.delete(session.id);
-      try {
-        recorder.finish(status, error?.message ?? null);
-      } catch (err) {
-        // The document is everyone's to edit; whatever is in it, the stream still gets its ai:end.
-        console.error('[flint] recording the end of a turn failed', err);
-      }
-      this.recording.delete(stream.id);
-      // The block closed by the end of the stream may have been the one that did not fit.
-      if (recorder.limitError && status !== 'error') [status, error] = ['error', recorder.limitError];
+      outcome = this.record(session, stream, recorder, outcome);
     }
     await acked;
+    this.finish(turn, outcome);
+  }
+
+  /** What the model is sent: the thread and files as they are now, within the token budget. */
+  private context(session: Session, turnId: string, payload: PromptPayload): TurnContext {
+    const built = buildContext({
+      prompt: payload.prompt,
+      path: payload.path,
+      selection: payload.selection,
+      mentions: payload.mentions,
+      openFiles: payload.openFiles,
+      turns: readThread(session.doc).filter((t) => t.id !== turnId),
+      read: (p) => readFile(session.doc, p),
+      budgetTokens: promptBudget(this.opts.promptBudgetTokens, this.providers[payload.mode]),
+    });
+    // The open file as it is now: the tier's Predicted Outputs guess, when configured.
+    return { ...built, original: readFile(session.doc, payload.path) };
+  }
+
+  /** Waits for one of the tier's upstream slots (FIFO); positions go out as `ai:queued` after the ack. */
+  private async queue(turn: TurnStream, mode: TierName, signal: AbortSignal, acked: Promise<void>): Promise<() => void> {
+    const takeSlot = this.slots[mode].acquire(signal, (position) => {
+      void acked.then(() => !signal.aborted && turn.room.emit('ai:queued', { streamId: turn.id, reason: 'queue', position }));
+    });
+    this.syncGauges();
+    const release = await takeSlot;
+    this.syncGauges();
+    this.metrics.queueWait.observe((performance.now() - turn.acceptedAt) / 1000);
+    return release;
+  }
+
+  /** Sends the request; an upstream 429 is waited out (honouring retry-after, shown as `ai:queued`) and sent again. */
+  private async prompt(turn: TurnStream, payload: PromptPayload, context: TurnContext, signal: AbortSignal, acked: Promise<void>): Promise<void> {
+    const provider = this.providers[payload.mode];
+    for (let attempt = 0; ; attempt++) {
+      turn.requestedAt = performance.now();
+      turn.armWatchdog();
+      const events = provider.stream({ messages: context.messages, original: context.original }, signal)[Symbol.asyncIterator]();
+      try {
+        return await this.stream(turn, events, acked, {
+          streamId: turn.id,
+          path: payload.path,
+          mode: payload.mode,
+          provider: provider.name,
+          model: provider.model,
+          context: { tokens: context.tokens, files: context.files, turns: context.turns, truncated: context.truncated },
+        });
+      } catch (err) {
+        const waitMs = retryDelayMs(err, attempt);
+        if (waitMs === null || attempt >= this.opts.upstreamRetries || signal.aborted) throw err;
+        turn.disarm();
+        this.metrics.upstreamRetries.inc();
+        turn.room.emit('ai:queued', { streamId: turn.id, reason: 'capacity', retryInMs: waitMs });
+        await sleep(waitMs, undefined, { signal });
+      }
+    }
+  }
+
+  /** Reads one upstream response: `ai:start` with its first event, then every event forwarded as it arrives. */
+  private async stream(turn: TurnStream, events: AsyncIterator<InferenceEvent>, acked: Promise<void>, start: AiStart): Promise<void> {
+    // The request goes out now; nothing reaches the room before the prompt's acknowledgement.
+    const pendingFirst = events.next(); // a 429 surfaces here
+    pendingFirst.catch(() => {}); // handled by the caller, after the acknowledgement has gone
+    await acked;
+    const first = await pendingFirst;
+    turn.room.emit('ai:start', start);
+    for (let next = first; !next.done; next = await events.next()) turn.push(next.value);
+  }
+
+  /** How a turn that threw ended: the document's limits, the watchdog, an interrupt, or the upstream. */
+  private failure(err: unknown, turn: TurnStream, recorder: TurnRecorder): TurnOutcome {
+    if (recorder.limitError) return { status: 'error', error: recorder.limitError };
+    if (turn.stalled) return { status: 'error', error: new FlintError('upstream', `The model sent nothing for ${Math.round(this.opts.idleMs / 1000)} s, so the stream was stopped.`) };
+    if (turn.aborted) return { status: 'interrupted' };
+    const error = describeUpstreamError(err);
+    turn.flush();
+    return { status: 'error', error };
+  }
+
+  /** The turn leaves this controller and its end is written into the document; never throws. */
+  private record(session: Session, stream: ActiveStream, recorder: TurnRecorder, outcome: TurnOutcome): TurnOutcome {
+    this.syncGauges();
+    if (this.active.get(session.id) === stream) this.active.delete(session.id);
+    try {
+      recorder.finish(outcome.status, outcome.error?.message ?? null);
+    } catch (err) {
+      // The document is everyone's to edit; whatever is in it, the stream still gets its ai:end.
+      console.error('[flint] recording the end of a turn failed', err);
+    }
+    this.recording.delete(stream.id);
+    // The block closed by the end of the stream may have been the one that did not fit.
+    if (recorder.limitError && outcome.status !== 'error') return { status: 'error', error: recorder.limitError };
+    return outcome;
+  }
+
+  /** The turn's figures, and its one `ai:end`. */
+  private finish(turn: TurnStream, { status, error }: TurnOutcome): void {
     const now = performance.now();
+    const { acceptedAt, requestedAt, firstByteAt, lastByteAt, tokens } = turn;
     this.metrics.streams.inc({ status });
     this.metrics.duration.observe((now - acceptedAt) / 1000);
     if (firstByteAt !== null) this.metrics.serverTtft.observe((firstByteAt - requestedAt) / 1000);
     if (firstByteAt !== null && lastByteAt > firstByteAt) this.metrics.tokensPerSecond.observe(tokens / ((lastByteAt - firstByteAt) / 1000));
-    room.emit('ai:end', {
-      streamId: stream.id,
+    turn.room.emit('ai:end', {
+      streamId: turn.id,
       status,
       ...(error ? { error: error.toProtocol('ai:prompt') } : {}),
-      usage: usage ?? { completionTokens: tokens },
+      usage: turn.usage ?? { completionTokens: tokens },
       timing: {
         queueMs: requestedAt - acceptedAt,
         serverTtftMs: firstByteAt === null ? null : firstByteAt - requestedAt,
@@ -281,6 +264,89 @@ export class AiController {
       },
     });
   }
+}
+
+type Room = ReturnType<Io['to']>;
+type AiStart = Parameters<ServerToClientEvents['ai:start']>[0];
+type TurnContext = ReturnType<typeof buildContext> & { original: string | undefined };
+
+interface TurnOutcome {
+  status: 'done' | 'interrupted' | 'error';
+  error?: FlintError;
+}
+
+/**
+ * One turn's stream on its way to the room: its timings, the batch of deltas from the current
+ * upstream read, and the idle watchdog.
+ */
+class TurnStream {
+  readonly acceptedAt = performance.now();
+  requestedAt = this.acceptedAt;
+  firstByteAt: number | null = null;
+  lastByteAt = 0;
+  tokens = 0;
+  usage: StreamUsage | undefined;
+  /** The watchdog stopped the stream: the upstream sent nothing for `idleMs`. */
+  stalled = false;
+  private seq = 0;
+  private pending = '';
+  private pendingTokens = 0;
+  private flushScheduled = false;
+  private idle: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly room: Room,
+    private readonly controller: AbortController,
+    private readonly recorder: TurnRecorder,
+    private readonly idleMs: number,
+  ) {}
+
+  get aborted(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  armWatchdog(): void {
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      this.stalled = true;
+      this.controller.abort(new Error('stalled'));
+    }, this.idleMs);
+  }
+
+  disarm(): void {
+    clearTimeout(this.idle);
+  }
+
+  /** One upstream event: its text goes to the recorder now and to the room with the rest of this read. */
+  push(ev: InferenceEvent): void {
+    if (ev.type === 'usage') {
+      this.usage = { promptTokens: ev.promptTokens, completionTokens: ev.completionTokens };
+      return;
+    }
+    this.lastByteAt = performance.now();
+    this.firstByteAt ??= this.lastByteAt;
+    this.armWatchdog();
+    this.pending += ev.text;
+    this.recorder.push(ev.text);
+    // A write the document's limits refused: the turn stops here, what it proposed before stays.
+    if (this.recorder.limitError && !this.aborted) this.controller.abort(this.recorder.limitError);
+    this.pendingTokens++;
+    this.tokens++;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** Sends the batched deltas as one `ai:delta` (nothing once the stream is aborted). */
+  readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (!this.pending || this.aborted) return;
+    this.room.emit('ai:delta', { streamId: this.id, seq: this.seq++, text: this.pending, tokens: this.pendingTokens });
+    this.pending = '';
+    this.pendingTokens = 0;
+  };
 }
 
 /** Flint's budget, or three quarters of a smaller tier's own window (the rest for the answer). */

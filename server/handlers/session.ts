@@ -1,0 +1,67 @@
+import * as Y from 'yjs';
+import { PROTOCOL_VERSION, type ServerLimits, type TestsResultPayload } from '@/lib/protocol';
+import { FlintError } from '../errors';
+import type { AccessControl } from '../auth/access';
+import type { PresenceHub } from '../collab/presence';
+import type { Session, SessionStore } from '../sessions/session-store';
+import type { FlintSocket, HandlerGroup } from '../edge/types';
+import type { TierStates } from './tier-states';
+import { leaveSession } from './membership';
+
+export interface SessionContext {
+  sessions: SessionStore;
+  access: AccessControl;
+  presence: PresenceHub;
+  tiers: TierStates;
+  /** What the browser is told in the hello answer. */
+  serverLimits: ServerLimits;
+  /** Each session's last finished test run (handlers/tests.ts), shown to whoever joins later. */
+  lastTestRun: Pick<WeakMap<Session, TestsResultPayload>, 'get'>;
+  /** With several processes: asks the others for their clients' presence (handlers/presence.ts). */
+  presenceFromPeers?: (socket: FlintSocket, sessionId: string) => void;
+}
+
+/** `session:*`: the protocol handshake, creating a session, joining one with a role. */
+export function sessionHandlers(ctx: SessionContext): HandlerGroup {
+  const { sessions, access, presence, tiers } = ctx;
+  return {
+    name: 'session',
+    events: {
+      'session:hello': (socket, { protocolVersion }) => {
+        if (protocolVersion !== PROTOCOL_VERSION) {
+          const code = protocolVersion < PROTOCOL_VERSION ? 'clientTooOld' : 'serverTooOld';
+          // The DISCONNECT packet is queued after the acknowledgement, so the client reads the reason first.
+          setImmediate(() => socket.disconnect());
+          throw new FlintError(code, `${code === 'clientTooOld' ? 'Flint was updated' : 'This page is newer than the server'}: protocol ${protocolVersion}, server speaks ${PROTOCOL_VERSION}. Reload the page.`);
+        }
+        socket.data.hello = true;
+        return { protocolVersion: PROTOCOL_VERSION, limits: ctx.serverLimits };
+      },
+
+      'session:create': async (socket) => {
+        const session = await sessions.create(undefined, socket.data.identity);
+        return { sessionId: session.id };
+      },
+
+      'session:join': async (socket, { sessionId, token }) => {
+        const session = await sessions.get(sessionId);
+        if (!session) throw new FlintError('sessionNotFound');
+        const role = await access.roleFor(session, socket.data.identity, token, socket.handshake.address);
+        if (socket.data.sessionId) await leaveSession(presence, socket);
+        socket.data.sessionId = sessionId;
+        socket.data.role = role;
+        socket.data.link = role === 'owner' ? undefined : role;
+        await socket.join(sessionId);
+        tiers.warm();
+        for (const tier of tiers.names) socket.emit('tier:state', tiers.state(tier));
+        const others = presence.snapshot(sessionId);
+        if (others) socket.emit('awareness:update', others);
+        ctx.presenceFromPeers?.(socket, sessionId);
+        // Someone joining later sees the session's last finished test run, after the join answer.
+        const last = ctx.lastTestRun.get(session);
+        if (last) setImmediate(() => socket.emit('tests:result', last));
+        return { sessionId, state: Y.encodeStateAsUpdate(session.doc), tiers: tiers.info, role, pid: socket.data.pid };
+      },
+    },
+  };
+}
