@@ -1,7 +1,7 @@
 /**
  * Benchmark instrumentation (`npm run bench`, see bench/README.md). `window.__flintBench` exists
  * only when the benchmark installs it before the page loads; without it every call is a property
- * read and nothing else. Keep in sync with bench/page-hook.ts, which implements it.
+ * read and nothing else. Keep in sync with bench/lib/page-hook.ts, which implements it (installed by the benchmark, bench/lib/browser.ts).
  */
 export interface BenchHook {
   /** The page's socket, so the benchmark can time a no-op request on it. */

@@ -3,7 +3,7 @@ import type { ProtocolError, Role, TierInfo, TierName, TierStatus } from '@/lib/
 import type { HunkView, RestoreRecord, TurnRecord } from '@/lib/collab/thread';
 
 /**
- * One store per open session, created by `IdeStoreProvider` (never a module-level global, so two
+ * One store per open session, created by `SessionProvider` (components/session-provider.tsx) (never a module-level global, so two
  * sessions or two server renders never share state). Composed from typed slices.
  */
 
