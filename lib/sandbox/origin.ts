@@ -91,7 +91,7 @@ export function allowedParent(ide: string | null, requestHost: string | null, ap
 
 /**
  * The sandbox settings on the server side of Next (the session page, the /sandbox route), as
- * `server/main.ts` validated them at start and left them in the environment.
+ * `server/edge/http.ts` validated them at start and left them in the environment.
  */
 export function sandboxSettingsFromEnv(env: Record<string, string | undefined> = process.env): { origin?: string; appOrigins: string[] } {
   const origin = env.FLINT_SANDBOX_ORIGIN ? normalizeOrigin(env.FLINT_SANDBOX_ORIGIN) ?? undefined : undefined;

@@ -56,7 +56,7 @@ export function identityCookie(id: string, secure: boolean): string {
 /**
  * Gives a request without a valid identity cookie a new one: `Set-Cookie` on the response, and
  * the request's own `Cookie` header updated so the page rendered for it already has it.
- * Called by `main.ts` for every HTTP request before Next.js handles it.
+ * Called by `server/edge/http.ts` for every HTTP request before Next.js handles it.
  */
 export function ensureIdentity(req: http.IncomingMessage, res: http.ServerResponse): string {
   const existing = identityFromCookie(req.headers.cookie);
