@@ -9,8 +9,8 @@
  * the handlers that ran from the submit to the first painted frame.
  */
 import { BrowserBench } from './lib/browser';
-import { startStack, stopStack } from './lib/processes';
-import { p50 } from './lib/stats';
+import { startStack, stopStack } from '../test/support/processes';
+import { p50 } from '../test/support/stats';
 
 const RUNS = Number(process.env.RUNS ?? 12);
 

@@ -10,10 +10,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { BrowserBench, type HarnessName } from './lib/browser';
 import { checkBundles } from './lib/bundle-check';
-import { APP_URL, startStack, stopStack } from './lib/processes';
+import { APP_URL, startStack, stopStack } from '../test/support/processes';
 import { markdown, svg, type HarnessRow, type Results } from './lib/report';
 import { scaleStep, type ScaleStep } from './lib/scale';
-import { mean, p50, p99 } from './lib/stats';
+import { mean, p50, p99 } from '../test/support/stats';
 
 const quick = process.argv.includes('--quick');
 const only = (name: string) => {

@@ -4,7 +4,7 @@ import { expect, test, connectHello, IDENTITY_COOKIE } from './fixtures';
 type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
 /**
- * The session page /s/<id> to a stranger (server/reliability/access.test.ts covers the socket):
+ * The session page /s/<id> to a stranger (test/reliability/access.test.ts covers the socket):
  * the server sends the same page whatever the id and token — it reads neither; the browser then
  * asks to join over the socket, which decides.
  */
@@ -69,7 +69,7 @@ test.describe('the session page to a stranger', () => {
     // Which one is refused how: the socket tells an id that was never created (sessionNotFound)
     // from one that exists (a link is needed / not valid). Ids are 128 random bits and sessions
     // are never deleted, so only someone who already holds an id can ask — and they learn nothing
-    // they did not know; a mistyped URL gets "does not exist" (see server/reliability/CONTEXT.md).
+    // they did not know; a mistyped URL gets "does not exist" (see test/reliability/CONTEXT.md).
     const cases: Array<[string, string | undefined, string]> = [
       [id, undefined, 'linkRequired'],
       [id, revoked, 'linkInvalid'],

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { test as base, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
+import type { SimRule } from '../server/sim/sim-server';
+import { IDENTITY_COOKIE } from '../server/auth/identity';
 import * as Y from 'yjs';
 import { PROTOCOL_VERSION } from '../lib/protocol/version';
 import { listFiles, readFile } from '../lib/collab/workspace-doc';
@@ -18,26 +20,8 @@ export function uniqueMarker(prefix: string): string {
 // ---------------------------------------------------------------------------------------------
 // The simulator's test API (the fast tier embedded in the server under test).
 
-export interface SimRule {
-  /** Substring of the user message (which contains the prompt text). */
-  match?: string;
-  /** The exact answer. */
-  text?: string;
-  /** Length of a generated answer, in tokens. */
-  tokens?: number;
-  ttftMs?: number;
-  tokensPerSecond?: number;
-  times?: number;
-  /**
-   * An upstream failure (server/sim/sim-server.ts): an HTTP status (with retry-after); after n
-   * tokens the connection dropped, silence for `ms`, or a chunk that is not JSON.
-   */
-  fault?:
-    | { type: 'status'; status: number; retryAfter?: number }
-    | { type: 'drop'; afterTokens: number }
-    | { type: 'stall'; afterTokens: number; ms: number }
-    | { type: 'malformed'; afterTokens: number };
-}
+/** What a test may script; the simulator validates it with the same schema. */
+export type { SimRule };
 
 export interface SimStats {
   requests: number;
@@ -80,7 +64,7 @@ export const sim = {
 type AckResponse<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
 /** The anonymous identity cookie (server/auth/identity.ts); keep the name in sync. */
-export const IDENTITY_COOKIE = 'flint_id';
+export { IDENTITY_COOKIE };
 
 /**
  * The identity of a browser context, as a `Cookie` header value: a protocol peer sending it is

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * `npm run test:reliability`: the reliability suites (server/reliability/*.test.ts, node:test
+ * `npm run test:reliability`: the reliability suites (test/reliability/*.test.ts, node:test
  * against real servers and processes) at full size, then the browser suites tagged @reliability
- * (Playwright, Chromium). Each suite records its figures (scripts → server/reliability/report.ts);
+ * (Playwright, Chromium). Each suite records its figures (scripts → test/reliability/report.ts);
  * this prints them as a table and, for a full run, writes them to the README between the
- * reliability markers and to server/reliability/results/<date>.json.
+ * reliability markers and to test/reliability/results/<date>.json.
  *
  *   npm run test:reliability            full size (FLINT_RELIABILITY=full)
  *   npm run test:reliability -- --ci    the CI sizes (what `npm test` runs)
@@ -20,7 +20,7 @@ const report = join(tmpdir(), `flint-reliability-${process.pid}.jsonl`);
 rmSync(report, { force: true });
 const env = { ...process.env, FLINT_RELIABILITY: ci ? 'ci' : 'full', FLINT_RELIABILITY_REPORT: report };
 
-const dir = 'server/reliability';
+const dir = 'test/reliability';
 const files = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
 const unit = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit', env });
 const e2e = spawnSync('npx', ['playwright', 'test', '--grep', '@reliability'], { stdio: 'inherit', env });

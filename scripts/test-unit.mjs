@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Runs every `*.test.ts` under lib/, server/, scripts/ and bench/ with Node's test runner (Node 20 does not expand
+ * Runs every `*.test.ts` under lib/, server/, test/, scripts/ and bench/ with Node's test runner (Node 20 does not expand
  * globs in `--test` arguments, so this finds the files).
  */
 import { spawn } from 'node:child_process';
@@ -17,7 +17,7 @@ function find(dir, out = []) {
   return out;
 }
 
-const files = ['lib', 'server', 'scripts', 'bench'].flatMap((d) => find(d)).sort();
+const files = ['lib', 'server', 'test', 'scripts', 'bench'].flatMap((d) => find(d)).sort();
 const extra = process.argv.slice(2);
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...extra, ...files], { stdio: 'inherit' });
 child.on('exit', (code) => process.exit(code ?? 1));

@@ -18,7 +18,7 @@ import {
   waitFor,
   type TestClient,
   type TestServer,
-} from './test-support';
+} from '../test/support/test-server';
 
 let server: TestServer;
 before(async () => {

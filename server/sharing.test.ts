@@ -19,7 +19,7 @@ import {
   waitFor,
   type TestClient,
   type TestServer,
-} from './test-support';
+} from '../test/support/test-server';
 
 let server: TestServer;
 // Every test client shares 127.0.0.1: the guessing limit has its own server below.

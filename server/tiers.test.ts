@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from '@/lib/collab/workspace-doc';
-import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from './test-support';
+import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../test/support/test-server';
 import { createOpenAICompatibleProvider } from './inference/openai-compatible';
 import { createResponsesWsProvider } from './inference/responses-ws';
 import { createLocalLlamaProvider } from './inference/local-llama';

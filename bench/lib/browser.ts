@@ -2,10 +2,10 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import { CART_THREE_HUNKS, scriptedResponse } from '../../lib/seed/scripted-edits';
 import { tokenize } from '../../server/sim/tokens';
 import type { SimTiming } from '../../server/sim/sim-server';
-import { APP_URL, SIM_URL, simFetch } from './processes';
+import { APP_URL, SIM_URL, simFetch } from '../../test/support/processes';
 import { PAGE_HOOK } from './page-hook';
 import { createBenchSession, useBenchIdentity } from './identity';
-import { cumulative, deliveryLags, mean } from './stats';
+import { cumulative, deliveryLags, mean } from '../../test/support/stats';
 
 /**
  * Sections 1–4 of the benchmark, in Chromium: the same simulator answers both harnesses, and

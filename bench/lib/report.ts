@@ -1,4 +1,4 @@
-import { round } from './stats';
+import { round } from '../../test/support/stats';
 
 /** The benchmark's result file (bench/results/<date>.json) and its markdown table and SVG chart. */
 export interface HarnessRow {

@@ -2,8 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION } from '../../lib/protocol/version';
 import type { SimTiming } from '../../server/sim/sim-server';
-import { deliveryLags } from './stats';
-import { simClockOffset } from './sim-clock';
+import { deliveryLags } from '../../test/support/stats';
+import { simClockOffset } from '../../test/support/sim-clock';
 
 /**
  * One load-generator thread (bench/lib/scale.ts): `sessions` sessions, each running one

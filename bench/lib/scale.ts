@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { APP_URL, SIM_URL, procUsage } from './processes';
-import { p50, p99 } from './stats';
+import { APP_URL, SIM_URL, procUsage } from '../../test/support/processes';
+import { p50, p99 } from '../../test/support/stats';
 
 /**
  * Section 6: `m` sessions, each with one 1,000 tok/s stream at a time (so `m` concurrent

@@ -268,7 +268,7 @@ export class SessionRuntime {
   /**
    * A change from the server did not apply to this page's copy of the session (Yjs threw
    * halfway; `server/collab/check-update.ts` refuses what it can, but a hostile editor can still
-   * leave structure another replica chokes on — server/reliability/CONTEXT.md). The copy is
+   * leave structure another replica chokes on — test/reliability/CONTEXT.md). The copy is
    * replaced by a fresh one from the server: the page reloads once what it sent is stored.
    */
   private onBrokenCopy(err: unknown) {

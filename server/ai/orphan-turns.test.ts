@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import * as Y from 'yjs';
 import { createTurn, readThread } from '@/lib/collab/thread';
-import { closeClients, joinedClient, nextEvent, request, startTestServer, TEST_IDENTITY, waitFor, type TestServer } from '../test-support';
+import { closeClients, joinedClient, nextEvent, request, startTestServer, TEST_IDENTITY, waitFor, type TestServer } from '../../test/support/test-server';
 import { Storage } from '../storage/storage';
-import { tempDataDir } from '../storage/test-data-dir';
+import { tempDataDir } from '../../test/support/data-dir';
 import { SessionStore } from '../sessions/session-store';
-import { EditingClient } from '../sessions/test-editing-client';
+import { EditingClient } from '../../test/support/editing-client';
 import { AI_ORIGIN } from './turn-recorder';
 import { connectRedis, type RedisConnection } from '../collab/redis';
-import { redisServerBinary, startRedis } from '../collab/test-redis';
+import { redisServerBinary, startRedis } from '../../test/support/redis';
 import { ORPHAN_TURN_ERROR } from './orphan-turns';
 
 let server: TestServer | undefined;

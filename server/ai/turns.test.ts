@@ -5,7 +5,7 @@ import { readThread } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
 import { EXAMPLE_PROJECT } from '@/lib/seed/example-project';
 import { CART_THREE_HUNKS, scriptedResponse, withHunks } from '@/lib/seed/scripted-edits';
-import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../test-support';
+import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../../test/support/test-server';
 
 let server: TestServer | undefined;
 afterEach(async () => {

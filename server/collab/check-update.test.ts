@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import { checkUpdate } from './check-update';
-import { int, pick, prng } from '../reliability/random';
-import { runSeed } from '../reliability/profile';
+import { int, pick, prng } from '../../test/reliability/random';
+import { runSeed } from '../../test/reliability/profile';
 
 /** Random edits by three peers that sync now and then: every update they produce is genuine. */
 function genuineUpdates(seed: number, steps: number): Uint8Array[] {

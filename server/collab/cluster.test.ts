@@ -7,12 +7,12 @@ import * as encoding from 'lib0/encoding';
 import { readThread } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
 import { CART_THREE_HUNKS, scriptedResponse } from '@/lib/seed/scripted-edits';
-import { EditingClient, linesIn } from '../sessions/test-editing-client';
+import { EditingClient, linesIn } from '../../test/support/editing-client';
 import { Storage } from '../storage/storage';
-import { tempDataDir } from '../storage/test-data-dir';
-import { closeClients, helloClient, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../test-support';
+import { tempDataDir } from '../../test/support/data-dir';
+import { closeClients, helloClient, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../../test/support/test-server';
 import { connectRedis, type RedisConnection } from './redis';
-import { redisServerBinary, startRedis } from './test-redis';
+import { redisServerBinary, startRedis } from '../../test/support/redis';
 
 const bin = redisServerBinary();
 const skip = bin ? false : 'redis-server not found (apt-get install redis-server, or set REDIS_SERVER): the two-node tests are skipped';

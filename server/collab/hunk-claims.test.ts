@@ -5,7 +5,7 @@ import type { HunkClaimResult } from '@/lib/protocol';
 import { acceptHunks, readThread, yTextTarget } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
 import { CART_THREE_HUNKS, scriptedResponse } from '@/lib/seed/scripted-edits';
-import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestClient } from '../test-support';
+import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestClient } from '../../test/support/test-server';
 
 /**
  * Two people accepting one hunk at the same moment: each browser writes the hunk's text into the

@@ -5,12 +5,12 @@ import * as Y from 'yjs';
 import { readThread } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
 import { CART_THREE_HUNKS, scriptedResponse } from '@/lib/seed/scripted-edits';
-import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../test-support';
+import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../../test/support/test-server';
 import { Storage } from '../storage/storage';
-import { tempDataDir } from '../storage/test-data-dir';
-import { postgresTarget } from '../storage/test-postgres';
+import { tempDataDir } from '../../test/support/data-dir';
+import { postgresTarget } from '../../test/support/postgres';
 import { SessionStore } from './session-store';
-import { EditingClient, linesIn } from './test-editing-client';
+import { EditingClient, linesIn } from '../../test/support/editing-client';
 
 let server: TestServer | undefined;
 let storage: Storage | undefined;

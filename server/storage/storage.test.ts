@@ -9,8 +9,8 @@ import { PEER_ORIGIN, SessionStore } from '../sessions/session-store';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { Storage } from './storage';
 import { openDatabase } from './db';
-import { tempDataDir } from './test-data-dir';
-import { postgresTarget } from './test-postgres';
+import { tempDataDir } from '../../test/support/data-dir';
+import { postgresTarget } from '../../test/support/postgres';
 
 const id = () => randomBytes(16).toString('base64url');
 

@@ -19,10 +19,10 @@ export interface FlintProcess {
   stop(): Promise<void>;
 }
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export interface FlintProcessOptions {
-  /** Open the V8 inspector on a random loopback port (`inspectorUrl`; see `server/inspector-client.ts`). */
+  /** Open the V8 inspector on a random loopback port (`inspectorUrl`; see `test/support/inspector-client.ts`). */
   inspect?: boolean;
 }
 

@@ -1,12 +1,12 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { filesOf, readFile } from '@/lib/collab/workspace-doc';
-import { closeClients, joinedClient, startTestServer, waitFor, type TestServer } from '../test-support';
+import { closeClients, joinedClient, startTestServer, waitFor, type TestServer } from '../support/test-server';
 import { runtimeOn, withAnimationFrames } from './browser-runtime';
 
 /**
  * The browser's end when a change from the server throws inside Yjs while it is applied (a
- * hostile editor can leave such structure: server/reliability/CONTEXT.md). The page's copy is
+ * hostile editor can leave such structure: test/reliability/CONTEXT.md). The page's copy is
  * then half-applied: the runtime sends nothing more from it, applies nothing more to it, says so,
  * and reloads from the server once what it sent is stored — never an uncaught exception.
  */

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { filesOf } from '@/lib/collab/workspace-doc';
 import type { Response } from '@/lib/protocol';
-import type { TestClient } from '../test-support';
+import type { TestClient } from './test-server';
 
 const REMOTE = Symbol('remote');
 

@@ -6,11 +6,11 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { CLIENT_EVENT_SCHEMAS, CLIENT_EVENTS, PROTOCOL_VERSION, type ClientEventName, type ErrorCode, type Response } from '@/lib/protocol';
 import { readThread } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
-import { EVENT_ROLE } from '../auth/access';
-import { hashToken } from '../auth/capability';
-import { MemoryLinkStore } from '../sessions/links';
-import { SessionStore } from '../sessions/session-store';
-import { helloClient, joinedClient, newIdentity, nextEvent, request, startTestServer, waitFor, type TestClient, type TestServer } from '../test-support';
+import { EVENT_ROLE } from '../../server/auth/access';
+import { hashToken } from '../../server/auth/capability';
+import { MemoryLinkStore } from '../../server/sessions/links';
+import { SessionStore } from '../../server/sessions/session-store';
+import { helloClient, joinedClient, newIdentity, nextEvent, request, startTestServer, waitFor, type TestClient, type TestServer } from '../support/test-server';
 import { FULL } from './profile';
 import { recordFigures } from './report';
 

@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, Response, ServerToClientEvents, TierName } from '@/lib/protocol';
 import { PROTOCOL_VERSION } from '@/lib/protocol';
-import { createApplication, type AppLimits, type FlintApp } from './app';
-import { createOpenAICompatibleProvider } from './inference/openai-compatible';
-import type { InferenceProvider } from './inference/types';
-import { SessionStore, type SessionStoreOptions } from './sessions/session-store';
-import type { RedisConnection } from './collab/redis';
-import type { LinkStore } from './sessions/links';
-import { IDENTITY_COOKIE, newIdentityId } from './auth/identity';
-import { startSimServer, type SimServer } from './sim/sim-server';
+import { createApplication, type AppLimits, type FlintApp } from '../../server/app';
+import { createOpenAICompatibleProvider } from '../../server/inference/openai-compatible';
+import type { InferenceProvider } from '../../server/inference/types';
+import { SessionStore, type SessionStoreOptions } from '../../server/sessions/session-store';
+import type { RedisConnection } from '../../server/collab/redis';
+import type { LinkStore } from '../../server/sessions/links';
+import { IDENTITY_COOKIE, newIdentityId } from '../../server/auth/identity';
+import { startSimServer, type SimServer } from '../../server/sim/sim-server';
 
 export type TestClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -3,12 +3,12 @@ import * as Y from 'yjs';
 import { io, type Socket } from 'socket.io-client';
 import { readThread } from '@/lib/collab/thread';
 import { PROTOCOL_VERSION } from '@/lib/protocol/version';
-import { deliveryLags } from '../../bench/lib/stats';
-import { simClockOffset } from '../../bench/lib/sim-clock';
-import type { SimTiming } from '../sim/sim-server';
-import { IDENTITY_COOKIE } from '../auth/identity';
-import { EditingClient } from '../sessions/test-editing-client';
-import type { TestClient } from '../test-support';
+import { deliveryLags } from '../support/stats';
+import { simClockOffset } from '../support/sim-clock';
+import type { SimTiming } from '../../server/sim/sim-server';
+import { IDENTITY_COOKIE } from '../../server/auth/identity';
+import { EditingClient } from '../support/editing-client';
+import type { TestClient } from '../support/test-server';
 import { int, prng } from './random';
 import { BUCKET_MS, BUCKETS, type LoadJob, type LoadResult } from './load-shared';
 

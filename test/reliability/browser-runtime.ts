@@ -3,8 +3,8 @@ import { io as connect } from 'socket.io-client';
 import { createIdeStore } from '@/lib/stores/ide-store';
 import { SessionRuntime } from '@/lib/client/session-runtime';
 import type { FlintSocket } from '@/lib/client/connection';
-import { IDENTITY_COOKIE } from '../auth/identity';
-import { TEST_IDENTITY } from '../test-support';
+import { IDENTITY_COOKIE } from '../../server/auth/identity';
+import { TEST_IDENTITY } from '../support/test-server';
 
 /**
  * The browser's SessionRuntime in Node, over a real socket, for tests of what the page does.

@@ -2,8 +2,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writ
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { SCHEMA_VERSION } from './migrations';
-import { Storage } from './storage';
+import { SCHEMA_VERSION } from '../../server/storage/migrations';
+import { Storage } from '../../server/storage/storage';
 
 /**
  * Tests only. A fresh PGlite data directory costs an `initdb` in WebAssembly (5–15 s here); a

@@ -9,10 +9,10 @@ import { filesOf, readFile } from '@/lib/collab/workspace-doc';
 import { PROTOCOL_VERSION, type HelloResult, type ProtocolError, type Response } from '@/lib/protocol';
 import { EXAMPLE_PROJECT } from '@/lib/seed/example-project';
 import { CART_THREE_HUNKS, scriptedResponse } from '@/lib/seed/scripted-edits';
-import { loadConfig } from '../config';
-import { SessionStore } from '../sessions/session-store';
-import { Storage } from '../storage/storage';
-import { tempDataDir } from '../storage/test-data-dir';
+import { loadConfig } from '../../server/config';
+import { SessionStore } from '../../server/sessions/session-store';
+import { Storage } from '../../server/storage/storage';
+import { tempDataDir } from '../support/data-dir';
 import {
   closeClients,
   connectClient,
@@ -24,7 +24,7 @@ import {
   waitFor,
   type TestClient,
   type TestServer,
-} from '../test-support';
+} from '../support/test-server';
 import { recordFigures } from './report';
 import { runtimeOn, withAnimationFrames } from './browser-runtime';
 
