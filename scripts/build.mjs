@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * `next build`, failing when Next prints a prerender error (which it reports but does not fail on).
- * `--if-stale`: skip the build when .next/BUILD_ID is newer than every source file.
+ * The production build: `next build` (failing when Next prints a prerender error, which it reports
+ * but does not fail on) and the server compiled by esbuild into dist/server/main.js, which
+ * `npm start` runs with plain node. `--if-stale`: build only what is older than its sources.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 // scripts/: the sandbox bundle loader runs inside the build.
@@ -19,12 +20,55 @@ function newestMtime(path) {
   return newest;
 }
 
-export function buildIsFresh() {
-  const id = '.next/BUILD_ID';
-  return existsSync(id) && statSync(id).mtimeMs > Math.max(...SOURCES.map(newestMtime));
+// The server bundle holds server/ and the lib/ code it imports.
+const SERVER_SOURCES = ['server', 'lib', 'scripts/build.mjs', 'package.json', 'tsconfig.json'];
+export const SERVER_ENTRY = 'dist/server/main.js';
+/** Files the server loads by path at run time (a worker), copied beside the bundle. */
+const SERVER_ASSETS = ['server/storage/pglite-thread.mjs'];
+
+function fresher(output, sources) {
+  return existsSync(output) && statSync(output).mtimeMs > Math.max(...sources.map(newestMtime));
 }
 
-export function build() {
+export function webIsFresh() {
+  return fresher('.next/BUILD_ID', SOURCES);
+}
+
+export function serverIsFresh() {
+  return fresher(SERVER_ENTRY, SERVER_SOURCES);
+}
+
+export function buildIsFresh() {
+  return webIsFresh() && serverIsFresh();
+}
+
+/** Builds whatever is stale (everything when `force`). */
+export async function build({ force = true } = {}) {
+  if (force || !webIsFresh()) await buildWeb();
+  if (force || !serverIsFresh()) await buildServer();
+}
+
+/** esbuild: one ESM file, node_modules left external, the `@/` alias from tsconfig. */
+export async function buildServer() {
+  const { build: esbuild } = await import('esbuild');
+  await esbuild({
+    entryPoints: ['server/main.ts'],
+    outfile: SERVER_ENTRY,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    tsconfig: 'tsconfig.json',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  mkdirSync('dist/server', { recursive: true });
+  for (const asset of SERVER_ASSETS) copyFileSync(asset, join('dist/server', asset.split('/').pop()));
+  console.log(`[build] server compiled into ${SERVER_ENTRY}`);
+}
+
+function buildWeb() {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'build'], {
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
@@ -49,10 +93,11 @@ export function build() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (process.argv.includes('--if-stale') && buildIsFresh()) {
-    console.log('[build] .next is up to date');
+  const ifStale = process.argv.includes('--if-stale');
+  if (ifStale && buildIsFresh()) {
+    console.log('[build] .next and dist/server are up to date');
   } else {
-    build().catch((err) => {
+    build({ force: !ifStale }).catch((err) => {
       console.error(`[build] ${err.message}`);
       process.exit(1);
     });

@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-/** `npm start`: builds once when no build exists (or it is stale), then runs the server. */
+/**
+ * `npm start`: builds what is missing or stale (the web app, the compiled server), then runs the
+ * compiled server with plain node.
+ */
 import { spawn } from 'node:child_process';
-import { build, buildIsFresh } from './build.mjs';
+import { build, buildIsFresh, buildServer, serverIsFresh, SERVER_ENTRY } from './build.mjs';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
 process.env.NODE_ENV ??= 'production';
 if (process.env.NODE_ENV === 'production' && !buildIsFresh()) {
-  console.log('[flint] building the web app (first start)…');
-  await build();
+  console.log('[flint] building (first start, or sources changed)…');
+  await build({ force: false });
+} else if (!serverIsFresh()) {
+  await buildServer();
 }
-const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { stdio: 'inherit', env: process.env });
+const child = spawn(process.execPath, ['--enable-source-maps', SERVER_ENTRY], { stdio: 'inherit', env: process.env });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
