@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { tokenize } from './tokens';
 import { editResponse, generatedResponse } from './responses';
-import type { SimRecordedRequest, SimRule, SimStats } from './sim-server';
+import type { SimRecordedRequest, SimRule, SimStats } from './rules';
 
 /**
  * The simulator's Responses API WebSocket mode: `GET /v1/responses` upgraded to a WebSocket.

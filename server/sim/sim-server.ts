@@ -5,6 +5,9 @@ import { z } from 'zod';
 import { tokenize } from './tokens';
 import { editResponse, generatedResponse } from './responses';
 import { attachResponsesWebSocket } from './responses-ws';
+import { SimRule, type SimRecordedRequest, type SimStats } from './rules';
+
+export { SimRule, type SimRecordedRequest, type SimStats };
 
 /**
  * The fast-tier simulator: a real OpenAI-compatible HTTP server (`POST /v1/chat/completions`,
@@ -18,29 +21,6 @@ import { attachResponsesWebSocket } from './responses-ws';
  * - a closed connection stops the timer at once and is counted in `aborted`.
  */
 
-const Fault = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('status'), status: z.number().int().min(400).max(599), retryAfter: z.number().optional() }),
-  z.object({ type: z.literal('drop'), afterTokens: z.number().int().nonnegative() }),
-  z.object({ type: z.literal('stall'), afterTokens: z.number().int().nonnegative(), ms: z.number().nonnegative() }),
-  z.object({ type: z.literal('malformed'), afterTokens: z.number().int().nonnegative() }),
-]);
-
-export const SimRule = z
-  .object({
-    /** Applies when the last user message contains this text; no match = any request. */
-    match: z.string().optional(),
-    /** The exact answer; otherwise a generated block of about `tokens` tokens. */
-    text: z.string().optional(),
-    tokens: z.number().int().positive().max(1_000_000).optional(),
-    ttftMs: z.number().nonnegative().optional(),
-    tokensPerSecond: z.number().positive().optional(),
-    fault: Fault.optional(),
-    /** How many requests this rule answers before it is removed; unlimited when absent. */
-    times: z.number().int().positive().optional(),
-  })
-  .strict();
-export type SimRule = z.infer<typeof SimRule>;
-
 export interface SimOptions {
   host?: string;
   port?: number;
@@ -50,20 +30,6 @@ export interface SimOptions {
   apiKey?: string;
   /** Responses WebSocket mode: the simulator closes a socket this old (OpenAI: 60 minutes). */
   wsMaxAgeMs?: number;
-}
-
-export interface SimStats {
-  /** Chat Completions requests and Responses `response.create` turns. */
-  requests: number;
-  completed: number;
-  aborted: number;
-  active: number;
-  /** `GET /v1/models` (and HEAD): what Flint sends to warm a tier's connection. */
-  warmups: number;
-  /** TCP connections accepted on the HTTP port (a keep-alive client opens few). */
-  connections: number;
-  /** Responses WebSocket connections opened. */
-  wsConnections: number;
 }
 
 /**
@@ -85,13 +51,6 @@ export interface SimTiming {
 
 /** Epoch milliseconds, sub-millisecond: the clock `/_sim/clock` and the timings use. */
 export const simClock = () => performance.timeOrigin + performance.now();
-
-/** A request body as the simulator received it (the last 50 are kept). */
-export interface SimRecordedRequest {
-  transport: 'http' | 'ws';
-  path: string;
-  body: Record<string, unknown>;
-}
 
 export interface SimServer {
   url: string;

@@ -1,17 +1,14 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { PgliteThread } from './pglite-proxy';
+import type { Queryable } from './queryable';
 
 /**
  * The little SQL surface Flint needs, over either PGlite (PostgreSQL in WebAssembly, on local
  * disk) or a real PostgreSQL server through `pg`. Both speak PostgreSQL: the same SQL, `$n`
  * parameters, `bytea` as bytes. Only the driver differs.
  */
-export interface Queryable {
-  query<R extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
-  /** Runs several statements without parameters (migrations). */
-  exec(sql: string): Promise<void>;
-}
+export type { Queryable };
 
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Queryable } from './db';
+import type { Queryable } from './queryable';
 
 /** Messages to and from `pglite-thread.mjs`. */
 export type ThreadRequest =

@@ -10,7 +10,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { Storage } from './storage';
 import { openDatabase } from './db';
 import { tempDataDir } from '../../test/support/data-dir';
-import { postgresTarget } from '../../test/support/postgres';
+import { postgresSkip, postgresTarget } from '../../test/support/postgres';
 
 const id = () => randomBytes(16).toString('base64url');
 
@@ -35,7 +35,7 @@ for (const target of ['pglite', 'postgres'] as const) {
     const open = () => Storage.open(where);
     let cleanup = async () => {};
     let storage: Storage;
-    const skip = target === 'postgres' && !process.env.DATABASE_URL ? 'DATABASE_URL is not set: the PostgreSQL run of the storage suite is skipped' : false;
+    const skip = target === 'postgres' && postgresSkip('the PostgreSQL run of the storage suite');
 
     before(async () => {
       if (skip) return;

@@ -1,0 +1,43 @@
+/**
+ * The import rules lib/architecture.test.ts enforces (dependency-cruiser). Folders, not files:
+ * the product is app/, components/, lib/ and server/; test/, e2e/ and bench/ are not.
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment: 'Import cycles hide the direction of a dependency; type-only imports count too.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'product-not-to-tests',
+      severity: 'error',
+      comment: 'What npm start runs or builds never imports the tests, e2e or benchmarks.',
+      from: { path: '^(app|components|lib|server)/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^(test|e2e|bench)/' },
+    },
+    {
+      name: 'browser-not-to-server',
+      severity: 'error',
+      comment: 'The browser bundle (app/, components/, lib/) never imports the Node server or Node built-ins.',
+      from: { path: '^(app|components|lib)/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^server/' },
+    },
+    {
+      name: 'browser-not-to-node-builtins',
+      severity: 'error',
+      from: { path: '^(app|components|lib)/', pathNot: '\\.test\\.tsx?$' },
+      to: { dependencyTypes: ['core'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(node_modules|\\.next|dist|bench/results)/|architecture-fixtures/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'] },
+  },
+};
