@@ -13,9 +13,10 @@ import { tempDataDir } from '../../test/support/data-dir';
 import { closeClients, helloClient, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../../test/support/test-server';
 import { connectRedis, type RedisConnection } from './redis';
 import { redisServerBinary, startRedis } from '../../test/support/redis';
+import { serviceSkip } from '../../test/support/services';
 
 const bin = redisServerBinary();
-const skip = bin ? false : 'redis-server not found (apt-get install redis-server, or set REDIS_SERVER): the two-node tests are skipped';
+const skip = serviceSkip('the two-node tests', !!bin, 'redis-server (apt-get install redis-server, or set REDIS_SERVER)');
 
 /**
  * Two Flint servers, each with its own socket.io server, SessionStore (its own Y.Doc per

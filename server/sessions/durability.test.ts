@@ -8,7 +8,7 @@ import { CART_THREE_HUNKS, scriptedResponse } from '@/lib/seed/scripted-edits';
 import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../../test/support/test-server';
 import { Storage } from '../storage/storage';
 import { tempDataDir } from '../../test/support/data-dir';
-import { postgresTarget } from '../../test/support/postgres';
+import { postgresSkip, postgresTarget } from '../../test/support/postgres';
 import { SessionStore } from './session-store';
 import { EditingClient, linesIn } from '../../test/support/editing-client';
 
@@ -53,7 +53,7 @@ async function stopDurable() {
 
 /** On PGlite always; on PostgreSQL too when DATABASE_URL is set. */
 for (const target of ['pglite', 'postgres'] as const) {
-  describe(`durable sessions on ${target}`, { skip: target === 'postgres' && !process.env.DATABASE_URL ? 'DATABASE_URL is not set: the PostgreSQL run is skipped' : false }, () => {
+  describe(`durable sessions on ${target}`, { skip: target === 'postgres' && postgresSkip('the PostgreSQL run of the durability suite') }, () => {
     for (const n of [2, 3]) {
       it(`${n} clients editing one file at once through the server converge, and every acknowledged edit is stored`, async () => {
         const s = await startDurable(await freshDatabase(target));

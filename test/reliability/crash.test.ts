@@ -7,7 +7,7 @@ import { readFile } from '@/lib/collab/workspace-doc';
 import { startFlintProcess, type FlintProcess } from '../support/flint-process';
 import { EditingClient, linesIn } from '../support/editing-client';
 import { tempDataDir } from '../support/data-dir';
-import { postgresTarget } from '../support/postgres';
+import { postgresSkip, postgresTarget } from '../support/postgres';
 import { closeClients, joinedClient, nextEvent, request, type TestClient } from '../support/test-server';
 import { ORPHAN_TURN_ERROR } from '../../server/ai/orphan-turns';
 import { SIZES, runSeed } from './profile';
@@ -54,7 +54,7 @@ interface Tracked {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 for (const target of ['pglite', 'postgres'] as const) {
-  describe(`a crash (kill -9) of the server, on ${target}`, { skip: target === 'postgres' && !process.env.DATABASE_URL ? 'DATABASE_URL is not set: the PostgreSQL run is skipped' : false }, () => {
+  describe(`a crash (kill -9) of the server, on ${target}`, { skip: target === 'postgres' && postgresSkip('the PostgreSQL run of the crash suite') }, () => {
     let flint: FlintProcess | undefined;
     const cleanups: Array<() => Promise<void>> = [];
     after(async () => {

@@ -1,3 +1,4 @@
+import { serviceSkip } from './services';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -23,3 +24,13 @@ export async function postgresTarget(url: string): Promise<{ url: string; drop()
     },
   };
 }
+
+/**
+ * The `skip` option of a PostgreSQL suite: false when DATABASE_URL is set; locally a reason to
+ * skip; under CI=true an error, so a missing service can never pass as a skip (.ci/run starts
+ * a throwaway cluster and sets DATABASE_URL).
+ */
+export function postgresSkip(what: string): string | false {
+  return serviceSkip(what, !!process.env.DATABASE_URL, 'PostgreSQL at DATABASE_URL (.ci/run starts a throwaway cluster)');
+}
+
