@@ -1,18 +1,7 @@
 import type { LinkRole } from '@/lib/protocol';
+import type { LinkStore } from '../storage/link-store';
 
-/**
- * Share links of sessions, stored by the SHA-256 hash of their capability token only (the token
- * itself is shown to the owner once and never kept). One active link per session and role.
- * The durable store (PGlite / PostgreSQL) implements this same interface; keep the method names.
- */
-export interface LinkStore {
-  /** Makes `tokenHash` the active link of `role` in the session, replacing the previous one. */
-  create(sessionId: string, role: LinkRole, tokenHash: string): Promise<void>;
-  /** Ends the session's active link of `role`, if any. */
-  revoke(sessionId: string, role: LinkRole): Promise<void>;
-  /** The session and role an active link's hash grants, or null (unknown, revoked or replaced). */
-  find(tokenHash: string): Promise<{ sessionId: string; role: LinkRole } | null>;
-}
+export type { LinkStore } from '../storage/link-store';
 
 /** Links in this process's memory: a restart forgets them (with the sessions they belong to). */
 export class MemoryLinkStore implements LinkStore {

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import type { LinkRole } from '@/lib/protocol';
-import type { LinkStore } from '../sessions/links';
+import type { LinkStore } from './link-store';
 import { bytes, openDatabase, type Database, type DatabaseOptions } from './db';
 import { migrate } from './migrations';
 
