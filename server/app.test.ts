@@ -7,18 +7,9 @@ import * as Y from 'yjs';
 import { CLIENT_EVENTS, PROTOCOL_VERSION, type ErrorCode, type Response } from '@/lib/protocol';
 import { filesOf, listFiles } from '@/lib/collab/workspace-doc';
 import { EXAMPLE_PROJECT } from '@/lib/seed/example-project';
-import {
-  closeClients,
-  connectClient,
-  helloClient,
-  joinedClient,
-  nextEvent,
-  request,
-  startTestServer,
-  waitFor,
-  type TestClient,
-  type TestServer,
-} from '../test/support/test-server';
+import { closeClients, connectClient, helloClient, joinedClient, nextEvent, request, type TestClient } from '@/test/support/protocol-client';
+import { startTestServer, type TestServer } from '@/test/support/test-server';
+import { waitFor } from '@/test/support/wait';
 
 let server: TestServer;
 before(async () => {

@@ -8,18 +8,9 @@ import { readFile } from '@/lib/collab/workspace-doc';
 import { EVENT_ROLE } from './auth/access';
 import { hashToken } from './auth/capability';
 import { MemoryLinkStore } from './sessions/links';
-import {
-  closeClients,
-  helloClient,
-  joinedClient,
-  newIdentity,
-  nextEvent,
-  request,
-  startTestServer,
-  waitFor,
-  type TestClient,
-  type TestServer,
-} from '../test/support/test-server';
+import { closeClients, helloClient, joinedClient, newIdentity, nextEvent, request, type TestClient } from '@/test/support/protocol-client';
+import { startTestServer, type TestServer } from '@/test/support/test-server';
+import { waitFor } from '@/test/support/wait';
 
 let server: TestServer;
 // Every test client shares 127.0.0.1: the guessing limit has its own server below.

@@ -1,7 +1,8 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestsResultPayload } from '@/lib/protocol';
-import { closeClients, helloClient, joinedClient, request, type TestServer, startTestServer } from '../test/support/test-server';
+import { closeClients, helloClient, joinedClient, request } from '@/test/support/protocol-client';
+import { type TestServer, startTestServer } from '@/test/support/test-server';
 
 /** `tests:result`: a participant's test run reaches everyone else in the session, validated. */
 const report: TestsResultPayload = {

@@ -1,6 +1,7 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeClients, joinedClient, nextEvent, request, startTestServer, type TestServer } from '../../test/support/test-server';
+import { closeClients, joinedClient, nextEvent, request } from '@/test/support/protocol-client';
+import { startTestServer, type TestServer } from '@/test/support/test-server';
 
 let server: TestServer | undefined;
 afterEach(async () => {

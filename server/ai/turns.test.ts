@@ -5,7 +5,9 @@ import { readThread } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
 import { EXAMPLE_PROJECT } from '@/lib/seed/example-project';
 import { CART_THREE_HUNKS, scriptedResponse, withHunks } from '@/lib/seed/scripted-edits';
-import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../../test/support/test-server';
+import { closeClients, joinedClient, nextEvent, request } from '@/test/support/protocol-client';
+import { startTestServer, type TestServer } from '@/test/support/test-server';
+import { waitFor } from '@/test/support/wait';
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -5,7 +5,9 @@ import type { HunkClaimResult } from '@/lib/protocol';
 import { acceptHunks, readThread, yTextTarget } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
 import { CART_THREE_HUNKS, scriptedResponse } from '@/lib/seed/scripted-edits';
-import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestClient } from '../../test/support/test-server';
+import { closeClients, joinedClient, nextEvent, request, type TestClient } from '@/test/support/protocol-client';
+import { startTestServer } from '@/test/support/test-server';
+import { waitFor } from '@/test/support/wait';
 
 /**
  * Two people accepting one hunk at the same moment: each browser writes the hunk's text into the

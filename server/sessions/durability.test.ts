@@ -5,12 +5,13 @@ import * as Y from 'yjs';
 import { readThread } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
 import { CART_THREE_HUNKS, scriptedResponse } from '@/lib/seed/scripted-edits';
-import { closeClients, joinedClient, nextEvent, request, startTestServer, waitFor, type TestServer } from '../../test/support/test-server';
+import { closeClients, joinedClient, nextEvent, request, EditingClient, linesIn } from '@/test/support/protocol-client';
+import { startTestServer, type TestServer } from '@/test/support/test-server';
+import { waitFor } from '@/test/support/wait';
 import { Storage } from '../storage/storage';
 import { tempDataDir } from '../../test/support/data-dir';
 import { postgresSkip, postgresTarget } from '../../test/support/postgres';
 import { SessionStore } from './session-store';
-import { EditingClient, linesIn } from '../../test/support/editing-client';
 
 let server: TestServer | undefined;
 let storage: Storage | undefined;

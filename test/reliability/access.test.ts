@@ -6,11 +6,13 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { CLIENT_EVENT_SCHEMAS, CLIENT_EVENTS, PROTOCOL_VERSION, type ClientEventName, type ErrorCode, type Response } from '@/lib/protocol';
 import { readThread } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
-import { EVENT_ROLE } from '../../server/auth/access';
-import { hashToken } from '../../server/auth/capability';
-import { MemoryLinkStore } from '../../server/sessions/links';
-import { SessionStore } from '../../server/sessions/session-store';
-import { helloClient, joinedClient, newIdentity, nextEvent, request, startTestServer, waitFor, type TestClient, type TestServer } from '../support/test-server';
+import { EVENT_ROLE } from '@/server/auth/access';
+import { hashToken } from '@/server/auth/capability';
+import { MemoryLinkStore } from '@/server/sessions/links';
+import { SessionStore } from '@/server/sessions/session-store';
+import { helloClient, joinedClient, newIdentity, nextEvent, request, type TestClient } from '../support/protocol-client';
+import { startTestServer, type TestServer } from '../support/test-server';
+import { waitFor } from '../support/wait';
 import { FULL } from './profile';
 import { recordFigures } from './report';
 

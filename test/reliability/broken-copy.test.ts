@@ -1,8 +1,9 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { filesOf, readFile } from '@/lib/collab/workspace-doc';
-import { closeClients, joinedClient, startTestServer, waitFor, type TestServer } from '../support/test-server';
-import { runtimeOn, withAnimationFrames } from './browser-runtime';
+import { closeClients, joinedClient, runtimeOn } from '../support/protocol-client';
+import { startTestServer, type TestServer } from '../support/test-server';
+import { waitFor } from '../support/wait';
 
 /**
  * The browser's end when a change from the server throws inside Yjs while it is applied (a
@@ -23,8 +24,6 @@ afterEach(async () => {
 });
 
 describe('the browser runtime when a change from the server does not apply', () => {
-  withAnimationFrames();
-
   it('stops using its copy, says so, and reloads once what it sent is stored', async () => {
     server = await startTestServer();
     const owner = await joinedClient(server.url);

@@ -13,20 +13,10 @@ import { loadConfig } from '../../server/config';
 import { SessionStore } from '../../server/sessions/session-store';
 import { Storage } from '../../server/storage/storage';
 import { tempDataDir } from '../support/data-dir';
-import {
-  closeClients,
-  connectClient,
-  helloClient,
-  joinedClient,
-  nextEvent,
-  request,
-  startTestServer,
-  waitFor,
-  type TestClient,
-  type TestServer,
-} from '../support/test-server';
+import { closeClients, connectClient, helloClient, joinedClient, nextEvent, request, type TestClient, runtimeOn } from '../support/protocol-client';
+import { startTestServer, type TestServer } from '../support/test-server';
+import { waitFor } from '../support/wait';
 import { recordFigures } from './report';
-import { runtimeOn, withAnimationFrames } from './browser-runtime';
 
 /**
  * Issue #8 item 7: every limit over real sockets against a real server. For each: under it
@@ -318,8 +308,6 @@ describe('limit: message size (maxMessageBytes / FLINT_MAX_MESSAGE_BYTES)', () =
 });
 
 describe('the browser runtime on a refused change (lib/client/session-runtime.ts)', () => {
-  withAnimationFrames();
-
   it('keeps the text, shows "not saved" with the limit, and saves everything once the document fits again', async () => {
     server = await startTestServer();
     const a0 = await joinedClient(server.url);

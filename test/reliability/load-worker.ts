@@ -1,14 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import * as Y from 'yjs';
-import { io, type Socket } from 'socket.io-client';
 import { readThread } from '@/lib/collab/thread';
-import { PROTOCOL_VERSION } from '@/lib/protocol/version';
+import type { Response } from '@/lib/protocol';
 import { deliveryLags } from '../support/stats';
 import { simClockOffset } from '../support/sim-clock';
-import type { SimTiming } from '../../server/sim/sim-server';
-import { IDENTITY_COOKIE } from '../../server/auth/identity';
-import { EditingClient } from '../support/editing-client';
-import type { TestClient } from '../support/test-server';
+import type { SimTiming } from '@/server/sim/sim-server';
+import { EditingClient, joinedClient, requestWithin, type TestClient } from '../support/protocol-client';
 import { int, prng } from './random';
 import { BUCKET_MS, BUCKETS, type LoadJob, type LoadResult } from './load-shared';
 
@@ -23,7 +19,8 @@ import { BUCKET_MS, BUCKETS, type LoadJob, type LoadResult } from './load-shared
 const job = workerData as LoadJob;
 const random = prng(job.seed + job.id);
 const now = () => performance.timeOrigin + performance.now();
-type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+/** The server is as busy as the test can make it: answers may take long. */
+const TIMEOUT_MS = 60_000;
 
 const histogram = new Uint32Array(BUCKETS);
 let deltas = 0;
@@ -37,15 +34,8 @@ const streamEnds: Record<string, number> = {};
 const streamErrors: Record<string, number> = {};
 let stopping = false;
 
-
-async function call<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
-  const r = (await socket.timeout(60_000).emitWithAck(event, payload)) as Ack<T>;
-  if (!r.ok) throw new Error(`${event}: ${r.error.code} ${r.error.message}`);
-  return r.data;
-}
-
 interface Client {
-  socket: Socket;
+  socket: TestClient;
   editor: EditingClient;
   /** streamId → flattened [arrival, charsSoFar, …]. */
   arrivals: Map<string, number[]>;
@@ -53,23 +43,12 @@ interface Client {
   endedIds: Set<string>;
 }
 
-async function client(sessionId: string | null, label: string): Promise<{ c: Client; sessionId: string }> {
-  const socket = io(job.appUrl, {
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    extraHeaders: { cookie: `${IDENTITY_COOKIE}=${job.identity}` },
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  await call(socket, 'session:hello', { protocolVersion: PROTOCOL_VERSION });
-  sessionId ??= (await call<{ sessionId: string }>(socket, 'session:create', {})).sessionId;
-  const joined = await call<{ state: Uint8Array }>(socket, 'session:join', { sessionId });
+async function client(sessionId: string | undefined, label: string): Promise<{ c: Client; sessionId: string }> {
+  const joined = await joinedClient(job.appUrl, sessionId, { identity: job.identity, timeoutMs: TIMEOUT_MS });
+  const socket = joined.socket;
   const c: Client = {
     socket,
-    editor: new EditingClient(socket as unknown as TestClient, new Uint8Array(joined.state), label),
+    editor: new EditingClient(socket, joined.state, label),
     arrivals: new Map(),
     ended: new Map(),
     endedIds: new Set(),
@@ -86,7 +65,7 @@ async function client(sessionId: string | null, label: string): Promise<{ c: Cli
     c.endedIds.add(e.streamId);
     c.ended.get(e.streamId)?.();
   });
-  return { c, sessionId };
+  return { c, sessionId: joined.sessionId };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -128,9 +107,9 @@ async function stream(clients: Client[], endAt: number, offset: number, tag: str
       };
       prompter.socket.on('ai:end', on);
     });
-    let r: Ack<{ streamId: string }>;
+    let r: Response<{ streamId: string }>;
     try {
-      r = (await prompter.socket.timeout(60_000).emitWithAck('ai:prompt', { prompt: `Load ${m}`, path: 'src/cart.ts', mode: 'instant' })) as Ack<{ streamId: string }>;
+      r = await requestWithin<{ streamId: string }>(TIMEOUT_MS, prompter.socket, 'ai:prompt', { prompt: `Load ${m}`, path: 'src/cart.ts', mode: 'instant' });
     } catch (err) {
       promptFailures.push(`${m}: ${(err as Error).message}`);
       continue;
@@ -165,7 +144,7 @@ async function stream(clients: Client[], endAt: number, offset: number, tag: str
 const offset = await simClockOffset(job.simUrl);
 const sessions: Array<{ id: string; clients: Client[]; streaming: boolean }> = [];
 for (const [s, streaming] of job.sessions.entries()) {
-  const first = await client(null, `w${job.id}s${s}c0`);
+  const first = await client(undefined, `w${job.id}s${s}c0`);
   const rest = await Promise.all(Array.from({ length: job.clientsPerSession - 1 }, (_, i) => client(first.sessionId, `w${job.id}s${s}c${i + 1}`)));
   sessions.push({ id: first.sessionId, clients: [first.c, ...rest.map((r) => r.c)], streaming });
 }
