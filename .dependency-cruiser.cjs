@@ -20,6 +20,13 @@ module.exports = {
       to: { path: '^(test|e2e|bench)/' },
     },
     {
+      name: 'product-not-to-dev-dependencies',
+      severity: 'error',
+      comment: 'The product depends on what it runs: a devDependency (tsx, the AI SDK of the bench peer, Playwright) is not installed by npm install --omit=dev.',
+      from: { path: '^(app|components|lib|server)/', pathNot: '\\.test\\.tsx?$' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'browser-not-to-server',
       severity: 'error',
       comment: 'The browser bundle (app/, components/, lib/) never imports the Node server or Node built-ins.',
@@ -35,7 +42,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|\\.next|dist|bench/results)/|architecture-fixtures/' },
+    exclude: { path: '(^|/)(\\.next|dist|bench/results)/|architecture-fixtures/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'] },

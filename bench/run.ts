@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { BrowserBench, type HarnessName } from './lib/browser';
-import { checkBundles } from './lib/bundle-check';
 import { APP_URL, startStack, stopStack } from '../test/support/processes';
 import { markdown, svg, type HarnessRow, type Results } from './lib/report';
 import { scaleStep, type ScaleStep } from './lib/scale';
@@ -140,10 +139,6 @@ function quickVerdict(r: Results): string[] {
 
 async function main() {
   await buildIfStale();
-  const bundles = checkBundles();
-  for (const f of bundles.failures) console.error(`[bench] FAIL ${f}`);
-  if (bundles.failures.length) process.exit(1);
-  log(`bundles: the AI SDK ships only to ${Object.keys(bundles.pages).filter((p) => bundles.pages[p]).join(', ')}`);
   const started = Date.now();
   const r: Results = {
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',

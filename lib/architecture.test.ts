@@ -6,7 +6,8 @@ import path from 'node:path';
 /**
  * The import rules of `.dependency-cruiser.cjs`, checked with dependency-cruiser: no import
  * cycle anywhere; the product (app/, components/, lib/, server/) never imports test/, e2e/ or
- * bench/; the browser code (app/, components/, lib/) never imports server/ or Node built-ins.
+ * bench/, nor a devDependency at run time; the browser code (app/, components/, lib/) never
+ * imports server/ or Node built-ins.
  */
 // The package's exports map hides its bin (and its package.json); npm test runs from the root.
 const CLI = path.resolve('node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
@@ -42,13 +43,14 @@ describe('architecture', () => {
     assert.deepEqual(violations.map(describeViolation), []);
   });
 
-  it('the rules catch a cycle, a product → test import and a Node built-in in browser code', () => {
+  it('the rules catch a cycle, a product → test import, a devDependency and a Node built-in in browser code', () => {
     // Run from the fixture folder, so its server/, test/ and lib/ are what the rules call them.
     const { violations } = cruise(['server', 'test', 'lib'], 'lib/architecture-fixtures');
     const seen = violations.map((v) => `${v.rule.name} ${v.from} ${v.to}`).sort();
     assert.deepEqual(seen, [
       'browser-not-to-node-builtins lib/browser.ts fs',
       'no-cycles server/a.ts server/b.ts',
+      'product-not-to-dev-dependencies server/tool.ts ../../node_modules/typescript/lib/typescript.js',
       'product-not-to-tests server/a.ts test/harness.ts',
     ]);
   });

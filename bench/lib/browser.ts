@@ -2,7 +2,7 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import { CART_THREE_HUNKS, scriptedResponse } from '../../lib/seed/scripted-edits';
 import { tokenize } from '../../server/sim/tokens';
 import type { SimTiming } from '../../server/sim/sim-server';
-import { APP_URL, SIM_URL, simFetch } from '../../test/support/processes';
+import { APP_URL, PEER_URL, SIM_URL, simFetch } from '../../test/support/processes';
 import { PAGE_HOOK } from './page-hook';
 import { createBenchSession, useBenchIdentity } from './identity';
 import { cumulative, deliveryLags, mean } from '../../test/support/stats';
@@ -103,7 +103,7 @@ export class BrowserBench {
     const sessionId = await newSession();
     const fp = await open('about:blank');
     await openWorkspace(fp, sessionId);
-    const pp = await open(`${APP_URL}/bench/peer`);
+    const pp = await open(PEER_URL);
     await pp.locator('[data-testid="editor"][data-ready="true"] .view-line').first().waitFor({ timeout: 60_000 });
     const b = new BrowserBench(browser, { name: 'flint', page: fp, offset: 0 }, { name: 'peer', page: pp, offset: 0 }, sessionId);
     await b.calibrate();

@@ -6,13 +6,15 @@ import { join } from 'node:path';
 /**
  * The processes a benchmark run needs: the fast-tier simulator on its own (so its timers do not
  * share Flint's event loop) and Flint's production server pointed at it as an OpenAI-compatible
- * tier, with the peer harness route enabled (FLINT_BENCH=1). Ports: BENCH_PORT (3623) and
- * BENCH_SIM_PORT (3624).
+ * tier, and the peer harness (bench/peer/server.ts) as its own process on the same upstream.
+ * Ports: BENCH_PORT (3623), BENCH_SIM_PORT (3624) and BENCH_PEER_PORT (3625).
  */
 export const PORT = Number(process.env.BENCH_PORT ?? 3623);
 export const SIM_PORT = Number(process.env.BENCH_SIM_PORT ?? 3624);
+export const PEER_PORT = Number(process.env.BENCH_PEER_PORT ?? 3625);
 export const APP_URL = `http://127.0.0.1:${PORT}`;
 export const SIM_URL = `http://127.0.0.1:${SIM_PORT}`;
+export const PEER_URL = `http://127.0.0.1:${PEER_PORT}`;
 
 const children: ChildProcess[] = [];
 
@@ -47,7 +49,8 @@ export async function startStack(opts: { maxConcurrentStreams?: number } = {}): 
   const outer = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FLINT_')));
   // e.g. BENCH_FLINT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/flint-prof" to profile the server.
   const nodeArgs = (process.env.BENCH_FLINT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const flint = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
+  // The compiled server `npm start` runs (bench/run.ts builds it when stale).
+  const flint = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', 'dist/server/main.js'], {
     env: {
       ...outer,
       NODE_ENV: 'production',
@@ -62,13 +65,16 @@ export async function startStack(opts: { maxConcurrentStreams?: number } = {}): 
       // Every client of the benchmark (the scale run: hundreds of sockets) comes from 127.0.0.1.
       FLINT_MAX_CONNECTIONS_PER_IP: '1000000',
       FLINT_MAX_CONCURRENT_STREAMS: String(opts.maxConcurrentStreams ?? 1000),
-      FLINT_BENCH: '1',
-      FLINT_BENCH_UPSTREAM: upstream,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(flint);
-  await waitFor(flint, '[flint] ready', 'Flint');
+  const peer = spawn(process.execPath, ['--import', 'tsx', 'bench/peer/server.ts'], {
+    env: { ...outer, NODE_ENV: 'production', PEER_PORT: String(PEER_PORT), PEER_HOST: '127.0.0.1', PEER_UPSTREAM: upstream },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(peer);
+  await Promise.all([waitFor(flint, '[flint] ready', 'Flint'), waitFor(peer, '[peer] peer harness on', 'the peer harness', 120_000)]);
   return { flintPid: flint.pid!, simPid: sim.pid! };
 }
 

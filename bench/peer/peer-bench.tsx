@@ -1,4 +1,3 @@
-'use client';
 import { useEffect, useRef, useState } from 'react';
 import { useChat } from '@ai-sdk/react';
 import { DefaultChatTransport } from 'ai';
@@ -12,7 +11,7 @@ import type { DiffItem } from '@/lib/client/session-runtime';
 import { EXAMPLE_PROJECT } from '@/lib/seed/example-project';
 
 const PATH = 'src/cart.ts';
-const API = '/bench/peer/api';
+const API = '/api'; // PEER_API in server.ts
 
 /** The block being streamed, as Flint's runtime keeps it. */
 interface Block {
