@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Every error code the server may send. Keep in sync with `ERROR_MESSAGES` below.
+ * Every error code the server may send; `ERROR_MESSAGES` below must name each (its type says so).
  * Example: `{ code: 'badRequest', message: 'prompt: expected string' }`
  */
 export const ErrorCode = z.enum([
@@ -39,7 +39,7 @@ export const ProtocolErrorSchema = z.object({
 });
 export type ProtocolError = z.infer<typeof ProtocolErrorSchema>;
 
-/** What a person reads for each code. Keep in sync with `ErrorCode`. */
+/** What a person reads for each code: a `Record<ErrorCode, …>`, so a code without a message does not compile. */
 export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   badRequest: 'The request was not understood.',
   payloadTooLarge: 'The request is too large.',

@@ -1,4 +1,6 @@
 export * from './version';
 export * from './errors';
 export * from './limits';
-export * from './events';
+export * from './values';
+export * from './client-to-server';
+export * from './server-to-client';

@@ -1,7 +1,7 @@
 /**
  * Size limits enforced at the edge. Those a server may configure (README → Configuration) are
  * defaults here: the values in force are the server's `AppLimits`, announced to the browser in
- * the `session:hello` answer (`ServerLimits`). The schemas in `events.ts` keep hard ceilings.
+ * the `session:hello` answer (`ServerLimits`). The payload schemas (`client-to-server.ts`) keep hard ceilings.
  */
 export const LIMITS = {
   /**

@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { filesOf, listFiles, readFile } from '@/lib/collab/workspace-doc';
 import type { FlintSocket } from '@/lib/client/connection';
 import { hello, SessionRuntime } from '@/lib/client/session-runtime';
-import type { Response, ServerToClientEvents } from '@/lib/protocol';
+import { CLIENT_EVENT_ANSWERS, SERVER_EVENT_SCHEMAS, type Response, type ServerToClientEvents } from '@/lib/protocol';
 import { createIdeStore } from '@/lib/stores/ide-store';
 import { IDENTITY_COOKIE, newIdentityId } from '@/server/auth/identity';
 
@@ -77,15 +77,25 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Emits any event with any arguments (hostile ones too) and waits for the acknowledgement. */
+/**
+ * Emits any event with any arguments (hostile ones too) and waits for the acknowledgement. An
+ * `{ok:true}` answer to a known event must match its schema in `CLIENT_EVENT_ANSWERS`, so every
+ * test that makes a request also checks the server against the protocol.
+ */
 export function request<T = unknown>(socket: TestClient, event: string, ...args: unknown[]): Promise<Response<T>> {
   return requestWithin<T>(5000, socket, event, ...args);
 }
 
-export function requestWithin<T = unknown>(timeoutMs: number, socket: TestClient, event: string, ...args: unknown[]): Promise<Response<T>> {
-  return (socket as unknown as { timeout(ms: number): { emitWithAck(e: string, ...a: unknown[]): Promise<Response<T>> } })
+export async function requestWithin<T = unknown>(timeoutMs: number, socket: TestClient, event: string, ...args: unknown[]): Promise<Response<T>> {
+  const r = await (socket as unknown as { timeout(ms: number): { emitWithAck(e: string, ...a: unknown[]): Promise<Response<T>> } })
     .timeout(timeoutMs)
     .emitWithAck(event, ...args);
+  const answer = (CLIENT_EVENT_ANSWERS as Record<string, { safeParse(v: unknown): { success: boolean; error?: unknown } }>)[event];
+  if (r.ok && answer) {
+    const checked = answer.safeParse(r.data);
+    if (!checked.success) throw new Error(`${event} answered data that does not match its schema: ${String(checked.error)}`);
+  }
+  return r;
 }
 
 export async function helloClient(url: string, opts: ClientOptions = {}): Promise<TestClient> {
@@ -140,6 +150,13 @@ export function nextEvent<E extends keyof ServerToClientEvents>(
       reject(new Error(`no ${event} within ${timeoutMs} ms`));
     }, timeoutMs);
     const fn = (...args: never[]) => {
+      // Whatever the test waits for, the server must have sent it in the protocol's shape.
+      const checked = SERVER_EVENT_SCHEMAS[event].safeParse(args[0]);
+      if (!checked.success) {
+        clearTimeout(timer);
+        s.off(event, fn);
+        return reject(new Error(`${event} does not match its schema: ${String(checked.error)}`));
+      }
       if (!filter(...(args as unknown as Parameters<ServerToClientEvents[E]>))) return;
       clearTimeout(timer);
       s.off(event, fn);

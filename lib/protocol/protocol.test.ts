@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLIENT_EVENT_SCHEMAS, FilePath, PromptPayload, SessionId } from './index';
+import { CLIENT_EVENT_ANSWERS, CLIENT_EVENT_SCHEMAS, FilePath, PromptPayload, SERVER_EVENT_SCHEMAS, SessionId } from './index';
 
 describe('FilePath', () => {
   for (const ok of ['src/cart.ts', 'README.md', 'a/b/c-d_e.test.tsx', '@scope/x.js']) {
@@ -29,5 +29,19 @@ describe('payload schemas', () => {
   });
   it('name every event domain:verb', () => {
     for (const name of Object.keys(CLIENT_EVENT_SCHEMAS)) assert.match(name, /^[a-z]+:[a-z]+$/);
+  });
+});
+
+describe('event tables', () => {
+  it('give every client event an answer schema, and every server event a payload schema', () => {
+    assert.deepEqual(Object.keys(CLIENT_EVENT_ANSWERS).sort(), Object.keys(CLIENT_EVENT_SCHEMAS).sort());
+    for (const name of Object.keys(SERVER_EVENT_SCHEMAS)) assert.match(name, /^[a-z]+:[a-z]+$/);
+  });
+  it('catch an answer or an event that left the protocol', () => {
+    assert.equal(CLIENT_EVENT_ANSWERS['session:join'].safeParse({ sessionId: 'x' }).success, false);
+    assert.ok(CLIENT_EVENT_ANSWERS['session:join'].safeParse({ sessionId: 'x', state: new Uint8Array(2), tiers: { instant: { provider: 'sim', model: 'm' }, deep: { provider: 'sim', model: 'm' } }, role: 'owner', pid: 'p' }).success);
+    assert.equal(SERVER_EVENT_SCHEMAS['ai:delta'].safeParse({ streamId: 's', seq: 1, text: 'x' }).success, false);
+    assert.equal(SERVER_EVENT_SCHEMAS['doc:update'].safeParse('not bytes').success, false);
+    assert.ok(SERVER_EVENT_SCHEMAS['doc:update'].safeParse(Buffer.from([1, 2])).success);
   });
 });

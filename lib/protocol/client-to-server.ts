@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { LIMITS } from './limits';
+import type { Response } from './errors';
+import { binaryUpdate, Bytes, FilePath, LinkRole, Role, Selection, SessionId, StreamId, TestsResultPayload, TierInfo, TierName } from './values';
+
+/**
+ * Client → server: one payload schema and one answer schema per event. The server validates
+ * every payload with `CLIENT_EVENT_SCHEMAS` at the edge (server/edge/dispatch.ts); the socket's
+ * TypeScript event map, `ClientToServerEvents`, is derived from the two tables below, so a new
+ * event is typed, validated and answered from one place. The tests check each answer against
+ * its schema (test/support/protocol-client.ts).
+ */
+
+export const HelloPayload = z.object({ protocolVersion: z.number().int().nonnegative() }).strict();
+export type HelloPayload = z.infer<typeof HelloPayload>;
+
+export const CreatePayload = z.object({}).strict();
+
+/**
+ * `token`: the capability token from a share link (`/s/<id>?t=<token>`). Not needed by the owner.
+ * Only its length is checked here: a malformed token is answered `linkInvalid` (and counted as a
+ * failed attempt), not `badRequest`, so the page can say what happened.
+ * Example: `{sessionId:'q1w2…', token:'Zx9…'}`
+ */
+export const JoinPayload = z.object({ sessionId: SessionId, token: z.string().max(256).optional() }).strict();
+export type JoinPayload = z.infer<typeof JoinPayload>;
+
+/** Owner only: create (or replace) the share link of a role; revoke it. */
+export const LinkCreatePayload = z.object({ role: LinkRole }).strict();
+export const LinkRevokePayload = z.object({ role: LinkRole }).strict();
+
+/**
+ * A y-protocols awareness update (`encodeAwarenessUpdate`), binary. Each state in it must be a
+ * `PresenceState`; the server replaces `user.pid` and `user.role` with what it knows.
+ */
+export const AwarenessUpdatePayload = binaryUpdate('awareness update', LIMITS.maxAwarenessBytes);
+
+/** A Yjs update (`Y.encodeStateAsUpdate` or an update event's), binary. */
+export const DocUpdatePayload = binaryUpdate('Yjs update', LIMITS.maxDocUpdateBytes);
+
+export const FileCreatePayload = z
+  .object({ path: FilePath, content: z.string().max(LIMITS.maxDocUpdateBytes).optional() })
+  .strict();
+export const FileRenamePayload = z.object({ from: FilePath, to: FilePath }).strict();
+export const FileDeletePayload = z.object({ path: FilePath }).strict();
+
+export const PromptPayload = z
+  .object({
+    prompt: z
+      .string()
+      .trim()
+      .min(1, 'prompt is empty')
+      .max(LIMITS.promptCharsCeiling, `prompt is longer than ${LIMITS.promptCharsCeiling} characters`),
+    path: FilePath,
+    selection: Selection.optional(),
+    mode: TierName.default('instant'),
+    /** Files the person @-mentioned, in order; then the other files open in the editor. */
+    mentions: z.array(FilePath).max(LIMITS.maxContextFiles, `at most ${LIMITS.maxContextFiles} mentioned files`).default([]),
+    openFiles: z.array(FilePath).max(LIMITS.maxContextFiles, `at most ${LIMITS.maxContextFiles} open files`).default([]),
+    /** Apply each hunk as soon as its block closes, instead of waiting for review. */
+    autoApply: z.boolean().default(false),
+    /** Redirect: interrupt the session's running turn, then run this one (it sees the partial answer). */
+    sendNow: z.boolean().default(false),
+  })
+  .strict();
+export type PromptPayload = z.infer<typeof PromptPayload>;
+
+export const InterruptPayload = z.object({ streamId: StreamId }).strict();
+/** Hunks a person is about to accept or reject: the server grants each to one person at a time. */
+export const HunkClaimPayload = z.object({ hunkIds: z.array(z.string().min(1).max(128)).min(1).max(500) }).strict();
+/** The browser's own measurement of a stream it painted. */
+export const ReportPayload = z
+  .object({ streamId: StreamId, browserTtftMs: z.number().nonnegative().max(600_000) })
+  .strict();
+
+/** Every client event and its payload; the event's name is `domain:verb`. */
+export const CLIENT_EVENT_SCHEMAS = {
+  'session:hello': HelloPayload,
+  'session:create': CreatePayload,
+  'session:join': JoinPayload,
+  'doc:update': DocUpdatePayload,
+  'file:create': FileCreatePayload,
+  'file:rename': FileRenamePayload,
+  'file:delete': FileDeletePayload,
+  'ai:prompt': PromptPayload,
+  'ai:interrupt': InterruptPayload,
+  'ai:report': ReportPayload,
+  'tests:result': TestsResultPayload,
+  'awareness:update': AwarenessUpdatePayload,
+  'link:create': LinkCreatePayload,
+  'link:revoke': LinkRevokePayload,
+  'hunk:claim': HunkClaimPayload,
+} as const;
+export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
+export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
+
+// ---- Answers (the `data` of an `{ok:true}` acknowledgement) ----
+
+/**
+ * The limits this server enforces (its configuration), in the `session:hello` answer: the
+ * browser checks its own changes against `maxMessageBytes` before sending (a larger frame would
+ * close the connection) and names the limits in what it shows.
+ */
+export const ServerLimits = z.object({
+  /** Largest socket.io frame, in bytes (`FLINT_MAX_MESSAGE_BYTES`). */
+  maxMessageBytes: z.number(),
+  /** Largest encoded session document, in bytes (`FLINT_MAX_DOC_BYTES`). */
+  maxDocBytes: z.number(),
+  /** Most files in one session (`FLINT_MAX_FILES`). */
+  maxFiles: z.number(),
+  /** Longest prompt, in characters (`FLINT_MAX_PROMPT_CHARS`). */
+  maxPromptChars: z.number(),
+});
+export type ServerLimits = z.infer<typeof ServerLimits>;
+
+export const HelloResult = z.object({
+  protocolVersion: z.number(),
+  /** Absent from servers older than this field. */
+  limits: ServerLimits.optional(),
+});
+export type HelloResult = z.infer<typeof HelloResult>;
+
+/** What `session:join` answers: the whole document, and the inference tier in use. */
+export const JoinResult = z.object({
+  sessionId: z.string(),
+  /** `Y.encodeStateAsUpdate` of the session's document. */
+  state: Bytes(),
+  /** The inference tier behind each mode. */
+  tiers: z.record(TierName, TierInfo),
+  /** What this person may do here. */
+  role: Role,
+  /** This person's public id, as presence shows it to others. */
+  pid: z.string(),
+});
+export type JoinResult = z.infer<typeof JoinResult>;
+
+export const HunkClaimResult = z.object({
+  granted: z.array(z.string()),
+  /** `decided`: already accepted or rejected; `claimed`: someone else is deciding it right now. */
+  refused: z.array(z.object({ hunkId: z.string(), reason: z.enum(['decided', 'claimed']) })),
+});
+export type HunkClaimResult = z.infer<typeof HunkClaimResult>;
+
+const Empty = z.object({}).strict();
+const WithPath = z.object({ path: z.string() });
+const WithStream = z.object({ streamId: z.string() });
+
+/** What each event answers. `satisfies` makes a new event without an answer a compile error. */
+export const CLIENT_EVENT_ANSWERS = {
+  'session:hello': HelloResult,
+  'session:create': z.object({ sessionId: z.string() }),
+  'session:join': JoinResult,
+  'doc:update': Empty,
+  'file:create': WithPath,
+  'file:rename': WithPath,
+  'file:delete': WithPath,
+  'ai:prompt': WithStream,
+  'ai:interrupt': WithStream,
+  'ai:report': Empty,
+  'tests:result': Empty,
+  'awareness:update': Empty,
+  /** The new link's token, answered once: only its hash is stored. */
+  'link:create': z.object({ role: LinkRole, token: z.string() }),
+  'link:revoke': Empty,
+  /** Which of the hunks this person may decide now. */
+  'hunk:claim': HunkClaimResult,
+} as const satisfies Record<ClientEventName, z.ZodType>;
+
+/** Events a client may send without an acknowledgement (an error then comes as `protocol:error`). */
+export const ACK_OPTIONAL = ['doc:update', 'ai:report', 'tests:result', 'awareness:update'] as const satisfies readonly ClientEventName[];
+
+type Ack<T> = (response: Response<T>) => void;
+type Payload<E extends ClientEventName> = z.input<(typeof CLIENT_EVENT_SCHEMAS)[E]>;
+type Answer<E extends ClientEventName> = z.output<(typeof CLIENT_EVENT_ANSWERS)[E]>;
+
+/** The socket.io event map of client → server, derived from the two tables above. */
+export type ClientToServerEvents = {
+  [E in ClientEventName]: E extends (typeof ACK_OPTIONAL)[number] ? (p: Payload<E>, ack?: Ack<Answer<E>>) => void : (p: Payload<E>, ack: Ack<Answer<E>>) => void;
+};
