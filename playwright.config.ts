@@ -2,7 +2,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
-import { APP_PORT, APP_URL, LIMITS_E2E_MAX_DOC_BYTES, LOCAL_APP_PORT, LOCAL_APP_URL, SIM_PORT } from './e2e/env';
+import { APP_PORT, APP_URL, LIMITS_E2E_MAX_DOC_BYTES, LOCAL_APP_PORT, LOCAL_APP_URL, METRICS_PORT, SIM_PORT } from './e2e/env';
 import { tinyGguf } from './server/inference/tiny-gguf';
 
 // The local-model server's model: a tiny random-weights GGUF written here, never downloaded.
@@ -78,6 +78,7 @@ export default defineConfig({
       // The idle watchdog (default 30 s): e2e/faults.spec.ts's stall ends after this long. No
       // other test leaves an upstream silent this long (the simulator streams at 1,000 tok/s).
       FLINT_STREAM_IDLE_MS: '5000',
+      FLINT_METRICS_PORT: String(METRICS_PORT),
     },
     reuseExistingServer: false,
     timeout: 180_000,
@@ -102,6 +103,7 @@ export default defineConfig({
       FLINT_DEEP_THREADS: '1',
       // A small document limit, for e2e/limits.spec.ts (the tiny model's few turns stay far below it).
       FLINT_MAX_DOC_BYTES: String(LIMITS_E2E_MAX_DOC_BYTES),
+      FLINT_METRICS_PORT: 'off',
     },
     reuseExistingServer: false,
     timeout: 180_000,

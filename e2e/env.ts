@@ -7,6 +7,8 @@ export const APP_PORT = Number(process.env.FLINT_E2E_PORT ?? 3123);
 export const SIM_PORT = Number(process.env.FLINT_E2E_SIM_PORT ?? 3124);
 export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 export const SIM_URL = `http://127.0.0.1:${SIM_PORT}`;
+/** The e2e server's metrics listener (FLINT_METRICS_PORT), loopback as by default. */
+export const METRICS_PORT = Number(process.env.FLINT_E2E_METRICS_PORT ?? APP_PORT + 3);
 /**
  * Where the IDE at APP_URL loads its test sandbox from: the other loopback name (another site,
  * so Chromium gives it its own process; lib/sandbox/origin.ts), unless FLINT_E2E_SANDBOX_ORIGIN

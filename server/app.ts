@@ -16,6 +16,8 @@ import { DocLimits } from './sessions/doc-limits';
 import { DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_DOC_BYTES, DEFAULT_MAX_FILES } from './config';
 import { HunkClaims } from './collab/hunk-claims';
 import { createSocketServer } from './edge/socket-server';
+import type { OriginPolicy } from './edge/origin-check';
+import { CreationLimiter } from './auth/creation-limits';
 import { serveEvents } from './edge/dispatch';
 import type { Io } from './edge/types';
 import { createHandlers } from './handlers';
@@ -33,6 +35,8 @@ export interface AppDeps {
   log?: (msg: string, err?: unknown) => void;
   /** Several processes: fan out through this Redis (the caller connects and closes it). */
   redis?: RedisConnection;
+  /** Which pages may open the socket; default: a page of the origin the handshake was sent to. */
+  origins?: OriginPolicy;
 }
 
 export interface AppLimits {
@@ -44,6 +48,8 @@ export interface AppLimits {
   upstreamRetries: number;
   /** Prompts one person (for now: one IP address) may send per minute. */
   promptsPerMinute: number;
+  /** Sessions, and share links, one identity may create per minute (four times this per address). */
+  createsPerMinute: number;
   /** Largest socket.io frame (maxHttpBufferSize); a larger one closes the connection at the transport. */
   maxMessageBytes: number;
   /** Largest session document (encoded Yjs state); a change that would grow it past this is refused. */
@@ -67,6 +73,7 @@ export const DEFAULT_LIMITS: AppLimits = {
   maxConcurrentStreams: 8,
   upstreamRetries: 3,
   promptsPerMinute: 60,
+  createsPerMinute: 30,
   maxMessageBytes: LIMITS.maxMessageBytes,
   maxDocBytes: DEFAULT_MAX_DOC_BYTES,
   maxFiles: DEFAULT_MAX_FILES,
@@ -100,6 +107,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   const io = createSocketServer(httpServer, {
     maxMessageBytes: limits.maxMessageBytes,
     maxConnectionsPerIp: limits.maxConnectionsPerIp,
+    origins: deps.origins ?? { appOrigins: [] },
     metrics,
     redis: deps.redis,
   });
@@ -144,6 +152,8 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       interrupt,
       docLimits,
       claims: new HunkClaims(),
+      sessionCreations: new CreationLimiter('sessions', limits.createsPerMinute),
+      linkCreations: new CreationLimiter('share links', limits.createsPerMinute),
       lastTestRun: new WeakMap<Session, TestsResultPayload>(),
       presenceFromPeers: deps.redis ? peerPresence(io, presence, log) : undefined,
       serverLimits: {

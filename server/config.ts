@@ -99,6 +99,7 @@ const FileConfig = z
         maxConcurrentStreams: z.number().int().positive().optional(),
         upstreamRetries: z.number().int().nonnegative().optional(),
         promptsPerMinute: z.number().int().positive().optional(),
+        createsPerMinute: z.number().int().positive().optional(),
         contextTokens: z.number().int().min(1024).optional(),
         answerTokens: z.number().int().min(256).optional(),
         maxMessageBytes: MaxMessageBytes.optional(),
@@ -125,7 +126,7 @@ const Env = z.object({
   DATABASE_URL: z.union([z.literal(''), z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://…')]).optional(),
   /** Several Flint processes: socket.io and the documents fan out through this Redis. */
   REDIS_URL: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'expected redis://…')]).optional(),
-  /** `false`: serve socket.io (and /metrics) only, no web app. */
+  /** `false`: serve socket.io only, no web app. */
   FLINT_SERVE_WEB: z.enum(['true', 'false']).optional(),
   FLINT_DEFAULT_MODEL_URL: z.string().url().optional(),
   /** The test sandbox's origin; another site than the IDE's, so it gets its own browser process. */
@@ -146,6 +147,11 @@ const Env = z.object({
   /** Upstream 429s waited out (honouring retry-after) before a stream fails. */
   FLINT_UPSTREAM_RETRIES: num.int().nonnegative().optional(),
   FLINT_PROMPTS_PER_MINUTE: num.int().positive().optional(),
+  /** Sessions, and share links, one identity may create a minute (four times this per address). */
+  FLINT_CREATES_PER_MINUTE: num.int().positive().optional(),
+  /** Where GET /metrics is served: its own listener, loopback by default; `off`: nowhere. */
+  FLINT_METRICS_HOST: z.string().min(1).optional(),
+  FLINT_METRICS_PORT: z.union([z.literal('off'), num.int().min(0).max(65535)]).optional(),
   /** The tier's context window, in tokens: the prompt budget is this minus FLINT_ANSWER_TOKENS. */
   FLINT_CONTEXT_TOKENS: num.int().min(1024).optional(),
   /** Tokens kept free for the model's answer. */
@@ -325,6 +331,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL || undefined,
     redisUrl: e.REDIS_URL || undefined,
     serveWeb: e.FLINT_SERVE_WEB !== 'false',
+    metrics: e.FLINT_METRICS_PORT === 'off' ? null : { host: e.FLINT_METRICS_HOST ?? '127.0.0.1', port: e.FLINT_METRICS_PORT ?? 9464 },
     defaultModelUrl: e.FLINT_DEFAULT_MODEL_URL ?? file.defaultModelUrl ?? DEFAULT_MODEL_URL,
     sim: {
       port: e.FLINT_SIM_PORT ?? file.sim?.port ?? 0,
@@ -336,6 +343,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrentStreams: e.FLINT_MAX_CONCURRENT_STREAMS ?? file.limits?.maxConcurrentStreams ?? 8,
       upstreamRetries: e.FLINT_UPSTREAM_RETRIES ?? file.limits?.upstreamRetries ?? 3,
       promptsPerMinute: e.FLINT_PROMPTS_PER_MINUTE ?? file.limits?.promptsPerMinute ?? 60,
+      createsPerMinute: e.FLINT_CREATES_PER_MINUTE ?? file.limits?.createsPerMinute ?? 30,
       contextTokens: e.FLINT_CONTEXT_TOKENS ?? file.limits?.contextTokens ?? 128_000,
       answerTokens: e.FLINT_ANSWER_TOKENS ?? file.limits?.answerTokens ?? 8_192,
       maxMessageBytes: e.FLINT_MAX_MESSAGE_BYTES ?? file.limits?.maxMessageBytes ?? LIMITS.maxMessageBytes,

@@ -11,6 +11,7 @@ import { startSimServer, type SimServer } from './sim/sim-server';
 import { Storage } from './storage/storage';
 import { connectRedis } from './collab/redis';
 import { createHttpHandler, prepareNext, publishSandboxSettings } from './edge/http';
+import { startMetricsServer } from './edge/metrics-server';
 
 /**
  * Flint's one process: Next.js (app router) and socket.io on one HTTP port.
@@ -41,8 +42,14 @@ async function main() {
 
   const next = config.serveWeb ? await prepareNext(config) : null;
   const metrics = createMetrics();
-  const httpServer = http.createServer(createHttpHandler({ metrics, next }));
-  const app = createApplication(httpServer, { sessions, links: storage.links, providers, metrics, limits: config.limits, redis });
+  const httpServer = http.createServer(createHttpHandler({ next, pages: { dev: config.dev, sandboxOrigin: config.sandbox.origin } }));
+  const origins = { appOrigins: config.sandbox.appOrigins, sandboxOrigin: config.sandbox.origin };
+  if (origins.sandboxOrigin && origins.appOrigins.includes(origins.sandboxOrigin)) {
+    console.warn(`[flint] FLINT_SANDBOX_ORIGIN ${origins.sandboxOrigin} is also an app origin: code the sandbox runs is not kept from the socket by its origin (SECURITY.md)`);
+  }
+  const app = createApplication(httpServer, { sessions, links: storage.links, providers, metrics, limits: config.limits, redis, origins });
+  const metricsServer = config.metrics ? await startMetricsServer(metrics, config.metrics) : null;
+  if (metricsServer) console.log(`[flint] metrics on ${metricsServer.url}`);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -57,6 +64,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     await app.close();
+    await metricsServer?.close();
     await sessions.flush();
     await storage.close();
     await redis?.close();

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Flint's Prometheus metrics, served as text at `/metrics`. One registry per process (or test). */
+/** Flint's Prometheus metrics, served as text at `/metrics` on their own port (edge/metrics-server.ts). One registry per process (or test). */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'flint_process_' });
@@ -16,6 +16,7 @@ export function createMetrics() {
     duration: new Histogram({ name: 'flint_stream_duration_seconds', help: 'Prompt accepted → stream end', buckets: ms, registers: [registry] }),
     tokensPerSecond: new Histogram({ name: 'flint_stream_tokens_per_second', help: 'Streamed tokens per second, first to last token', buckets: [50, 100, 250, 500, 1000, 2000, 4000, 8000, 16000], registers: [registry] }),
     upstreamRetries: new Counter({ name: 'flint_upstream_retries_total', help: 'Upstream 429s retried after a wait', registers: [registry] }),
+    refusedHandshakes: new Counter({ name: 'flint_socket_handshakes_refused_total', help: 'Socket handshakes refused for their Origin (edge/origin-check.ts)', labelNames: ['reason'] as const, registers: [registry] }),
     protocolErrors: new Counter({ name: 'flint_protocol_errors_total', help: 'Typed errors answered to clients', labelNames: ['code'] as const, registers: [registry] }),
   };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/lib/zod';
 import { LIMITS } from './limits';
 import type { Response } from './errors';
 import { binaryUpdate, Bytes, FilePath, LinkRole, Role, Selection, SessionId, StreamId, TestsResultPayload, TierInfo, TierName } from './values';

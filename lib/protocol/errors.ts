@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/lib/zod';
 
 /**
  * Every error code the server may send; `ERROR_MESSAGES` below must name each (its type says so).

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/lib/zod';
 import { ProtocolErrorSchema } from './errors';
 import { Bytes, TestsResultPayload, TierInfo, TierName } from './values';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/lib/zod';
 import { Limits } from './protocol';
 
 /** The session file that sets test limits for everyone in the session, like a runner config. */

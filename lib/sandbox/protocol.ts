@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/lib/zod';
 
 /**
  * Messages between the IDE page, the sandbox iframe (the "host") and its workers. Every side

@@ -7,6 +7,12 @@ import type http from 'node:http';
  * the sessions it created — so it never leaves the server in any payload; others see `publicId`.
  */
 export const IDENTITY_COOKIE = 'flint_id';
+/**
+ * The cookie's name over https: the `__Host-` prefix makes the browser refuse it unless it is
+ * Secure, for this exact host and path `/` — no sibling subdomain or plain-http page can set or
+ * overwrite it (cookie tossing). Plain http (localhost) keeps the bare name, which browsers accept there.
+ */
+export const SECURE_IDENTITY_COOKIE = `__Host-${IDENTITY_COOKIE}`;
 const ID_PATTERN = /^[A-Za-z0-9_-]{32}$/;
 const ONE_YEAR_S = 365 * 24 * 3600;
 
@@ -43,14 +49,19 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return out;
 }
 
-/** The identity id in a `Cookie` header, when there is a well-formed one. */
+/** The identity id in a `Cookie` header, when there is a well-formed one (the `__Host-` one first). */
 export function identityFromCookie(header: string | undefined): string | undefined {
-  const id = parseCookies(header).get(IDENTITY_COOKIE);
-  return isIdentityId(id) ? id : undefined;
+  const cookies = parseCookies(header);
+  for (const name of [SECURE_IDENTITY_COOKIE, IDENTITY_COOKIE]) {
+    const id = cookies.get(name);
+    if (isIdentityId(id)) return id;
+  }
+  return undefined;
 }
 
 export function identityCookie(id: string, secure: boolean): string {
-  return `${IDENTITY_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ONE_YEAR_S}${secure ? '; Secure' : ''}`;
+  const name = secure ? SECURE_IDENTITY_COOKIE : IDENTITY_COOKIE;
+  return `${name}=${id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ONE_YEAR_S}${secure ? '; Secure' : ''}`;
 }
 
 /**
@@ -64,6 +75,9 @@ export function ensureIdentity(req: http.IncomingMessage, res: http.ServerRespon
   const id = newIdentityId();
   const secure = req.headers['x-forwarded-proto'] === 'https' || (req.socket as { encrypted?: boolean }).encrypted === true;
   res.appendHeader('Set-Cookie', identityCookie(id, secure));
-  req.headers.cookie = req.headers.cookie ? `${req.headers.cookie}; ${IDENTITY_COOKIE}=${id}` : `${IDENTITY_COOKIE}=${id}`;
+  // Whatever else answers this response, it is one person's: never kept by a shared cache.
+  res.setHeader('Cache-Control', 'private, no-store');
+  const pair = `${secure ? SECURE_IDENTITY_COOKIE : IDENTITY_COOKIE}=${id}`;
+  req.headers.cookie = req.headers.cookie ? `${req.headers.cookie}; ${pair}` : pair;
   return id;
 }

@@ -1,26 +1,27 @@
 import type http from 'node:http';
 import { ensureIdentity } from '../auth/identity';
-import type { Metrics } from '../metrics';
+import { applyPageHeaders, type PageHeaderOptions } from './page-headers';
 
 type NextHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
+/** The IDE's pages: the only responses that give a person an identity (never a cacheable asset). */
+const PAGE = /^\/(s\/[^/?#]+)?(\?|$)/;
+
 /**
- * Every HTTP request of the process (socket.io's upgrades are answered by socket.io):
- * `/metrics`, else the identity cookie, then Next.js (404 when this process serves no web app).
+ * Every HTTP request of the public port (socket.io's upgrades are answered by socket.io; the
+ * metrics have a port of their own, edge/metrics-server.ts): the security headers (not on the
+ * sandbox document, whose route sets its own), the identity cookie on a page, then Next.js
+ * (404 when this process serves no web app).
  */
-export function createHttpHandler(opts: { metrics: Metrics; next: NextHandler | null }): http.RequestListener {
-  const { metrics, next } = opts;
+export function createHttpHandler(opts: { next: NextHandler | null; pages: PageHeaderOptions }): http.RequestListener {
+  const { next } = opts;
   return (req, res) => {
-    if (req.method === 'GET' && req.url === '/metrics') {
-      void metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
-      });
-      return;
-    }
-    // Every page load carries the person's anonymous identity; the socket reads it from the handshake.
-    // Not the test sandbox document: it is usually loaded from another site (no cookie of ours
-    // is sent or kept there) and has no use for one.
-    if (!req.url?.startsWith('/sandbox')) ensureIdentity(req, res);
+    const url = req.url ?? '/';
+    if (!url.startsWith('/sandbox')) applyPageHeaders(req, res, opts.pages);
+    // A page load carries the person's anonymous identity; the socket reads it from the handshake.
+    // Pages are rendered per request and answered `private, no-store` (app/layout.tsx), so no
+    // shared cache keeps a response that sets one.
+    if (req.method === 'GET' && PAGE.test(url)) ensureIdentity(req, res);
     if (next) void next(req, res);
     else res.writeHead(404).end();
   };

@@ -4,19 +4,23 @@ import { protocolError } from '@/lib/protocol';
 import { identityFromCookie, newIdentityId, publicId } from '../auth/identity';
 import { clusterServerOptions, type RedisConnection } from '../collab/redis';
 import type { Metrics } from '../metrics';
+import { originGate, type OriginPolicy } from './origin-check';
 import type { FlintSocket, Io } from './types';
 
 export interface SocketServerOptions {
   /** socket.io's `maxHttpBufferSize`: a larger frame closes the connection at the transport. */
   maxMessageBytes: number;
   maxConnectionsPerIp: number;
+  /** Which pages may open the socket (edge/origin-check.ts). */
+  origins: OriginPolicy;
   metrics: Metrics;
   redis?: RedisConnection;
 }
 
 /**
- * socket.io on `httpServer`, with the middlewares every connection passes before any event:
- * who it is (the identity cookie) and whether its address has connections to spare.
+ * socket.io on `httpServer`. Before a socket exists, its handshake's `Origin` must be one of
+ * Flint's pages (`allowRequest`); then the middlewares every connection passes before any
+ * event: who it is (the identity cookie) and whether its address has connections to spare.
  */
 export function createSocketServer(httpServer: http.Server, opts: SocketServerOptions): Io {
   const io: Io = new Server(httpServer, {
@@ -24,6 +28,7 @@ export function createSocketServer(httpServer: http.Server, opts: SocketServerOp
     perMessageDeflate: false,
     maxHttpBufferSize: opts.maxMessageBytes,
     serveClient: false,
+    allowRequest: originGate(opts.origins, (reason) => opts.metrics.refusedHandshakes.inc({ reason })),
     ...(opts.redis ? clusterServerOptions(opts.redis) : {}),
   });
 

@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { PROTOCOL_VERSION, type ServerLimits, type TestsResultPayload } from '@/lib/protocol';
 import { FlintError } from '../errors';
 import type { AccessControl } from '../auth/access';
+import type { CreationLimiter } from '../auth/creation-limits';
 import type { PresenceHub } from '../collab/presence';
 import type { Session, SessionStore } from '../sessions/session-store';
 import type { FlintSocket, HandlerGroup } from '../edge/types';
@@ -13,6 +14,7 @@ export interface SessionContext {
   access: AccessControl;
   presence: PresenceHub;
   tiers: TierStates;
+  sessionCreations: CreationLimiter;
   /** What the browser is told in the hello answer. */
   serverLimits: ServerLimits;
   /** Each session's last finished test run (handlers/tests.ts), shown to whoever joins later. */
@@ -39,6 +41,7 @@ export function sessionHandlers(ctx: SessionContext): HandlerGroup {
       },
 
       'session:create': async (socket) => {
+        await ctx.sessionCreations.consume(socket.data.identity, socket.handshake.address);
         const session = await sessions.create(undefined, socket.data.identity);
         return { sessionId: session.id };
       },

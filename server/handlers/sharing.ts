@@ -1,5 +1,6 @@
 import { protocolError, type LinkRole } from '@/lib/protocol';
 import type { AccessControl } from '../auth/access';
+import type { CreationLimiter } from '../auth/creation-limits';
 import type { PresenceHub } from '../collab/presence';
 import type { SessionStore } from '../sessions/session-store';
 import type { HandlerGroup, Io } from '../edge/types';
@@ -10,10 +11,11 @@ export interface SharingContext {
   sessions: SessionStore;
   access: AccessControl;
   presence: PresenceHub;
+  linkCreations: CreationLimiter;
 }
 
 /** `link:*`: the owner's share links (auth/access.ts); only the owner's role reaches these. */
-export function sharingHandlers({ io, sessions, access, presence }: SharingContext): HandlerGroup {
+export function sharingHandlers({ io, sessions, access, presence, linkCreations }: SharingContext): HandlerGroup {
   /** Everyone who joined the session with its `role` link (before now) leaves it. */
   async function closeLinkHolders(sessionId: string, role: LinkRole, message: string) {
     for (const other of await io.in(sessionId).fetchSockets()) {
@@ -31,6 +33,7 @@ export function sharingHandlers({ io, sessions, access, presence }: SharingConte
       // (nobody can have joined with the new token yet: it is answered only now).
       'link:create': async (socket, { role }) => {
         const session = joined(sessions, socket);
+        await linkCreations.consume(socket.data.identity, socket.handshake.address);
         const token = await access.createLink(session.id, role);
         await closeLinkHolders(session.id, role, 'The owner replaced the link you joined with.');
         return { role, token };

@@ -169,7 +169,7 @@ interface Slot {
 }
 
 async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(url)).text();
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
   if (!m) throw new Error(`no ${name} in /metrics`);
   return Number(m[1]);
@@ -184,7 +184,7 @@ async function metric(url: string, name: string): Promise<number> {
  * growth is mostly the ~1,150 sessions the run creates).
  */
 async function retained(flint: FlintProcess, samples = 6): Promise<{ rss: number; heap: number; uncollectedHeap: number }> {
-  const uncollectedHeap = await metric(flint.url, 'flint_process_nodejs_heap_size_used_bytes');
+  const uncollectedHeap = await metric(flint.metricsUrl, 'flint_process_nodejs_heap_size_used_bytes');
   const inspector = await connectInspector(flint.inspectorUrl!);
   try {
     // Twice: what the first one's finalizers release goes in the second.
@@ -194,7 +194,7 @@ async function retained(flint: FlintProcess, samples = 6): Promise<{ rss: number
     let rss = Infinity;
     for (let i = 0; i < samples; i++) {
       await new Promise((r) => setTimeout(r, 500));
-      rss = Math.min(rss, await metric(flint.url, 'flint_process_process_resident_memory_bytes'));
+      rss = Math.min(rss, await metric(flint.metricsUrl, 'flint_process_process_resident_memory_bytes'));
     }
     return { rss, heap, uncollectedHeap };
   } finally {

@@ -8,6 +8,8 @@ import path from 'node:path';
  */
 export interface FlintProcess {
   url: string;
+  /** Its `GET /metrics` (FLINT_METRICS_PORT=0: a port of its own). */
+  metricsUrl: string;
   child: ChildProcess;
   /** Everything it printed, for failure messages. */
   output(): string;
@@ -30,7 +32,7 @@ export async function startFlintProcess(env: Record<string, string>, options: Fl
   const execArgv = options.inspect ? ['--inspect=127.0.0.1:0'] : [];
   const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', FLINT_PROVIDER: 'sim', FLINT_SERVE_WEB: 'false', PORT: '0', HOST: '127.0.0.1', FLINT_SIM_PORT: '0', NODE_ENV: 'production', ...env },
+    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', FLINT_PROVIDER: 'sim', FLINT_SERVE_WEB: 'false', PORT: '0', HOST: '127.0.0.1', FLINT_SIM_PORT: '0', FLINT_METRICS_PORT: '0', FLINT_CREATES_PER_MINUTE: '1000000', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -38,8 +40,9 @@ export async function startFlintProcess(env: Record<string, string>, options: Fl
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
+      // The metrics listener starts after the socket server: wait for both lines.
       const m = /ready on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve(m[1]);
+      if (m && (/metrics on http|metrics not served/.test(out) || env.FLINT_METRICS_PORT === 'off')) resolve(m[1]);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -47,8 +50,10 @@ export async function startFlintProcess(env: Record<string, string>, options: Fl
   });
   const inspectorUrl = options.inspect ? /Debugger listening on (ws:\/\/\S+)/.exec(out)?.[1] : undefined;
   if (options.inspect && !inspectorUrl) throw new Error(`flint printed no inspector URL:\n${out.slice(-3000)}`);
+  const metricsUrl = /metrics on (http:\/\/\S+)/.exec(out)?.[1] ?? '';
   return {
     url,
+    metricsUrl,
     child,
     inspectorUrl,
     output: () => out,

@@ -62,6 +62,8 @@ export async function startStack(opts: { maxConcurrentStreams?: number } = {}): 
       FLINT_BASE_URL: upstream,
       FLINT_MODEL: 'flint-sim',
       FLINT_PROMPTS_PER_MINUTE: '1000000',
+      FLINT_CREATES_PER_MINUTE: '1000000',
+      FLINT_METRICS_PORT: 'off',
       // Every client of the benchmark (the scale run: hundreds of sockets) comes from 127.0.0.1.
       FLINT_MAX_CONNECTIONS_PER_IP: '1000000',
       FLINT_MAX_CONCURRENT_STREAMS: String(opts.maxConcurrentStreams ?? 1000),

@@ -34,6 +34,8 @@ export interface ClientOptions {
   identity?: string | null;
   /** How long hello, create and join may take (a load test's server is busy); default 5 s. */
   timeoutMs?: number;
+  /** The handshake's `Origin`, as a browser page would send it; default: none (not a browser). */
+  origin?: string;
 }
 
 const clients: TestClient[] = [];
@@ -50,7 +52,7 @@ export function openSocket(url: string, opts: ClientOptions = {}): TestClient {
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
-    extraHeaders: identity ? { cookie: identityCookie(identity) } : undefined,
+    extraHeaders: { ...(identity ? { cookie: identityCookie(identity) } : {}), ...(opts.origin ? { origin: opts.origin } : {}) },
   });
   clients.push(socket);
   return socket;

@@ -7,6 +7,7 @@ import type { InferenceProvider } from '@/server/inference/types';
 import { SessionStore, type SessionStoreOptions } from '@/server/sessions/session-store';
 import type { RedisConnection } from '@/server/collab/redis';
 import type { LinkStore } from '@/server/sessions/links';
+import type { OriginPolicy } from '@/server/edge/origin-check';
 import { startSimServer, type SimServer } from '@/server/sim/sim-server';
 
 /** Tests only: Flint's socket server in this process (clients: `protocol-client.ts`). */
@@ -28,6 +29,8 @@ export async function startTestServer(
     store?: SessionStoreOptions;
     redis?: RedisConnection;
     links?: LinkStore;
+    /** Which pages may open the socket; default: the server's own origin (as `npm start`). */
+    origins?: OriginPolicy;
   } = {},
 ): Promise<TestServer> {
   const sim = await startSimServer({ tokensPerSecond: opts.tokensPerSecond ?? 1000 });
@@ -38,7 +41,9 @@ export async function startTestServer(
   });
   const sessions = new SessionStore({ log: () => {}, ...opts.store });
   const links = opts.links ?? opts.store?.storage?.links;
-  const app = createApplication(httpServer, { sessions, links, providers, limits: opts.limits, log: () => {}, redis: opts.redis });
+  // Suites create hundreds of sessions a minute as one test identity; the limit's own tests set it.
+  const limits = { createsPerMinute: 1_000_000, ...opts.limits };
+  const app = createApplication(httpServer, { sessions, links, providers, limits, log: () => {}, redis: opts.redis, origins: opts.origins });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   return {
