@@ -19,9 +19,13 @@ export function createHttpHandler(opts: { next: NextHandler | null; pages: PageH
     const url = req.url ?? '/';
     if (!url.startsWith('/sandbox')) applyPageHeaders(req, res, opts.pages);
     // A page load carries the person's anonymous identity; the socket reads it from the handshake.
-    // Pages are rendered per request and answered `private, no-store` (app/layout.tsx), so no
-    // shared cache keeps a response that sets one.
-    if (req.method === 'GET' && PAGE.test(url)) ensureIdentity(req, res);
+    // Pages are rendered per request (app/layout.tsx) and every one is answered `private, no-store`
+    // (Next keeps a Cache-Control already set), so no shared cache keeps a response that sets one
+    // and a first visit looks like any other.
+    if (req.method === 'GET' && PAGE.test(url)) {
+      res.setHeader('Cache-Control', 'private, no-store');
+      ensureIdentity(req, res);
+    }
     if (next) void next(req, res);
     else res.writeHead(404).end();
   };
