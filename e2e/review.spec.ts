@@ -128,10 +128,12 @@ test.describe('review', () => {
 
 test.describe('redirect', () => {
   /** A slow answer: one block, then a long one (≈8 s at 500 tok/s). */
-  async function startSlow(ws: Workspace): Promise<void> {
+  /** `stallMs`: the stream also pauses that long mid-answer, so steps taken while it runs can't race its end on a loaded machine. */
+  async function startSlow(ws: Workspace, opts: { stallMs?: number } = {}): Promise<void> {
     const marker = uniqueMarker('slow');
     const long = { path: PATH, search: CART_THREE_HUNKS[2].search, replace: '    // a long replacement line\n'.repeat(300) };
-    await sim.rule({ match: marker, text: scriptedResponse([CART_THREE_HUNKS[0], long]), tokensPerSecond: 500, times: 1 });
+    const fault = opts.stallMs ? { fault: { type: 'stall' as const, afterTokens: 400, ms: opts.stallMs } } : {};
+    await sim.rule({ match: marker, text: scriptedResponse([CART_THREE_HUNKS[0], long]), tokensPerSecond: 500, times: 1, ...fault });
     await ws.prompt(`Slow ${marker}`);
     await expect(ws.addedZones('live')).toHaveCount(1);
   }
@@ -157,7 +159,7 @@ test.describe('redirect', () => {
 
   test('a queued follow-up can be edited, and runs after the current turn', async ({ workspace: ws }) => {
     await ws.newSession();
-    await startSlow(ws);
+    await startSlow(ws, { stallMs: 4_000 }); // under the e2e server's 5 s FLINT_STREAM_IDLE_MS
     await ws.promptInput.fill('first draft of the follow-up');
     await ws.promptInput.press('Enter'); // Enter while streaming queues
     await ws.promptInput.fill('to be removed');
