@@ -1,15 +1,17 @@
 import type http from 'node:http';
 import type { Server } from 'socket.io';
-import { LIMITS, type TestsResultPayload, type TierName } from '@/lib/protocol';
+import { LIMITS, type TierName } from '@/lib/protocol';
 import { AiController } from './ai/ai-controller';
 import type { InferenceProvider } from './inference/types';
-import { SessionStore, type Session } from './sessions/session-store';
+import { SessionStore } from './sessions/session-store';
 import { MemoryLinkStore, type LinkStore } from './sessions/links';
 import { AccessControl, DEFAULT_ACCESS_LIMITS } from './auth/access';
 import { PresenceHub } from './collab/presence';
 import { createMetrics, type Metrics } from './metrics';
 import { fanOutSessions } from './collab/fanout';
 import type { RedisConnection } from './collab/redis';
+import { sharedLimits } from './collab/shared-limits';
+import { StreamLeases } from './ai/stream-lease';
 import { interruptAcrossNodes, turnsRunningOnPeers } from './collab/peer-ai';
 import { endOrphanTurns } from './ai/orphan-turns';
 import { DocLimits } from './sessions/doc-limits';
@@ -104,12 +106,16 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const { sessions } = deps;
   const metrics = deps.metrics ?? createMetrics();
-  const io = createSocketServer(httpServer, {
+  // Limits that hold across every process with Redis, else in this one.
+  const shared = sharedLimits(deps.redis);
+  const { io, stop: stopSocketServer } = createSocketServer(httpServer, {
     maxMessageBytes: limits.maxMessageBytes,
     maxConnectionsPerIp: limits.maxConnectionsPerIp,
     origins: deps.origins ?? { appOrigins: [] },
     metrics,
     redis: deps.redis,
+    shared,
+    log,
   });
   const docLimits = new DocLimits({ maxDocBytes: limits.maxDocBytes, maxFiles: limits.maxFiles });
   const ai = new AiController(
@@ -123,6 +129,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     },
     metrics,
     docLimits,
+    new StreamLeases(shared, log),
   );
   const tiers = createTierStates(io, deps.providers, log);
   // Every change of a session's document reaches its room (on every process, with Redis).
@@ -135,7 +142,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     log,
   });
   const links = deps.links ?? new MemoryLinkStore();
-  const access = new AccessControl(links, { linkFailures: limits.linkFailures, linkFailureWindowSeconds: limits.linkFailureWindowSeconds });
+  const access = new AccessControl(links, { linkFailures: limits.linkFailures, linkFailureWindowSeconds: limits.linkFailureWindowSeconds }, shared);
   const presence = new PresenceHub((sessionId, update, except) =>
     (except ? io.to(sessionId).except(except) : io.to(sessionId)).emit('awareness:update', update),
   );
@@ -151,10 +158,10 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       ai,
       interrupt,
       docLimits,
-      claims: new HunkClaims(),
-      sessionCreations: new CreationLimiter('sessions', limits.createsPerMinute),
-      linkCreations: new CreationLimiter('share links', limits.createsPerMinute),
-      lastTestRun: new WeakMap<Session, TestsResultPayload>(),
+      claims: new HunkClaims(shared),
+      sessionCreations: new CreationLimiter('sessions', limits.createsPerMinute, shared),
+      linkCreations: new CreationLimiter('share links', limits.createsPerMinute, shared),
+      shared,
       presenceFromPeers: deps.redis ? peerPresence(io, presence, log) : undefined,
       serverLimits: {
         maxMessageBytes: limits.maxMessageBytes,
@@ -177,7 +184,8 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     metrics,
     close: () =>
       new Promise<void>((resolve) => {
-        ai.abortAll();
+        ai.close();
+        stopSocketServer();
         tiers.close();
         stopFanOut();
         stopOrphans();

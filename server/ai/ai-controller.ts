@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APIError, APIConnectionError, APIUserAbortError } from 'openai';
 import type { Server } from 'socket.io';
-import type { ClientToServerEvents, PromptPayload, ServerToClientEvents, StreamUsage, TierName } from '@/lib/protocol';
+import { ERROR_MESSAGES, type ClientToServerEvents, type PromptPayload, type ServerToClientEvents, type StreamUsage, type TierName } from '@/lib/protocol';
 import { readFile } from '@/lib/collab/workspace-doc';
 import { readThread } from '@/lib/collab/thread';
 import type { InferenceEvent, InferenceProvider } from '../inference/types';
@@ -12,6 +12,8 @@ import { FlintError } from '../errors';
 import { buildContext } from './prompt';
 import { TurnRecorder } from './turn-recorder';
 import { StreamSlots } from './stream-slots';
+import { StreamLeases } from './stream-lease';
+import { MemorySharedLimits } from '../collab/shared-limits';
 import type { DocLimits } from '../sessions/doc-limits';
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -60,6 +62,8 @@ export class AiController {
     private readonly metrics: Metrics,
     /** The session document's limits: a turn that would grow it past them is refused or stopped. */
     private readonly docLimits?: DocLimits,
+    /** One stream per session across processes (stream-lease.ts); default: this process's own. */
+    private readonly leases: StreamLeases = new StreamLeases(new MemorySharedLimits(), () => {}),
   ) {
     // A tier that answers one prompt at a time (a local model) queues here, with positions shown;
     // two modes served by the same provider share its queue.
@@ -73,13 +77,23 @@ export class AiController {
    * session is interrupted first and this one runs as soon as it has ended, so its context
    * includes that turn's partial answer; otherwise a running turn makes this `busy`.
    */
-  start(session: Session, payload: PromptPayload): string {
+  async start(session: Session, payload: PromptPayload): Promise<string> {
+    if (this.active.has(session.id) && !payload.sendNow) throw new FlintError('busy');
+    if (readFile(session.doc, payload.path) === undefined) throw new FlintError('fileNotFound', `No file ${payload.path} in this session.`);
+    // Another process may run this session's turn (stream-lease.ts); `sendNow` to it is handled by the caller.
+    if (!(await this.leases.take(session.id))) throw new FlintError('busy', `${ERROR_MESSAGES.busy} (It runs on another Flint process.)`);
+    // After the await: another prompt of this process may have started meanwhile.
     const previous = this.active.get(session.id);
     if (previous && !payload.sendNow) throw new FlintError('busy');
-    if (readFile(session.doc, payload.path) === undefined) throw new FlintError('fileNotFound', `No file ${payload.path} in this session.`);
     const id = randomUUID();
-    // Records the turn in the document; throws `limitExceeded` (nothing started) when it does not fit.
-    const recorder = new TurnRecorder(session.doc, { id, prompt: payload.prompt, mode: payload.mode, path: payload.path, autoApply: payload.autoApply }, this.docLimits);
+    let recorder: TurnRecorder;
+    try {
+      // Records the turn in the document; throws `limitExceeded` (nothing started) when it does not fit.
+      recorder = new TurnRecorder(session.doc, { id, prompt: payload.prompt, mode: payload.mode, path: payload.path, autoApply: payload.autoApply }, this.docLimits);
+    } catch (err) {
+      if (!previous) this.leases.release(session.id);
+      throw err;
+    }
     const controller = new AbortController();
     let settle!: () => void;
     const stream: ActiveStream = { id, controller, done: new Promise((resolve) => (settle = resolve)) };
@@ -112,6 +126,12 @@ export class AiController {
   /** Interrupts every stream, e.g. on shutdown. */
   abortAll(): void {
     for (const s of this.active.values()) s.controller.abort(new Error('shutdown'));
+  }
+
+  /** Gives up the stream leases this process holds (on close). */
+  close(): void {
+    this.abortAll();
+    this.leases.close();
   }
 
   private syncGauges() {
@@ -238,6 +258,8 @@ export class AiController {
       // The document is everyone's to edit; whatever is in it, the stream still gets its ai:end.
       console.error('[flint] recording the end of a turn failed', err);
     }
+    // Recorded: another process may now run the session's next turn.
+    if (!this.active.has(session.id)) this.leases.release(session.id);
     this.recording.delete(stream.id);
     // The block closed by the end of the stream may have been the one that did not fit.
     if (recorder.limitError && outcome.status !== 'error') return { status: 'error', error: recorder.limitError };

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { MemorySharedLimits, type SharedLimits } from '../collab/shared-limits';
 import type { ClientEventName, LinkRole, Role } from '@/lib/protocol';
 import { FlintError } from '../errors';
 import type { LinkStore } from '../sessions/links';
@@ -58,13 +59,15 @@ export const DEFAULT_ACCESS_LIMITS: AccessLimits = { linkFailures: 20, linkFailu
 
 /** Who may join a session with what role, and the owner's share links. */
 export class AccessControl {
-  private readonly failures: RateLimiterMemory;
+  private readonly failures: RateLimiterAbstract;
 
   constructor(
     private readonly links: LinkStore,
     private readonly limits: AccessLimits = DEFAULT_ACCESS_LIMITS,
+    /** Failures are counted across every process with Redis (collab/shared-limits.ts). */
+    shared: SharedLimits = new MemorySharedLimits(),
   ) {
-    this.failures = new RateLimiterMemory({ points: limits.linkFailures, duration: limits.linkFailureWindowSeconds });
+    this.failures = shared.rateLimiter('link-failures', limits.linkFailures, limits.linkFailureWindowSeconds);
   }
 
   /**

@@ -2,6 +2,7 @@ import type * as Y from 'yjs';
 import type { HunkClaimResult } from '@/lib/protocol';
 import { hunkStatus } from '@/lib/collab/thread';
 import { FlintError } from '../errors';
+import { MemorySharedLimits, type SharedLimits } from './shared-limits';
 
 /** How long a grant holds: the accept it was for reaches the server in milliseconds. */
 export const CLAIM_MS = 5_000;
@@ -12,37 +13,37 @@ export const CLAIM_MS = 5_000;
  * the same hunk at the same moment would each insert it — Yjs merges both inserts, and the text
  * appears twice. So a browser asks first (`hunk:claim`), and each pending hunk is granted to one
  * socket until its decision arrives (the hunk is no longer pending) or the grant lapses.
- * Per process: with several processes behind Redis, two of them could each grant it.
+ * A grant is a lease (collab/shared-limits.ts): with Redis, one for every process, so two
+ * people on two processes are not both granted the hunk.
  */
 export class HunkClaims {
-  private readonly bySession = new Map<string, Map<string, { socketId: string; until: number }>>();
+  /** The leases this process granted, per socket: given up when the socket leaves. */
+  private readonly bySocket = new Map<string, Set<string>>();
 
-  claim(sessionId: string, doc: Y.Doc, socketId: string, hunkIds: string[], now = Date.now()): HunkClaimResult {
-    const claims = this.bySession.get(sessionId) ?? new Map<string, { socketId: string; until: number }>();
-    for (const [id, c] of claims) if (c.until <= now || hunkStatus(doc, id) !== 'pending') claims.delete(id);
+  constructor(private readonly shared: SharedLimits = new MemorySharedLimits()) {}
+
+  async claim(sessionId: string, doc: Y.Doc, socketId: string, hunkIds: string[]): Promise<HunkClaimResult> {
     const statuses = hunkIds.map((id) => [id, hunkStatus(doc, id)] as const);
     const missing = statuses.find(([, s]) => s === undefined);
     if (missing) throw new FlintError('hunkNotFound', `There is no hunk ${missing[0].slice(0, 128)} in this session.`);
     const result: HunkClaimResult = { granted: [], refused: [] };
     for (const [id, status] of statuses) {
-      const held = claims.get(id);
+      const key = `claim:${sessionId}:${id}`;
       if (status !== 'pending') result.refused.push({ hunkId: id, reason: 'decided' });
-      else if (held && held.socketId !== socketId) result.refused.push({ hunkId: id, reason: 'claimed' });
-      else {
-        claims.set(id, { socketId, until: now + CLAIM_MS });
+      else if (await this.shared.lease(key, socketId, CLAIM_MS)) {
         result.granted.push(id);
-      }
+        const held = this.bySocket.get(socketId) ?? new Set<string>();
+        this.bySocket.set(socketId, held.add(key));
+      } else result.refused.push({ hunkId: id, reason: 'claimed' });
     }
-    if (claims.size) this.bySession.set(sessionId, claims);
-    else this.bySession.delete(sessionId);
     return result;
   }
 
   /** A socket that leaves gives up what it held. */
   release(socketId: string): void {
-    for (const [sessionId, claims] of this.bySession) {
-      for (const [id, c] of claims) if (c.socketId === socketId) claims.delete(id);
-      if (!claims.size) this.bySession.delete(sessionId);
-    }
+    const held = this.bySocket.get(socketId);
+    this.bySocket.delete(socketId);
+    // A release that does not reach Redis only means the grant lapses on its own.
+    for (const key of held ?? []) this.shared.release(key, socketId).catch(() => {});
   }
 }

@@ -1,6 +1,10 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import type { SharedLimits } from '../collab/shared-limits';
 import { FlintError } from '../errors';
 import type { AiController } from '../ai/ai-controller';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PromptPayload } from '@/lib/protocol';
+import { readThread } from '@/lib/collab/thread';
 import type { Session, SessionStore } from '../sessions/session-store';
 import type { HandlerGroup } from '../edge/types';
 import { joined } from './membership';
@@ -11,11 +15,38 @@ export interface AiContext {
   /** Stops a stream wherever it runs (collab/peer-ai.ts). */
   interrupt: (session: Session, streamId: string) => Promise<void>;
   limits: { maxPromptChars: number; promptsPerMinute: number };
+  /** The prompt rate limit holds across every process with Redis. */
+  shared: SharedLimits;
 }
 
+/** How long a `sendNow` waits for another process to end the turn it runs. */
+const SEND_NOW_WAIT_MS = 5_000;
+
 /** `ai:*`: prompts (checked against the prompt limits, then `AiController.start`), interrupts, browser timings. */
-export function aiHandlers({ sessions, ai, interrupt, limits }: AiContext): HandlerGroup {
-  const promptLimiter = new RateLimiterMemory({ points: limits.promptsPerMinute, duration: 60 });
+export function aiHandlers({ sessions, ai, interrupt, limits, shared }: AiContext): HandlerGroup {
+  const promptLimiter = shared.rateLimiter('prompts', limits.promptsPerMinute, 60);
+  /**
+   * `AiController.start`; with `sendNow` while another process runs the session's turn, that
+   * turn (the one the document shows streaming) is interrupted where it runs, and this one
+   * starts once that process has recorded it and let go of the session's stream.
+   */
+  const startHere = async (session: Session, payload: PromptPayload): Promise<string> => {
+    const deadline = Date.now() + SEND_NOW_WAIT_MS;
+    let interrupted = false;
+    for (;;) {
+      try {
+        return await ai.start(session, payload);
+      } catch (err) {
+        if (!payload.sendNow || !(err instanceof FlintError) || err.code !== 'busy' || Date.now() > deadline) throw err;
+        const running = readThread(session.doc).find((t) => t.status === 'streaming');
+        if (running && !interrupted) {
+          interrupted = true;
+          await interrupt(session, running.id).catch(() => {});
+        }
+        await sleep(50);
+      }
+    }
+  };
   return {
     name: 'ai',
     events: {
@@ -36,7 +67,7 @@ export function aiHandlers({ sessions, ai, interrupt, limits }: AiContext): Hand
             `Too many prompts: this server takes ${limits.promptsPerMinute} a minute from one address (FLINT_PROMPTS_PER_MINUTE): try again in ${Math.ceil(res.msBeforeNext / 1000)} s.`,
           );
         }
-        return { streamId: ai.start(session, payload) };
+        return { streamId: await startHere(session, payload) };
       },
 
       'ai:report': (socket, { browserTtftMs }) => {

@@ -16,7 +16,7 @@ export function reviewHandlers({ sessions, claims }: ReviewContext): HandlerGrou
   return {
     name: 'review',
     events: {
-      'hunk:claim': (socket, { hunkIds }) => {
+      'hunk:claim': async (socket, { hunkIds }) => {
         const session = joined(sessions, socket);
         return claims.claim(session.id, session.doc, socket.id, hunkIds);
       },

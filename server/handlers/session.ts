@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { PROTOCOL_VERSION, type ServerLimits, type TestsResultPayload } from '@/lib/protocol';
+import { PROTOCOL_VERSION, type ServerLimits } from '@/lib/protocol';
 import { FlintError } from '../errors';
 import type { AccessControl } from '../auth/access';
 import type { CreationLimiter } from '../auth/creation-limits';
@@ -17,8 +17,6 @@ export interface SessionContext {
   sessionCreations: CreationLimiter;
   /** What the browser is told in the hello answer. */
   serverLimits: ServerLimits;
-  /** Each session's last finished test run (handlers/tests.ts), shown to whoever joins later. */
-  lastTestRun: Pick<WeakMap<Session, TestsResultPayload>, 'get'>;
   /** With several processes: asks the others for their clients' presence (handlers/presence.ts). */
   presenceFromPeers?: (socket: FlintSocket, sessionId: string) => void;
 }
@@ -60,9 +58,9 @@ export function sessionHandlers(ctx: SessionContext): HandlerGroup {
         const others = presence.snapshot(sessionId);
         if (others) socket.emit('awareness:update', others);
         ctx.presenceFromPeers?.(socket, sessionId);
-        // Someone joining later sees the session's last finished test run, after the join answer.
-        const last = ctx.lastTestRun.get(session);
-        if (last) setImmediate(() => socket.emit('tests:result', last));
+        // Someone joining later sees the session's last finished test run (stored: it may have
+        // run on another process), after the join answer and without holding it up.
+        setImmediate(() => void sessions.lastTestRun(session).then((last) => last && socket.emit('tests:result', last)));
         return { sessionId, state: Y.encodeStateAsUpdate(session.doc), tiers: tiers.info, role, pid: socket.data.pid };
       },
     },

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
 import { seedFiles } from '@/lib/collab/workspace-doc';
 import { EXAMPLE_PROJECT } from '@/lib/seed/example-project';
+import { CLIENT_EVENT_SCHEMAS, type TestsResultPayload } from '@/lib/protocol';
 import type { Storage } from '../storage/storage';
 import { DocWriter } from './doc-writer';
 
@@ -13,6 +14,8 @@ export interface Session {
   /** The identity (server/auth/identity.ts) that created the session; null: nobody owns it. */
   ownerId: string | null;
 }
+
+const TestsResult = CLIENT_EVENT_SCHEMAS['tests:result'];
 
 /** Origin of updates applied from another Flint process: that process stored and broadcast them. */
 export const PEER_ORIGIN = 'flint:peer';
@@ -48,6 +51,10 @@ export class SessionStore {
   /** Updates from other processes that arrived while this one was loading the session. */
   private readonly early = new Map<string, Uint8Array[]>();
   private readonly loadedListeners = new Set<(session: Session) => void>();
+  /** Each session's last finished test run; with storage, also stored (for the other processes). */
+  private readonly testRuns = new WeakMap<Session, TestsResultPayload>();
+  /** One write of a session's test run at a time, in the order they were reported. */
+  private readonly testRunWrites = new Map<string, Promise<void>>();
   /** Where sessions are stored (links live there too); undefined in memory-only tests. */
   readonly storage?: Storage;
   private readonly compactAfter: { updates: number; bytes: number };
@@ -85,6 +92,37 @@ export class SessionStore {
   }
 
   /** The session if this process has it in memory (it does for every session a socket joined). */
+  /**
+   * Keeps `report` as the session's last finished run, for people who join later on any process.
+   * Stored after the result went out (never awaited on the way to the room), one write at a time.
+   */
+  recordTestRun(session: Session, report: TestsResultPayload): void {
+    this.testRuns.set(session, report);
+    const storage = this.storage;
+    if (!storage) return;
+    const json = JSON.stringify(report);
+    const write = (this.testRunWrites.get(session.id) ?? Promise.resolve())
+      .then(() => storage.sessions.setLastTestRun(session.id, json))
+      .catch((err: unknown) => this.log(`storing the last test run of ${session.id} failed`, err));
+    this.testRunWrites.set(session.id, write);
+    void write.finally(() => {
+      if (this.testRunWrites.get(session.id) === write) this.testRunWrites.delete(session.id);
+    });
+  }
+
+  /** The session's last finished run: the stored one (another process may have recorded it), else this process's. */
+  async lastTestRun(session: Session): Promise<TestsResultPayload | undefined> {
+    if (!this.storage) return this.testRuns.get(session);
+    await this.testRunWrites.get(session.id);
+    const stored = await this.storage.sessions.lastTestRun(session.id).catch((err: unknown) => {
+      this.log(`reading the last test run of ${session.id} failed`, err);
+      return null;
+    });
+    if (stored === null) return this.testRuns.get(session);
+    const parsed = TestsResult.safeParse(JSON.parse(stored));
+    return parsed.success ? parsed.data : this.testRuns.get(session);
+  }
+
   loaded(id: string): Session | undefined {
     return this.entries.get(id)?.session;
   }

@@ -40,6 +40,11 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE UNIQUE INDEX session_links_active ON session_links (session_id, role) WHERE revoked_at IS NULL;
     `,
   },
+  {
+    version: 2,
+    name: "a session's last finished test run, for people who join later on any process",
+    sql: `ALTER TABLE sessions ADD COLUMN last_test_run text NULL;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -61,6 +61,14 @@ export class Storage {
       const r = rows[0];
       return r ? { id: r.id, createdAt: new Date(r.created_at), ownerId: r.owner_id } : null;
     },
+    /** The session's last finished test run (JSON, as the browser reported it), replacing the one before. */
+    setLastTestRun: async (id: string, json: string): Promise<void> => {
+      await this.db.query(`UPDATE sessions SET last_test_run = $2 WHERE id = $1`, [id, json]);
+    },
+    lastTestRun: async (id: string): Promise<string | null> => {
+      const { rows } = await this.db.query<{ last_test_run: string | null }>(`SELECT last_test_run FROM sessions WHERE id = $1`, [id]);
+      return rows[0]?.last_test_run ?? null;
+    },
   };
 
   readonly docs = {
