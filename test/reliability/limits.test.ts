@@ -307,7 +307,7 @@ describe('limit: message size (maxMessageBytes / FLINT_MAX_MESSAGE_BYTES)', () =
   });
 });
 
-describe('the browser runtime on a refused change (lib/client/session-runtime.ts)', () => {
+describe('the browser runtime on a refused change (lib/client/doc-sync.ts)', () => {
   it('keeps the text, shows "not saved" with the limit, and saves everything once the document fits again', async () => {
     server = await startTestServer();
     const a0 = await joinedClient(server.url);
