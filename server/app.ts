@@ -93,6 +93,8 @@ export interface FlintApp {
   presence: PresenceHub;
   ai: AiController;
   metrics: Metrics;
+  /** A graceful stop's first step: no new turn starts; resolves when the running ones ended, or after `ms`. */
+  drain(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -182,6 +184,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     presence,
     ai,
     metrics,
+    drain: (ms) => ai.drain(ms),
     close: () =>
       new Promise<void>((resolve) => {
         ai.close();

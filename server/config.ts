@@ -128,6 +128,8 @@ const Env = z.object({
   REDIS_URL: z.union([z.literal(''), z.string().regex(/^rediss?:\/\//, 'expected redis://…')]).optional(),
   /** `false`: serve socket.io only, no web app. */
   FLINT_SERVE_WEB: z.enum(['true', 'false']).optional(),
+  /** On SIGTERM, how long running turns may take to end before they are interrupted. */
+  FLINT_DRAIN_MS: num.int().nonnegative().optional(),
   FLINT_DEFAULT_MODEL_URL: z.string().url().optional(),
   /** The test sandbox's origin; another site than the IDE's, so it gets its own browser process. */
   FLINT_SANDBOX_ORIGIN: z.preprocess((v) => (v === '' ? undefined : v), Origin.optional()),
@@ -331,6 +333,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL || undefined,
     redisUrl: e.REDIS_URL || undefined,
     serveWeb: e.FLINT_SERVE_WEB !== 'false',
+    drainMs: e.FLINT_DRAIN_MS ?? 10_000,
     metrics: e.FLINT_METRICS_PORT === 'off' ? null : { host: e.FLINT_METRICS_HOST ?? '127.0.0.1', port: e.FLINT_METRICS_PORT ?? 9464 },
     defaultModelUrl: e.FLINT_DEFAULT_MODEL_URL ?? file.defaultModelUrl ?? DEFAULT_MODEL_URL,
     sim: {

@@ -12,6 +12,7 @@ import { Storage } from './storage/storage';
 import { connectRedis } from './collab/redis';
 import { createHttpHandler, prepareNext, publishSandboxSettings } from './edge/http';
 import { startMetricsServer } from './edge/metrics-server';
+import { healthReporter } from './edge/health';
 
 /**
  * Flint's one process: Next.js (app router) and socket.io on one HTTP port.
@@ -42,7 +43,12 @@ async function main() {
 
   const next = config.serveWeb ? await prepareNext(config) : null;
   const metrics = createMetrics();
-  const httpServer = http.createServer(createHttpHandler({ next, pages: { dev: config.dev, sandboxOrigin: config.sandbox.origin } }));
+  let stopping = false;
+  const health = healthReporter(
+    { database: () => storage.ping(), ...(redis ? { redis: async () => void (await redis.client.ping()) } : {}) },
+    () => stopping,
+  );
+  const httpServer = http.createServer(createHttpHandler({ next, pages: { dev: config.dev, sandboxOrigin: config.sandbox.origin }, health }));
   const origins = { appOrigins: config.sandbox.appOrigins, sandboxOrigin: config.sandbox.origin };
   if (origins.sandboxOrigin && origins.appOrigins.includes(origins.sandboxOrigin)) {
     console.warn(`[flint] FLINT_SANDBOX_ORIGIN ${origins.sandboxOrigin} is also an app origin: code the sandbox runs is not kept from the socket by its origin (SECURITY.md)`);
@@ -59,10 +65,18 @@ async function main() {
   const { port } = httpServer.address() as AddressInfo;
   console.log(`[flint] ready on http://${config.host}:${port} (${config.dev ? 'development' : 'production'}; instant: ${describe(providers.instant)}, deep: ${describe(providers.deep)})`);
 
-  let stopping = false;
-  const stop = async () => {
+  /**
+   * A graceful stop (SIGTERM, SIGINT): /healthz answers 503 and no new connection is accepted, so
+   * a balancer sends people elsewhere; no new turn starts; the running ones get FLINT_DRAIN_MS to
+   * end (then they are interrupted, partial answers kept); then the sockets close (browsers
+   * reconnect to another process), everything is stored, and the process exits.
+   */
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    console.log(`[flint] ${signal}: draining (running turns get up to ${config.drainMs} ms)…`);
+    httpServer.close();
+    await app.drain(config.drainMs);
     await app.close();
     await metricsServer?.close();
     await sessions.flush();
@@ -72,8 +86,8 @@ async function main() {
     await sim?.close();
     process.exit(0);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((err) => {

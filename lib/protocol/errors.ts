@@ -27,6 +27,7 @@ export const ErrorCode = z.enum([
   'upstream',
   'tierUnavailable',
   'storageUnavailable',
+  'shuttingDown',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -58,6 +59,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   rateLimited: 'Too many prompts in a short time. Wait a moment and try again.',
   limitExceeded: 'A limit of this server was reached.',
   streamNotFound: 'That stream has already finished.',
+  shuttingDown: 'This Flint process is restarting: send the prompt again in a moment (you will be reconnected).',
   hunkNotFound: 'There is no such hunk in this session.',
   conflict: 'The change no longer fits the text it was proposed for.',
   upstream: 'The model could not answer.',

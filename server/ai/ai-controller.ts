@@ -78,6 +78,7 @@ export class AiController {
    * includes that turn's partial answer; otherwise a running turn makes this `busy`.
    */
   async start(session: Session, payload: PromptPayload): Promise<string> {
+    if (this.draining) throw new FlintError('shuttingDown');
     if (this.active.has(session.id) && !payload.sendNow) throw new FlintError('busy');
     if (readFile(session.doc, payload.path) === undefined) throw new FlintError('fileNotFound', `No file ${payload.path} in this session.`);
     // Another process may run this session's turn (stream-lease.ts); `sendNow` to it is handled by the caller.
@@ -126,6 +127,19 @@ export class AiController {
   /** Interrupts every stream, e.g. on shutdown. */
   abortAll(): void {
     for (const s of this.active.values()) s.controller.abort(new Error('shutdown'));
+  }
+
+  private draining = false;
+
+  /**
+   * A graceful stop (SIGTERM): no new turn starts here (`shuttingDown`); resolves once the
+   * running ones have ended and been recorded, or after `ms` (the rest are then interrupted by
+   * `close`, their partial answers kept).
+   */
+  async drain(ms: number): Promise<void> {
+    this.draining = true;
+    const deadline = Date.now() + ms;
+    while (this.recording.size > 0 && Date.now() < deadline) await sleep(50);
   }
 
   /** Gives up the stream leases this process holds (on close). */

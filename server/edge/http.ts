@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { ensureIdentity } from '../auth/identity';
 import { applyPageHeaders, type PageHeaderOptions } from './page-headers';
+import { answerHealth, type HealthReport } from './health';
 
 type NextHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
@@ -9,14 +10,16 @@ const PAGE = /^\/(s\/[^/?#]+)?(\?|$)/;
 
 /**
  * Every HTTP request of the public port (socket.io's upgrades are answered by socket.io; the
- * metrics have a port of their own, edge/metrics-server.ts): the security headers (not on the
+ * metrics have a port of their own, edge/metrics-server.ts): `/healthz`; the security headers (not on the
  * sandbox document, whose route sets its own), the identity cookie on a page, then Next.js
  * (404 when this process serves no web app).
  */
-export function createHttpHandler(opts: { next: NextHandler | null; pages: PageHeaderOptions }): http.RequestListener {
+export function createHttpHandler(opts: { next: NextHandler | null; pages: PageHeaderOptions; health?: () => Promise<HealthReport> }): http.RequestListener {
   const { next } = opts;
   return (req, res) => {
     const url = req.url ?? '/';
+    // The readiness check (edge/health.ts): answered here, before any page machinery.
+    if (opts.health && (url === '/healthz' || url.startsWith('/healthz?'))) return answerHealth(opts.health, res);
     if (!url.startsWith('/sandbox')) applyPageHeaders(req, res, opts.pages);
     // A page load carries the person's anonymous identity; the socket reads it from the handshake.
     // Pages are rendered per request (app/layout.tsx) and every one is answered `private, no-store`

@@ -37,6 +37,11 @@ export class Storage {
     return new Storage(db);
   }
 
+  /** One round trip to the database (the readiness check, edge/health.ts). */
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
   get kind(): Database['kind'] {
     return this.db.kind;
   }
