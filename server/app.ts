@@ -119,6 +119,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     shared,
     log,
   });
+  const streamLeases = new StreamLeases(shared, log);
   const docLimits = new DocLimits({ maxDocBytes: limits.maxDocBytes, maxFiles: limits.maxFiles });
   const ai = new AiController(
     io,
@@ -131,7 +132,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     },
     metrics,
     docLimits,
-    new StreamLeases(shared, log),
+    streamLeases,
   );
   const tiers = createTierStates(io, deps.providers, log);
   // Every change of a session's document reaches its room (on every process, with Redis).
@@ -141,6 +142,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   const stopOrphans = endOrphanTurns(sessions, {
     isRunning: (turnId) => ai.isRunning(turnId),
     runningElsewhere: deps.redis ? turnsRunningOnPeers(io as unknown as Server, ai) : undefined,
+    streamHeld: deps.redis ? (sessionId) => streamLeases.heldAnywhere(sessionId) : undefined,
     log,
   });
   const links = deps.links ?? new MemoryLinkStore();

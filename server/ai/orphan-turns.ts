@@ -4,7 +4,10 @@ import { PEER_ORIGIN, type Session, type SessionStore } from '../sessions/sessio
 import { AI_ORIGIN } from './turn-recorder';
 
 /** The error an orphaned turn is ended with: what the person reading the thread needs to know. */
-export const ORPHAN_TURN_ERROR = 'Flint stopped while this turn was streaming (the server restarted), so its answer is incomplete.';
+export const ORPHAN_TURN_ERROR = 'The Flint process running this turn stopped while it was streaming (a restart or a crash), so its answer is incomplete.';
+
+/** With several processes, how often the sessions held here are checked for a turn whose process died. */
+export const PEER_CRASH_SWEEP_MS = 1_000;
 
 /**
  * A turn is recorded as `streaming` until its stream ends, and only the process that runs the
@@ -14,6 +17,10 @@ export const ORPHAN_TURN_ERROR = 'Flint stopped while this turn was streaming (t
  * - a session is loaded (the turn was stored by a process that is gone), and
  * - a client's update brings one back (a browser re-sends, after a crash, what the server had
  *   broadcast and not yet stored — a turn's start included).
+ * - with several processes, a process running a turn dies (kill -9) while others hold the
+ *   session: every PEER_CRASH_SWEEP_MS each process looks at the last turn of each session it
+ *   holds, and one streaming that none of the live processes runs is ended — so the people on
+ *   the other processes see it end, its partial answer and hunks kept, and can prompt again.
  * With several processes (`runningElsewhere`) the others are asked first: the turn may be theirs.
  */
 export function endOrphanTurns(
@@ -23,6 +30,8 @@ export function endOrphanTurns(
     isRunning: (turnId: string) => boolean;
     /** Whether another process runs it (Redis); absent: there is no other process. */
     runningElsewhere?: (sessionId: string, turnId: string) => Promise<boolean>;
+    /** Whether some process holds the session's stream lease (ai/stream-lease.ts): the sweep asks the others only when none does. */
+    streamHeld?: (sessionId: string) => Promise<boolean>;
     log: (msg: string, err?: unknown) => void;
   },
 ): () => void {
@@ -59,7 +68,22 @@ export function endOrphanTurns(
       check(session);
     });
   };
-  return sessions.onLoaded(watch);
+  const stopWatching = sessions.onLoaded(watch);
+  if (!opts.runningElsewhere) return stopWatching;
+  const sweep = setInterval(() => {
+    for (const session of sessions.loadedSessions()) {
+      const turns = turnsOf(session.doc);
+      const last = turns.length ? turns.get(turns.length - 1) : undefined;
+      if (!(last instanceof Y.Map) || last.get('status') !== 'streaming' || opts.isRunning(String(last.get('id')))) continue;
+      if (!opts.streamHeld) check(session);
+      else opts.streamHeld(session.id).then((held) => held || check(session), (err) => opts.log('reading a stream lease', err));
+    }
+  }, PEER_CRASH_SWEEP_MS);
+  sweep.unref();
+  return () => {
+    clearInterval(sweep);
+    stopWatching();
+  };
 }
 
 function end(doc: Y.Doc, turns: Y.Map<unknown>[]) {

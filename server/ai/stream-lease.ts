@@ -37,6 +37,11 @@ export class StreamLeases {
     return ok;
   }
 
+  /** Whether any process holds the session's stream (a turn of it runs somewhere). */
+  async heldAnywhere(sessionId: string): Promise<boolean> {
+    return (await this.shared.holder(`stream:${sessionId}`)) !== null;
+  }
+
   /** This process no longer runs a stream of the session. */
   release(sessionId: string): void {
     const renew = this.renewals.get(sessionId);

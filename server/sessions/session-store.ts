@@ -91,7 +91,6 @@ export class SessionStore {
     return (await pending)?.session;
   }
 
-  /** The session if this process has it in memory (it does for every session a socket joined). */
   /**
    * Keeps `report` as the session's last finished run, for people who join later on any process.
    * Stored after the result went out (never awaited on the way to the room), one write at a time.
@@ -123,6 +122,12 @@ export class SessionStore {
     return parsed.success ? parsed.data : this.testRuns.get(session);
   }
 
+  /** Every session this process has in memory. */
+  *loadedSessions(): IterableIterator<Session> {
+    for (const e of this.entries.values()) yield e.session;
+  }
+
+  /** The session if this process has it in memory (it does for every session a socket joined). */
   loaded(id: string): Session | undefined {
     return this.entries.get(id)?.session;
   }
