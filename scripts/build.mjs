@@ -23,6 +23,8 @@ function newestMtime(path) {
 // The server bundle holds server/ and the lib/ code it imports.
 const SERVER_SOURCES = ['server', 'lib', 'scripts/build.mjs', 'package.json', 'tsconfig.json'];
 export const SERVER_ENTRY = 'dist/server/main.js';
+/** `npm run flint -- <command>` (server/cli.ts), compiled beside it. */
+export const CLI_ENTRY = 'dist/server/cli.js';
 /** Files the server loads by path at run time (a worker), copied beside the bundle. */
 const SERVER_ASSETS = ['server/storage/pglite-thread.mjs'];
 
@@ -35,7 +37,7 @@ export function webIsFresh() {
 }
 
 export function serverIsFresh() {
-  return fresher(SERVER_ENTRY, SERVER_SOURCES);
+  return fresher(SERVER_ENTRY, SERVER_SOURCES) && fresher(CLI_ENTRY, SERVER_SOURCES);
 }
 
 export function buildIsFresh() {
@@ -52,8 +54,8 @@ export async function build({ force = true } = {}) {
 export async function buildServer() {
   const { build: esbuild } = await import('esbuild');
   await esbuild({
-    entryPoints: ['server/main.ts'],
-    outfile: SERVER_ENTRY,
+    entryPoints: ['server/main.ts', 'server/cli.ts'],
+    outdir: 'dist/server',
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -65,7 +67,7 @@ export async function buildServer() {
   });
   mkdirSync('dist/server', { recursive: true });
   for (const asset of SERVER_ASSETS) copyFileSync(asset, join('dist/server', asset.split('/').pop()));
-  console.log(`[build] server compiled into ${SERVER_ENTRY}`);
+  console.log(`[build] server compiled into ${SERVER_ENTRY} (and ${CLI_ENTRY})`);
 }
 
 function buildWeb() {
