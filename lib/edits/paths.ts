@@ -1,0 +1,3 @@
+export function resolvePath(raw: string, workspace: readonly string[]): string | null {
+  return workspace.includes(raw) ? raw : null;
+}
