@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { applyBlock } from '@/lib/edits/apply';
+import { applyBlock, type ApplyMatch, type ApplyResult, type FailureReason } from '@/lib/edits/apply';
 import { filesOf, readFile, wellFormed } from './workspace-doc';
 
 /**
@@ -233,8 +233,8 @@ export function yTextTarget(doc: Y.Doc, origin?: unknown): TextTarget {
 
 /** Where a hunk would go in the current text, or why it cannot go anywhere. */
 export type Placement =
-  | { ok: true; start: number; end: number; text: string; fuzzy: boolean; create: boolean }
-  | { ok: false; reason: 'none' | 'ambiguous' | 'exists' };
+  | { ok: true; start: number; end: number; text: string; fuzzy: boolean; create: boolean; match: ApplyMatch }
+  | Extract<ApplyResult, { ok: false }>;
 
 /**
  * Places a hunk in `fileText` as it is now: this is the rebase. Text typed elsewhere in the
@@ -250,6 +250,7 @@ export function placeHunk(fileText: string | null, hunk: Pick<HunkRecord, 'searc
     text: r.text.slice(r.replacementRange.start, r.replacementRange.end),
     fuzzy: r.match === 'fuzzy',
     create: r.match === 'create',
+    match: r.match,
   };
 }
 
@@ -306,8 +307,8 @@ export function rejectHunks(doc: Y.Doc, hunkIds: string[], origin?: unknown): vo
   }, origin);
 }
 
-export function conflictMessage(hunk: Pick<HunkRecord, 'path' | 'matchedAtProposal'>, reason: 'none' | 'ambiguous' | 'exists'): string {
-  if (reason === 'exists') return `${hunk.path} already has content; the model proposed it as a new file.`;
+export function conflictMessage(hunk: Pick<HunkRecord, 'path' | 'matchedAtProposal'>, reason: FailureReason): string {
+  if (reason === 'elision') return `The pieces of this hunk around its "..." lines do not line up with ${hunk.path}.`;
   if (reason === 'ambiguous') return `The text this hunk replaces occurs more than once in ${hunk.path}; it is not applied at a guess.`;
   return hunk.matchedAtProposal
     ? `The text under this hunk changed in ${hunk.path} after it was proposed.`

@@ -32,7 +32,7 @@ describe('matcher fixtures (lib/edits/fixtures/README.md)', () => {
       assert.ok(edit !== null, 'edit.txt is missing');
       assert.ok((expected === null) !== (expectedError === null), 'exactly one of expected.txt and expected-error.txt');
 
-      const options = path === null ? { defaultPath: 'file' } : { isFile: (p: string) => resolvePath(p, workspace) !== null };
+      const options = path === null ? { defaultPath: 'file' } : { resolvePath: (p: string) => resolvePath(p, workspace) };
       const whole = new EditStreamParser(options);
       const parsed = blocks([...whole.push(edit), ...whole.end()]);
       const byChar = new EditStreamParser(options);
@@ -45,10 +45,7 @@ describe('matcher fixtures (lib/edits/fixtures/README.md)', () => {
       let text = before;
       const matches: string[] = [];
       for (const block of parsed) {
-        if (path !== null) {
-          const resolved = block.path === null ? null : (resolvePath(block.path, workspace) ?? block.path);
-          assert.equal(resolved, path, `block ${block.index} names ${block.path}`);
-        }
+        if (path !== null) assert.equal(block.path, path, `block ${block.index} names its file`);
         const r = applyBlock(text, block);
         if (!r.ok) {
           assert.equal(r.reason, expectedError, `block ${block.index} refused as ${r.reason}`);

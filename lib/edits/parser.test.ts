@@ -124,11 +124,12 @@ const CASES: { name: string; response: string; expected: EditEvent[]; options?: 
   },
   {
     name: 'truncated on a partial divider',
-    response: lines('a.ts', '<<<<<<< SEARCH', 'x', '====='),
+    // Four `=` are not yet a divider (5 to 9 are).
+    response: lines('a.ts', '<<<<<<< SEARCH', 'x', '===='),
     expected: [
       open(0, 'a.ts'),
-      { type: 'searchDelta', index: 0, text: 'x\n=====' },
-      { type: 'blockAbort', index: 0, path: 'a.ts', reason: 'truncated', partial: { search: 'x\n=====', replace: null } },
+      { type: 'searchDelta', index: 0, text: 'x\n====' },
+      { type: 'blockAbort', index: 0, path: 'a.ts', reason: 'truncated', partial: { search: 'x\n====', replace: null } },
     ],
   },
   {
