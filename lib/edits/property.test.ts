@@ -265,14 +265,14 @@ describe('property: malformed answers', () => {
 
         let t: string | null = text(file);
         for (const b of closed(events)) {
-          const before = t;
+          const before: string | null = t;
           const r = applyBlock(before, b);
           if (!r.ok) {
             assert.ok(r.detail.length > 0);
             continue;
           }
           // The change is exactly the reported range: nothing outside it moved.
-          const old = before ?? '';
+          const old: string = before ?? '';
           assert.equal(r.text.slice(0, r.range.start), old.slice(0, r.range.start));
           assert.equal(r.text.slice(r.replacementRange.end), old.slice(r.range.end));
           t = r.text;
