@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { applyBlock, type ApplyMatch, type ApplyResult, type FailureReason } from '@/lib/edits/apply';
+import { describeFailure, type BlockFailure, type ClosestLines } from '@/lib/edits/report';
 import { filesOf, readFile, wellFormed } from './workspace-doc';
 
 /**
@@ -29,6 +30,18 @@ export interface HunkRecord {
   status: HunkStatus;
   /** Whether SEARCH could be placed in the file when the block closed. */
   matchedAtProposal: boolean;
+  /**
+   * The reviewer's choice for a SEARCH that matches several places: candidate `index` of `of`
+   * (lib/edits/apply.ts rule 6). Absent until someone picks; honoured only while it still matches `of` places.
+   */
+  pick?: HunkPick | null;
+  /** The turn that re-asked the model about this failed hunk (absent until then). */
+  retriedBy?: string | null;
+}
+
+export interface HunkPick {
+  index: number;
+  of: number;
 }
 
 export interface TurnRecord {
@@ -51,6 +64,8 @@ export interface TurnRecord {
   hunks: HunkRecord[];
   /** Set while a restore to before this turn or an earlier one is in effect. */
   revertedBy: string | null;
+  /** This turn re-asked the model about the failed blocks of turn `retryOf` (absent on older turns). */
+  retryOf?: string | null;
 }
 
 export interface RestoreRecord {
@@ -141,7 +156,7 @@ export function hunkStatus(doc: Y.Doc, hunkId: string): HunkStatus | undefined {
 /** Turns kept in the document; older ones (and their checkpoints) are dropped. */
 export const MAX_TURNS = 100;
 
-export function createTurn(doc: Y.Doc, init: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'autoApply'>, origin?: unknown): void {
+export function createTurn(doc: Y.Doc, init: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'autoApply'> & Pick<Partial<TurnRecord>, 'retryOf'>, origin?: unknown): void {
   doc.transact(() => {
     const turn = new Y.Map<unknown>();
     for (const [k, v] of Object.entries({
@@ -152,6 +167,7 @@ export function createTurn(doc: Y.Doc, init: Pick<TurnRecord, 'id' | 'prompt' | 
       dropped: null,
       createdAt: Date.now(),
       revertedBy: null,
+      retryOf: init.retryOf ?? null,
     })) {
       turn.set(k, v);
     }
@@ -240,8 +256,8 @@ export type Placement =
  * Places a hunk in `fileText` as it is now: this is the rebase. Text typed elsewhere in the
  * file moves the hunk; text typed inside the lines it replaces makes it a conflict.
  */
-export function placeHunk(fileText: string | null, hunk: Pick<HunkRecord, 'search' | 'replace'>): Placement {
-  const r = applyBlock(fileText, hunk);
+export function placeHunk(fileText: string | null, hunk: Pick<HunkRecord, 'search' | 'replace'> & Pick<Partial<HunkRecord>, 'pick'>): Placement {
+  const r = applyBlock(fileText, hunk, { pick: validPick(hunk.pick) });
   if (!r.ok) return r;
   return {
     ok: true,
@@ -254,13 +270,69 @@ export function placeHunk(fileText: string | null, hunk: Pick<HunkRecord, 'searc
   };
 }
 
-/** What a reviewer sees: the stored status, or `conflict` when a pending hunk no longer places. */
-export type HunkView = HunkRecord & { view: HunkStatus | 'conflict'; placement: Placement | null };
+/** A pick as stored by anyone's client: used only when it has the right shape. */
+function validPick(pick: unknown): HunkPick | undefined {
+  if (typeof pick !== 'object' || pick === null) return undefined;
+  const { index, of } = pick as Record<string, unknown>;
+  return Number.isInteger(index) && Number.isInteger(of) ? { index: index as number, of: of as number } : undefined;
+}
 
-export function viewHunk(hunk: HunkRecord, fileText: string | null): HunkView {
-  if (hunk.status !== 'pending') return { ...hunk, view: hunk.status, placement: null };
+/**
+ * What a reviewer sees: the stored status, or `conflict` when a pending hunk does not place.
+ * `failed`: it never placed — the model's block did not apply when it was proposed (as opposed to
+ * text changed under it later); shown with its reason, `closest` lines and a retry.
+ */
+export type HunkView = HunkRecord & { view: HunkStatus | 'conflict'; placement: Placement | null; failed: boolean; closest: ClosestLines | null };
+
+/** `closest` finds the lines most like a failed SEARCH; pass a cached one, it is the only costly step. */
+export function viewHunk(hunk: HunkRecord, fileText: string | null, closest?: (fileText: string | null, search: string) => ClosestLines | null): HunkView {
+  if (hunk.status !== 'pending') return { ...hunk, view: hunk.status, placement: null, failed: false, closest: null };
   const placement = placeHunk(fileText, hunk);
-  return { ...hunk, view: placement.ok ? 'pending' : 'conflict', placement };
+  const failed = !placement.ok && !hunk.matchedAtProposal;
+  const near = failed && placement.reason !== 'ambiguous' && closest ? closest(fileText, hunk.search) : null;
+  return { ...hunk, view: placement.ok ? 'pending' : 'conflict', placement, failed, closest: near };
+}
+
+/** Records the reviewer's choice among an ambiguous hunk's candidates (a browser's document edit). */
+export function pickCandidate(doc: Y.Doc, hunkId: string, pick: HunkPick, origin?: unknown): boolean {
+  const hunk = findHunk(doc, hunkId);
+  if (!hunk || hunk.get('status') !== 'pending') return false;
+  doc.transact(() => hunk.set('pick', { index: pick.index, of: pick.of }), origin);
+  return true;
+}
+
+export type TurnFailure = BlockFailure & { hunkId: string; retriedBy: string | null };
+
+/**
+ * The blocks of turn `turnId` that do not apply to the files as they are now (pending hunks
+ * only), and how many of its hunks did apply or still place — the input of `failureReport`.
+ */
+export function turnFailures(doc: Y.Doc, turnId: string): { failures: TurnFailure[]; applied: number } {
+  const turn = findTurn(doc, turnId);
+  const failures: TurnFailure[] = [];
+  let applied = 0;
+  for (const h of turn ? hunkList(turn) : []) {
+    const rec = h.toJSON() as HunkRecord;
+    if (typeof rec.path !== 'string' || typeof rec.search !== 'string' || typeof rec.replace !== 'string') continue;
+    if (rec.status === 'accepted') applied++;
+    if (rec.status !== 'pending') continue;
+    const text = readFile(doc, rec.path) ?? null;
+    const r = applyBlock(text, rec, { pick: validPick(rec.pick) });
+    const failure = describeFailure(rec.index, rec.path, text, rec, r);
+    if (failure) failures.push({ ...failure, hunkId: rec.id, retriedBy: typeof rec.retriedBy === 'string' ? rec.retriedBy : null });
+    else applied++;
+  }
+  return { failures, applied };
+}
+
+/** Marks failed hunks as re-asked by turn `retryTurnId`: the review shows them as sent back, not as open failures. */
+export function markRetried(doc: Y.Doc, hunkIds: string[], retryTurnId: string, origin?: unknown): void {
+  doc.transact(() => {
+    for (const id of hunkIds) {
+      const hunk = findHunk(doc, id);
+      if (hunk && hunk.get('status') === 'pending') hunk.set('retriedBy', retryTurnId);
+    }
+  }, origin);
 }
 
 export type ReviewError = { code: 'notPending' | 'conflict' | 'notFound'; message: string };

@@ -1,10 +1,10 @@
 import type * as Y from 'yjs';
 import { FlintError } from '../errors';
 import { textBytes, type DocLimits } from '../sessions/doc-limits';
-import { EditStreamParser } from '@/lib/edits';
+import { EditStreamParser, resolvePath } from '@/lib/edits';
 import { FilePath, LIMITS } from '@/lib/protocol';
 import { acceptHunks, addHunk, createTurn, finishTurn, placeHunk, recordCheckpoint, yTextTarget, type TurnRecord } from '@/lib/collab/thread';
-import { readFile } from '@/lib/collab/workspace-doc';
+import { filesOf, readFile } from '@/lib/collab/workspace-doc';
 
 /** Origin of the server's own writes to a session document (hunks, checkpoints, auto-applied edits). */
 export const AI_ORIGIN = 'flint:ai';
@@ -36,10 +36,10 @@ export class TurnRecorder {
   /** Records the turn; throws `limitExceeded` (nothing written) when even that does not fit. */
   constructor(
     private readonly doc: Y.Doc,
-    readonly turn: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'autoApply'>,
+    readonly turn: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'autoApply'> & Pick<Partial<TurnRecord>, 'retryOf'>,
     private readonly limits?: DocLimits,
   ) {
-    this.parser = new EditStreamParser({ defaultPath: turn.path });
+    this.parser = new EditStreamParser({ defaultPath: turn.path, resolvePath: (written) => resolvePath(written, filesOf(doc).keys()) });
     this.write(textBytes(turn.prompt) + textBytes(turn.path), (d) => createTurn(d, turn, AI_ORIGIN));
   }
 
