@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
-import { conflictMessage, type HunkView } from '@/lib/collab/thread';
+import { conflictMessage, type HunkView, type TurnRecord } from '@/lib/collab/thread';
 import { selectCanEdit } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
 import { HunkDiffDialog } from './hunk-diff-dialog';
@@ -21,6 +21,10 @@ export function ReviewPanel() {
   const thread = useIdeStore((s) => s.thread);
   const canEdit = useIdeStore(selectCanEdit);
   const retries = new Set(thread.filter((t) => t.retryOf).map((t) => t.id));
+  // Blocks that never became hunks, of the last turn and of the turn it re-asked about: the same review.
+  const last = thread.at(-1);
+  const reviewTurns = last ? [thread.find((t) => t.id === last.retryOf), last].filter((t): t is TurnRecord => !!t && !t.revertedBy) : [];
+  const failedBlocks = reviewTurns.flatMap((turn) => (turn.failedBlocks ?? []).map((block) => ({ turn, block })));
   const select = useIdeStore((s) => s.selectHunk);
   const [sideBySide, setSideBySide] = useState<HunkView | null>(null);
   const refs = useRef(new Map<string, HTMLDivElement>());
@@ -70,7 +74,7 @@ export function ReviewPanel() {
     return () => window.removeEventListener('keydown', onKey, true);
   }, []);
 
-  if (!hunks.length && !live.block && !live.dropped) return null;
+  if (!hunks.length && !failedBlocks.length && !live.block && !live.dropped) return null;
   return (
     <section className="review-panel" data-testid="review-panel" aria-label="Proposed changes">
       <header className="review-head">
@@ -162,6 +166,34 @@ export function ReviewPanel() {
             </pre>
           </div>
         ))}
+        {failedBlocks.map(({ turn, block }) => (
+          <div key={`${turn.id}:${block.index}`} className="hunk hunk-conflict" data-testid="edit-failure" data-reason={block.reason} data-block={block.index}>
+            <div className="hunk-head">
+              <span className="hunk-path">{block.path ?? '(no file named)'}</span>
+              <span className="muted">#{block.index + 1}</span>
+              <span className="badge badge-conflict">failed</span>
+            </div>
+            <p className="hunk-conflict" data-testid="edit-failure-reason">
+              {block.reason === 'malformed'
+                ? 'This change is malformed: it has no ======= line between SEARCH and REPLACE, so it was not applied.'
+                : `This change names no file of the workspace${block.path ? ` (${block.path})` : ''}, so it was not applied.`}
+              {turn.failedBlocksRetriedBy && ' It was sent back to the model; its answer is below.'}
+            </p>
+            <pre className="hunk-diff">
+              {lines(block.search).map((l, i) => (
+                <div key={`d${i}`} className="del">
+                  −{l}
+                </div>
+              ))}
+              {lines(block.replace ?? '').map((l, i) => (
+                <div key={`a${i}`} className="add">
+                  +{l}
+                </div>
+              ))}
+            </pre>
+            {!turn.failedBlocksRetriedBy && <FailureActions turnId={turn.id} canEdit={canEdit} />}
+          </div>
+        ))}
         {live.block && (
           <div className="hunk hunk-streaming" data-testid="hunk-streaming">
             <span className="hunk-path">{live.block.path ?? '(no file named)'}</span>{' '}
@@ -227,16 +259,22 @@ function EditFailure({ hunk: h, failure, canEdit }: { hunk: HunkView; failure: F
       ) : (
         <p className="muted">No lines of {h.path} are like its SEARCH text.</p>
       )}
-      {!sentBack && (
-        <div className="edit-failure-actions">
-          <button data-testid="edit-failure-retry" disabled={!canEdit} onClick={() => void runtime.retry(turnOf(h.id))} title="Send the model a report of this turn's failed changes and let it fix them">
-            Ask the model to fix
-          </button>
-          <button data-testid="edit-failure-send" disabled={!canEdit} onClick={() => runtime.draftFailureReport(turnOf(h.id))} title="Put the failure report into the prompt box to edit before sending">
-            Edit report and send…
-          </button>
-        </div>
-      )}
+      {!sentBack && <FailureActions turnId={turnOf(h.id)} canEdit={canEdit} />}
+    </div>
+  );
+}
+
+/** Send the turn's failures back to the model now, or put the report into the prompt box first. */
+function FailureActions({ turnId, canEdit }: { turnId: string; canEdit: boolean }) {
+  const runtime = useRuntime();
+  return (
+    <div className="edit-failure-actions">
+      <button data-testid="edit-failure-retry" disabled={!canEdit} onClick={() => void runtime.retry(turnId)} title="Send the model a report of this turn's failed changes and let it fix them">
+        Ask the model to fix
+      </button>
+      <button data-testid="edit-failure-send" disabled={!canEdit} onClick={() => runtime.draftFailureReport(turnId)} title="Put the failure report into the prompt box to edit before sending">
+        Edit report and send…
+      </button>
     </div>
   );
 }

@@ -79,6 +79,24 @@ test.describe('edits that do not apply', () => {
     await expect.poll(() => peer.text(PATH)).toBe(withHunks(original, CART_THREE_HUNKS, [false, true, false]));
   });
 
+  test('a malformed block (no divider) is shown as failed, not lost, and sent back once', async ({ workspace: ws }) => {
+    await ws.newSession();
+    const marker = uniqueMarker('malformed');
+    const tag = uniqueMarker('nodivider');
+    const broken = `Here it is.\n\n${PATH}\n<<<<<<< SEARCH\n  total(): number { // ${tag}\n>>>>>>> REPLACE\n`;
+    await sim.rule({ match: tag, text: scriptedResponse([CART_THREE_HUNKS[2]], 'With the divider this time.'), times: 1 });
+    await sim.rule({ match: marker, text: broken, times: 1 });
+    await ws.prompt(`Change total ${marker}`);
+    await expect(ws.turns).toHaveCount(2, { timeout: 20_000 });
+    await ws.waitForStatus('done');
+    const failure = ws.page.getByTestId('edit-failure').and(ws.page.locator('[data-reason="malformed"]'));
+    await expect(failure).toHaveCount(1);
+    await expect(failure.getByTestId('edit-failure-reason')).toContainText('sent back to the model');
+    await expect(failure).toContainText(tag);
+    await expect(ws.hunks).toHaveCount(1);
+    await expect(ws.hunks.nth(0)).toHaveAttribute('data-status', 'pending');
+  });
+
   test('a SEARCH that matches several places lists them; the person picks one and it applies there', async ({ workspace: ws, joinPeer }) => {
     const peer = await joinPeer(await ws.newSession());
     const original = peer.text(PATH)!;

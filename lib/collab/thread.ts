@@ -66,7 +66,27 @@ export interface TurnRecord {
   revertedBy: string | null;
   /** This turn re-asked the model about the failed blocks of turn `retryOf` (absent on older turns). */
   retryOf?: string | null;
+  /**
+   * Closed or broken blocks that could not become a hunk (absent on older turns): `malformed` (a
+   * close marker before the divider), `noFile` (no usable workspace path). Shown as failed.
+   */
+  failedBlocks?: FailedBlock[];
+  /** The retry turn that re-asked the model about `failedBlocks`. */
+  failedBlocksRetriedBy?: string | null;
 }
+
+export interface FailedBlock {
+  index: number;
+  path: string | null;
+  reason: 'malformed' | 'noFile';
+  search: string;
+  /** Null when the block never reached its divider. */
+  replace: string | null;
+}
+
+/** Failed blocks kept per turn, and the text kept of each section (the answer has the rest). */
+export const MAX_FAILED_BLOCKS = 20;
+const MAX_FAILED_BLOCK_CHARS = 4_000;
 
 export interface RestoreRecord {
   id: string;
@@ -99,6 +119,7 @@ export function readThread(doc: Y.Doc): TurnRecord[] {
       // Turns stored before protocol 3 named this flag `instant`.
       autoApply: json.autoApply ?? json.instant === true,
       hunks: hunkList(t).map((h) => h.toJSON() as HunkRecord),
+      failedBlocks: failedBlocksOf(t),
       checkpoint: checkpoint instanceof Y.Map ? (checkpoint.toJSON() as TurnRecord['checkpoint']) : {},
     };
   });
@@ -118,6 +139,16 @@ function turnList(doc: Y.Doc): YTurn[] {
 
 function hunkList(turn: YTurn): Y.Map<unknown>[] {
   return (hunksOf(turn)?.toArray() ?? []).filter((h): h is Y.Map<unknown> => h instanceof Y.Map);
+}
+
+/** The turn's failed blocks that have the right shape (anyone's client may write anything). */
+function failedBlocksOf(turn: YTurn): FailedBlock[] {
+  const list = turn.get('failedBlocks');
+  if (!(list instanceof Y.Array)) return [];
+  return list.toArray().filter((b): b is FailedBlock => {
+    const r = b as Partial<FailedBlock> | null;
+    return !!r && typeof r === 'object' && typeof r.index === 'number' && typeof r.search === 'string' && (r.reason === 'malformed' || r.reason === 'noFile');
+  });
 }
 
 function checkpointOf(turn: YTurn): Y.Map<string | null> | null {
@@ -173,6 +204,7 @@ export function createTurn(doc: Y.Doc, init: Pick<TurnRecord, 'id' | 'prompt' | 
     }
     turn.set('hunks', new Y.Array());
     turn.set('checkpoint', new Y.Map());
+    turn.set('failedBlocks', new Y.Array());
     const turns = turnsOf(doc);
     turns.push([turn]);
     if (turns.length > MAX_TURNS) turns.delete(0, turns.length - MAX_TURNS);
@@ -199,6 +231,15 @@ export function addHunk(doc: Y.Doc, turnId: string, hunk: Omit<HunkRecord, 'id' 
     hunks.push([map]);
   }, origin);
   return id;
+}
+
+/** Records a block that could not become a hunk, so that it is shown as failed rather than lost. */
+export function addFailedBlock(doc: Y.Doc, turnId: string, block: FailedBlock, origin?: unknown): void {
+  const turn = findTurn(doc, turnId);
+  const list = turn?.get('failedBlocks');
+  if (!(list instanceof Y.Array) || list.length >= MAX_FAILED_BLOCKS) return;
+  const clip = (t: string) => (t.length > MAX_FAILED_BLOCK_CHARS ? t.slice(0, MAX_FAILED_BLOCK_CHARS) + '\n[… cut]\n' : t);
+  doc.transact(() => list.push([{ ...block, search: clip(block.search), replace: block.replace === null ? null : clip(block.replace) }]), origin);
 }
 
 export function finishTurn(
@@ -301,7 +342,8 @@ export function pickCandidate(doc: Y.Doc, hunkId: string, pick: HunkPick, origin
   return true;
 }
 
-export type TurnFailure = BlockFailure & { hunkId: string; retriedBy: string | null };
+/** `hunkId` null: one of the turn's `failedBlocks`. */
+export type TurnFailure = BlockFailure & { hunkId: string | null; retriedBy: string | null };
 
 /**
  * The blocks of turn `turnId` that do not apply to the files as they are now (pending hunks
@@ -322,12 +364,28 @@ export function turnFailures(doc: Y.Doc, turnId: string): { failures: TurnFailur
     if (failure) failures.push({ ...failure, hunkId: rec.id, retriedBy: typeof rec.retriedBy === 'string' ? rec.retriedBy : null });
     else applied++;
   }
+  const blocksRetriedBy = turn?.get('failedBlocksRetriedBy');
+  for (const f of turn ? failedBlocksOf(turn) : []) {
+    failures.push({
+      index: f.index,
+      path: f.path,
+      block: { search: f.search, replace: f.replace ?? '' },
+      reason: f.reason,
+      detail: f.reason === 'malformed' ? 'it has no ======= line between SEARCH and REPLACE' : `it names no file of the workspace${f.path ? ` (${f.path})` : ''}`,
+      hunkId: null,
+      retriedBy: typeof blocksRetriedBy === 'string' ? blocksRetriedBy : null,
+    });
+  }
+  failures.sort((x, y) => x.index - y.index);
   return { failures, applied };
 }
 
-/** Marks failed hunks as re-asked by turn `retryTurnId`: the review shows them as sent back, not as open failures. */
-export function markRetried(doc: Y.Doc, hunkIds: string[], retryTurnId: string, origin?: unknown): void {
+/** Marks failures of turn `turnId` as re-asked by turn `retryTurnId`: the review shows them as sent back, not as open failures. */
+export function markRetried(doc: Y.Doc, turnId: string, failures: Pick<TurnFailure, 'hunkId'>[], retryTurnId: string, origin?: unknown): void {
+  const hunkIds = failures.flatMap((f) => (f.hunkId === null ? [] : [f.hunkId]));
+  const blocks = failures.some((f) => f.hunkId === null);
   doc.transact(() => {
+    if (blocks) findTurn(doc, turnId)?.set('failedBlocksRetriedBy', retryTurnId);
     for (const id of hunkIds) {
       const hunk = findHunk(doc, id);
       if (hunk && hunk.get('status') === 'pending') hunk.set('retriedBy', retryTurnId);

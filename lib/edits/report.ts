@@ -82,9 +82,11 @@ export function closestLines(fileText: string | null, search: string): ClosestLi
 export interface BlockFailure {
   /** 0-based block index in its answer. */
   index: number;
-  path: string;
+  /** Null for a block that named no file. */
+  path: string | null;
   block: Pick<EditBlock, 'search' | 'replace'>;
-  reason: 'none' | 'ambiguous' | 'elision';
+  /** As `applyBlock` refused it, or why it never became a hunk: `malformed` (no divider), `noFile` (no usable path). */
+  reason: 'none' | 'ambiguous' | 'elision' | 'malformed' | 'noFile';
   detail: string;
   /** For `ambiguous`: where it matches. */
   candidates?: Candidate[];
@@ -120,14 +122,18 @@ export function failureReport(failures: BlockFailure[], applied: number): string
   const n = failures.length;
   parts.push(`${n} SEARCH/REPLACE block${n === 1 ? '' : 's'} of your last answer failed to apply.`);
   for (const f of failures) {
-    const head = `## Block ${f.index + 1} (${f.path}): ${f.detail}.`;
+    const head = `## Block ${f.index + 1}${f.path ? ` (${f.path})` : ''}: ${f.detail}.`;
     const block = cut(`<<<<<<< SEARCH\n${f.block.search}=======\n${f.block.replace}>>>>>>> REPLACE\n`);
     let hint: string;
-    if (f.reason === 'ambiguous') {
+    if (f.reason === 'malformed') {
+      hint = 'Write each block as: the file path, <<<<<<< SEARCH, the lines to find, =======, the lines to put instead, >>>>>>> REPLACE.';
+    } else if (f.reason === 'noFile') {
+      hint = 'Put the path of the file (as given in the context) on the line before <<<<<<< SEARCH.';
+    } else if (f.reason === 'ambiguous') {
       hint = `Its SEARCH text matches ${f.candidates?.length ?? 'several'} places, so it was not applied at a guess; the person may pick one. If you resend it, include enough surrounding lines to match exactly one place.`;
     } else if (f.closest) {
-      hint = `Did you mean these lines of ${f.path} (lines ${f.closest.startLine}–${f.closest.endLine})?\n\`\`\`\n${cut(f.closest.text)}\`\`\``;
-    } else hint = `No lines of ${f.path} are like its SEARCH text.`;
+      hint = `Did you mean these lines of ${f.path ?? 'the file'} (lines ${f.closest.startLine}–${f.closest.endLine})?\n\`\`\`\n${cut(f.closest.text)}\`\`\``;
+    } else hint = `No lines of ${f.path ?? 'the file'} are like its SEARCH text.`;
     parts.push(`${head}\n${block}\n${hint}`);
   }
   parts.push(

@@ -122,7 +122,7 @@ export class AiController {
     const { failures, applied } = turnFailures(session.doc, turnId);
     const wanted = failures.filter((f) => !f.retriedBy && (!auto || f.reason !== 'ambiguous'));
     if (!wanted.length) throw new FlintError('badRequest', 'Every block of that turn applies, waits for a choice or was already sent back: there is nothing to retry.');
-    const paths = [...new Set(wanted.map((f) => f.path))].filter((p) => readFile(session.doc, p) !== undefined);
+    const paths = [...new Set(wanted.flatMap((f) => (f.path === null ? [] : [f.path])))].filter((p) => readFile(session.doc, p) !== undefined);
     const path = readFile(session.doc, turn.path) !== undefined ? turn.path : paths[0];
     if (path === undefined) throw new FlintError('fileNotFound', 'The files of the failed blocks no longer exist.');
     const id = await this.start(
@@ -138,7 +138,7 @@ export class AiController {
       },
       turnId,
     );
-    markRetried(session.doc, wanted.map((f) => f.hunkId), id, AI_ORIGIN);
+    markRetried(session.doc, turnId, wanted, id, AI_ORIGIN);
     return id;
   }
 

@@ -102,6 +102,40 @@ describe('AI turns are recorded in the session document', () => {
     assert.ok(!none.ok && none.error.code === 'streamNotFound');
   });
 
+  it('a malformed block and one naming no usable file are kept as failed blocks and can be sent back', async () => {
+    server = await startTestServer();
+    const answer = [
+      'Two broken blocks.',
+      'src/cart.ts',
+      '<<<<<<< SEARCH',
+      '  total(): number {',
+      '>>>>>>> REPLACE',
+      '',
+      '../outside.ts',
+      '<<<<<<< SEARCH',
+      'x',
+      '=======',
+      'y',
+      '>>>>>>> REPLACE',
+      '',
+    ].join('\n');
+    server.sim.addRule({ match: 'broken blocks', text: answer, times: 1 });
+    const a = await joinedClient(server.url);
+    const first = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'broken blocks', path: 'src/cart.ts' });
+    assert.ok(first.ok);
+    await nextEvent(a.socket, 'ai:end');
+    const [turn] = readThread(docOf(a.sessionId));
+    assert.equal(turn.hunks.length, 0);
+    assert.deepEqual(turn.failedBlocks?.map((b) => [b.index, b.reason, b.path]), [[0, 'malformed', 'src/cart.ts'], [1, 'noFile', '../outside.ts']]);
+
+    assert.ok((await request(a.socket, 'ai:retry', { turnId: first.data.streamId, auto: true })).ok);
+    await nextEvent(a.socket, 'ai:end');
+    const [after, retry] = readThread(docOf(a.sessionId));
+    assert.match(retry.prompt, /## Block 1 \(src\/cart\.ts\): it has no ======= line between SEARCH and REPLACE\./);
+    assert.match(retry.prompt, /## Block 2 \(\.\.\/outside\.ts\): it names no file of the workspace/);
+    assert.equal(after.failedBlocksRetriedBy, retry.id);
+  });
+
   it('an ambiguous block is the person’s call: the automatic retry leaves it, an explicit one reports it', async () => {
     server = await startTestServer();
     const ambiguous = { path: 'src/cart.ts', search: '  }\n', replace: '  } // end\n' };
