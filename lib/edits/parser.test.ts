@@ -313,4 +313,23 @@ describe('EditStreamParser', () => {
     // Linear work gives ~10; quadratic work would give ~100.
     assert.ok(ratio < 40, `10x input took ${ratio.toFixed(1)}x the time`);
   });
+
+  it('stays linear on long lines that look like indented markers, marker runs or wrapped paths', () => {
+    const cost = (n: number) => {
+      const lines = [' '.repeat(n), '<'.repeat(n), '='.repeat(n), '### `' + 'a'.repeat(n), '**' + 'b/'.repeat(n / 2)];
+      const response = `${lines.join('\n')}\na.ts\n<<<<<<< SEARCH\n${lines.join('\n')}\n=======\n${lines.join('\n')}\n>>>>>>> REPLACE\n`;
+      let best = Infinity;
+      for (let round = 0; round < 3; round++) {
+        const p = new EditStreamParser();
+        const started = performance.now();
+        for (const ch of response) p.push(ch);
+        p.end();
+        best = Math.min(best, performance.now() - started);
+      }
+      return best;
+    };
+    cost(4_000);
+    const ratio = cost(40_000) / cost(4_000);
+    assert.ok(ratio < 40, `10x input took ${ratio.toFixed(1)}x the time`);
+  });
 });
