@@ -209,6 +209,7 @@ function expected(kind: Kind, event: ClientEventName): ErrorCode | 'ok' {
   if (kind === 'joined to another session') {
     if (event === 'session:join') return 'linkRequired';
     if (event === 'ai:interrupt') return 'streamNotFound'; // the target's stream, named by its id
+    if (event === 'ai:retry') return 'streamNotFound'; // the target's turn, named by its id
     if (event === 'hunk:claim') return 'hunkNotFound'; // the target's hunk, named by its id
     return 'ok'; // acts on its own session (checked below)
   }
