@@ -100,6 +100,7 @@ export function ReviewPanel() {
             className={`hunk hunk-${h.view}${selected === h.id ? ' selected' : ''}`}
             data-testid="hunk"
             data-status={h.view}
+            data-failed={h.failed ? 'true' : undefined}
             data-reason={h.view === 'conflict' && h.placement && !h.placement.ok ? h.placement.reason : undefined}
             data-hunk-id={h.id}
             tabIndex={0}
@@ -121,6 +122,11 @@ export function ReviewPanel() {
               <span className="muted">
                 #{h.index + 1} · <span className="del">−{lineCount(h.search)}</span> <span className="add">+{lineCount(h.replace)}</span>
               </span>
+              {h.placement?.ok && (h.placement.match === 'create' || h.placement.match === 'append') && (
+                <span className="muted" data-testid="hunk-match" data-match={h.placement.match}>
+                  {h.placement.match === 'create' ? 'new file' : 'appends to the file'}
+                </span>
+              )}
               {retries.has(turnOf(h.id)) && (
                 <span className="muted" data-testid="hunk-retry-of" title="From the follow-up that told the model which changes failed">
                   retry
