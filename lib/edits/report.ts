@@ -21,31 +21,32 @@ export interface ClosestLines {
 const MIN_SIMILARITY = 0.35;
 /** Lines of SEARCH compared at most (its first ones); bounds the work to `lines × file lines`. */
 const MAX_SEARCH_LINES = 60;
-/** Line pairs compared at most; a larger file is scanned in steps. */
-const MAX_PAIRS = 2_000_000;
+/** Line pairs compared at most in the first pass; a larger file is scanned in steps, then refined. */
+const MAX_PAIRS = 100_000;
 
-function bigrams(line: string): Map<string, number> {
+/** A line's character bigrams as sorted codes (whitespace runs collapsed, ends trimmed). */
+function bigrams(line: string): Uint32Array {
   const s = line.trim().replace(/\s+/g, ' ');
-  const m = new Map<string, number>();
-  for (let i = 0; i < s.length - 1; i++) {
-    const g = s.slice(i, i + 2);
-    m.set(g, (m.get(g) ?? 0) + 1);
-  }
-  return m;
+  const out = new Uint32Array(Math.max(0, s.length - 1));
+  for (let i = 0; i < s.length - 1; i++) out[i] = (s.charCodeAt(i) << 16) | s.charCodeAt(i + 1);
+  return out.sort();
 }
 
-function size(m: Map<string, number>): number {
-  let n = 0;
-  for (const v of m.values()) n += v;
-  return n;
-}
-
-function dice(a: Map<string, number>, an: number, b: Map<string, number>, bn: number, aLine: string, bLine: string): number {
-  if (an === 0 || bn === 0) return aLine.trim() === bLine.trim() ? 1 : 0;
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+/** Dice coefficient of two sorted bigram multisets; two lines without bigrams are alike only if equal. */
+function dice(a: Uint32Array, b: Uint32Array, aLine: string, bLine: string): number {
+  if (a.length === 0 || b.length === 0) return aLine.trim() === bLine.trim() ? 1 : 0;
+  let i = 0;
+  let j = 0;
   let common = 0;
-  for (const [g, n] of small) common += Math.min(n, large.get(g) ?? 0);
-  return (2 * common) / (an + bn);
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      common++;
+      i++;
+      j++;
+    } else if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return (2 * common) / (a.length + b.length);
 }
 
 /**
@@ -61,18 +62,25 @@ export function closestLines(fileText: string | null, search: string): ClosestLi
   if (!wanted.length) return null;
   const lines = fileText.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
   const n = Math.min(wanted.length, lines.length);
-  const w = wanted.map((l) => bigrams(l));
-  const wn = w.map(size);
-  const f = lines.map((l) => bigrams(l));
-  const fn = f.map(size);
+  const w = wanted.map(bigrams);
+  const f: (Uint32Array | undefined)[] = new Array(lines.length);
+  const line = (i: number) => (f[i] ??= bigrams(lines[i]));
+  const score = (i: number) => {
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += dice(w[k], line(i + k), wanted[k], lines[i + k]);
+    return sum / wanted.length;
+  };
   const windows = lines.length - n + 1;
   const step = Math.max(1, Math.ceil((windows * n) / MAX_PAIRS));
   let best = { start: 0, score: -1 };
   for (let i = 0; i < windows; i += step) {
-    let sum = 0;
-    for (let k = 0; k < n; k++) sum += dice(w[k], wn[k], f[i + k], fn[i + k], wanted[k], lines[i + k]);
-    const score = sum / wanted.length;
-    if (score > best.score) best = { start: i, score };
+    const sc = score(i);
+    if (sc > best.score) best = { start: i, score: sc };
+  }
+  // Stepped: the best window is within a step of the best one sampled.
+  for (let i = Math.max(0, best.start - step + 1); step > 1 && i < Math.min(windows, best.start + step); i++) {
+    const sc = score(i);
+    if (sc > best.score) best = { start: i, score: sc };
   }
   if (best.score < MIN_SIMILARITY) return null;
   return { startLine: best.start + 1, endLine: best.start + n, text: lines.slice(best.start, best.start + n).join('\n') + '\n', similarity: Math.round(best.score * 100) / 100 };
