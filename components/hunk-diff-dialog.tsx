@@ -29,7 +29,7 @@ export function HunkDiffDialog({ hunk, onClose }: { hunk: HunkView; onClose: () 
             ×
           </button>
         </header>
-        {!placed.ok && <p className="hunk-conflict">This hunk does not apply to the file as it is now, so both sides are the current text.</p>}
+        {!placed.ok && <p className="hunk-conflict">This hunk does not apply to the file as it is now ({placed.detail}), so both sides are the current text.</p>}
         <div className="dialog-diff">
           <DiffEditor
             original={original}

@@ -1,5 +1,5 @@
 'use client';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { selectCanEdit, selectIsStreaming, type IdeStore } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
 
@@ -34,11 +34,21 @@ export function PromptPanel() {
   const setMode = useIdeStore((s) => s.setMode);
   const autoApply = useIdeStore((s) => s.autoApply);
   const setAutoApply = useIdeStore((s) => s.setAutoApply);
+  const autoRetry = useIdeStore((s) => s.autoRetry);
+  const setAutoRetry = useIdeStore((s) => s.setAutoRetry);
+  const draft = useIdeStore((s) => s.promptDraft);
   const tiers = useIdeStore((s) => s.tiers);
   const followups = useIdeStore((s) => s.followups);
   const context = useIdeStore((s) => s.live.context);
   const input = useRef<HTMLTextAreaElement>(null);
   const [mention, setMention] = useState<{ start: number; query: string; active: number } | null>(null);
+
+  // A draft from elsewhere (the review's "Edit and send"): into the box, to be edited and sent.
+  useEffect(() => {
+    if (!draft || !input.current) return;
+    input.current.value = draft.text;
+    input.current.focus();
+  }, [draft]);
 
   const suggestions = mention
     ? files.filter((f) => f.toLowerCase().includes(mention.query.toLowerCase())).slice(0, 8)
@@ -228,6 +238,9 @@ export function PromptPanel() {
         </select>
         <label className="toggle" title="Apply each change as soon as it is complete; undo the whole turn in one click">
           <input type="checkbox" data-testid="instant-toggle" checked={autoApply} onChange={(e) => setAutoApply(e.target.checked)} /> Apply as it streams
+        </label>
+        <label className="toggle" title="When a change of the answer does not apply, send the model one follow-up saying why, once">
+          <input type="checkbox" data-testid="auto-retry-toggle" checked={autoRetry} onChange={(e) => setAutoRetry(e.target.checked)} /> Retry failed changes
         </label>
         <span className="spacer" />
         {streaming ? (

@@ -1,6 +1,7 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
-import { conflictMessage, type HunkView } from '@/lib/collab/thread';
+import { conflictMessage, type HunkView, type TurnRecord } from '@/lib/collab/thread';
+import { selectCanEdit } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
 import { HunkDiffDialog } from './hunk-diff-dialog';
 
@@ -17,6 +18,13 @@ export function ReviewPanel() {
   const hunks = useIdeStore((s) => s.hunks);
   const live = useIdeStore((s) => s.live);
   const selected = useIdeStore((s) => s.selectedHunk);
+  const thread = useIdeStore((s) => s.thread);
+  const canEdit = useIdeStore(selectCanEdit);
+  const retries = new Set(thread.filter((t) => t.retryOf).map((t) => t.id));
+  // Blocks that never became hunks, of the last turn and of the turn it re-asked about: the same review.
+  const last = thread.at(-1);
+  const reviewTurns = last ? [thread.find((t) => t.id === last.retryOf), last].filter((t): t is TurnRecord => !!t && !t.revertedBy) : [];
+  const failedBlocks = reviewTurns.flatMap((turn) => (turn.failedBlocks ?? []).map((block) => ({ turn, block })));
   const select = useIdeStore((s) => s.selectHunk);
   const [sideBySide, setSideBySide] = useState<HunkView | null>(null);
   const refs = useRef(new Map<string, HTMLDivElement>());
@@ -66,7 +74,7 @@ export function ReviewPanel() {
     return () => window.removeEventListener('keydown', onKey, true);
   }, []);
 
-  if (!hunks.length && !live.block && !live.dropped) return null;
+  if (!hunks.length && !failedBlocks.length && !live.block && !live.dropped) return null;
   return (
     <section className="review-panel" data-testid="review-panel" aria-label="Proposed changes">
       <header className="review-head">
@@ -92,6 +100,7 @@ export function ReviewPanel() {
             className={`hunk hunk-${h.view}${selected === h.id ? ' selected' : ''}`}
             data-testid="hunk"
             data-status={h.view}
+            data-failed={h.failed ? 'true' : undefined}
             data-reason={h.view === 'conflict' && h.placement && !h.placement.ok ? h.placement.reason : undefined}
             data-hunk-id={h.id}
             tabIndex={0}
@@ -113,7 +122,17 @@ export function ReviewPanel() {
               <span className="muted">
                 #{h.index + 1} · <span className="del">−{lineCount(h.search)}</span> <span className="add">+{lineCount(h.replace)}</span>
               </span>
-              <span className={`badge badge-${h.view}`}>{h.view}</span>
+              {h.placement?.ok && (h.placement.match === 'create' || h.placement.match === 'append') && (
+                <span className="muted" data-testid="hunk-match" data-match={h.placement.match}>
+                  {h.placement.match === 'create' ? 'new file' : 'appends to the file'}
+                </span>
+              )}
+              {retries.has(turnOf(h.id)) && (
+                <span className="muted" data-testid="hunk-retry-of" title="From the follow-up that told the model which changes failed">
+                  retry
+                </span>
+              )}
+              <span className={`badge badge-${h.view}`}>{h.failed ? 'failed' : h.view}</span>
               <span className="spacer" />
               {(h.view === 'pending' || h.view === 'conflict') && (
                 <>
@@ -135,7 +154,10 @@ export function ReviewPanel() {
                 </>
               )}
             </div>
-            {h.view === 'conflict' && h.placement && !h.placement.ok && <p className="hunk-conflict">{conflictMessage(h, h.placement.reason)}</p>}
+            {h.view === 'conflict' && h.placement && !h.placement.ok && !h.failed && <p className="hunk-conflict">{conflictMessage(h, h.placement.reason)}</p>}
+            {h.view === 'conflict' && h.placement && !h.placement.ok && (h.failed || h.placement.reason === 'ambiguous') && (
+              <EditFailure hunk={h} failure={h.placement} canEdit={canEdit} />
+            )}
             <pre className="hunk-diff">
               {lines(h.search).map((l, i) => (
                 <div key={`d${i}`} className="del">
@@ -148,6 +170,34 @@ export function ReviewPanel() {
                 </div>
               ))}
             </pre>
+          </div>
+        ))}
+        {failedBlocks.map(({ turn, block }) => (
+          <div key={`${turn.id}:${block.index}`} className="hunk hunk-conflict" data-testid="edit-failure" data-reason={block.reason} data-block={block.index}>
+            <div className="hunk-head">
+              <span className="hunk-path">{block.path ?? '(no file named)'}</span>
+              <span className="muted">#{block.index + 1}</span>
+              <span className="badge badge-conflict">failed</span>
+            </div>
+            <p className="hunk-conflict" data-testid="edit-failure-reason">
+              {block.reason === 'malformed'
+                ? 'This change is malformed: it has no ======= line between SEARCH and REPLACE, so it was not applied.'
+                : `This change names no file of the workspace${block.path ? ` (${block.path})` : ''}, so it was not applied.`}
+              {turn.failedBlocksRetriedBy && ' It was sent back to the model; its answer is below.'}
+            </p>
+            <pre className="hunk-diff">
+              {lines(block.search).map((l, i) => (
+                <div key={`d${i}`} className="del">
+                  −{l}
+                </div>
+              ))}
+              {lines(block.replace ?? '').map((l, i) => (
+                <div key={`a${i}`} className="add">
+                  +{l}
+                </div>
+              ))}
+            </pre>
+            {!turn.failedBlocksRetriedBy && <FailureActions turnId={turn.id} canEdit={canEdit} />}
           </div>
         ))}
         {live.block && (
@@ -169,6 +219,69 @@ export function ReviewPanel() {
       </p>
       {sideBySide && <HunkDiffDialog hunk={sideBySide} onClose={() => setSideBySide(null)} />}
     </section>
+  );
+}
+
+const turnOf = (hunkId: string) => hunkId.slice(0, hunkId.lastIndexOf(':'));
+
+type Failure = Extract<NonNullable<HunkView['placement']>, { ok: false }>;
+
+/**
+ * A block that does not apply, never dropped silently: why, the closest lines of the file (or,
+ * when its SEARCH matches several places, those places to pick from), and what to do about it.
+ */
+function EditFailure({ hunk: h, failure, canEdit }: { hunk: HunkView; failure: Failure; canEdit: boolean }) {
+  const runtime = useRuntime();
+  const sentBack = !!h.retriedBy;
+  return (
+    <div className="edit-failure" data-testid="edit-failure" data-reason={failure.reason} onClick={(e) => e.stopPropagation()}>
+      <p className="hunk-conflict" data-testid="edit-failure-reason">
+        {failure.reason === 'ambiguous'
+          ? `This change matches several places in ${h.path}: ${failure.detail}. It is not applied at a guess; pick where it goes.`
+          : `This change did not apply to ${h.path}: ${failure.detail}.`}
+        {sentBack && ' It was sent back to the model; its answer is below.'}
+      </p>
+      {failure.reason === 'ambiguous' ? (
+        <ol className="hunk-candidates" data-testid="hunk-candidates">
+          {failure.candidates.map((c, i) => (
+            <li key={c.start} data-testid="hunk-candidate" data-line={c.line}>
+              <button className="link" onClick={() => runtime.reveal(h.path, c.start)} title="Show in the editor">
+                line {c.line}
+              </button>{' '}
+              <button data-testid="hunk-candidate-pick" disabled={!canEdit} onClick={() => void runtime.pick(h.id, i, failure.count)}>
+                Apply here
+              </button>
+            </li>
+          ))}
+          {failure.count > failure.candidates.length && <li className="muted">and {failure.count - failure.candidates.length} more</li>}
+        </ol>
+      ) : h.closest ? (
+        <div data-testid="edit-failure-closest" data-start-line={h.closest.startLine}>
+          <p className="muted">
+            Closest lines in {h.path} (lines {h.closest.startLine}–{h.closest.endLine}, {Math.round(h.closest.similarity * 100)}% alike):
+          </p>
+          <pre className="hunk-diff">{h.closest.text}</pre>
+        </div>
+      ) : (
+        <p className="muted">No lines of {h.path} are like its SEARCH text.</p>
+      )}
+      {!sentBack && <FailureActions turnId={turnOf(h.id)} canEdit={canEdit} />}
+    </div>
+  );
+}
+
+/** Send the turn's failures back to the model now, or put the report into the prompt box first. */
+function FailureActions({ turnId, canEdit }: { turnId: string; canEdit: boolean }) {
+  const runtime = useRuntime();
+  return (
+    <div className="edit-failure-actions">
+      <button data-testid="edit-failure-retry" disabled={!canEdit} onClick={() => void runtime.retry(turnId)} title="Send the model a report of this turn's failed changes and let it fix them">
+        Ask the model to fix
+      </button>
+      <button data-testid="edit-failure-send" disabled={!canEdit} onClick={() => runtime.draftFailureReport(turnId)} title="Put the failure report into the prompt box to edit before sending">
+        Edit report and send…
+      </button>
+    </div>
   );
 }
 

@@ -186,6 +186,7 @@ function validPayloads(doc: Y.Doc): Record<ClientEventName, unknown> {
     'file:delete': { path: 'src/cart.ts' },
     'ai:prompt': { prompt: 'viewer prompt', path: 'src/cart.ts' },
     'ai:interrupt': { streamId: 'x' },
+    'ai:retry': { turnId: 'x' },
     'ai:report': { streamId: 'x', browserTtftMs: 1 },
     'tests:result': { runId: 'r1', status: 'done', scope: { kind: 'all' }, files: [] },
     'link:create': { role: 'editor' },

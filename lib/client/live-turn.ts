@@ -1,4 +1,4 @@
-import { EditStreamParser, type EditEvent } from '@/lib/edits';
+import { EditStreamParser, resolvePath, type EditEvent } from '@/lib/edits';
 import type { IdeStoreApi, LiveBlock } from '@/lib/stores/ide-store';
 
 /** A turn being streamed, parsed here to paint the live diff; whoever in the session started it. */
@@ -23,10 +23,11 @@ export interface LiveTurn {
 /** The block streaming now, with its text so far (the store gets only its `LiveBlock` part). */
 export type LiveTurnBlock = LiveBlock & { search: string; replace: string };
 
-export function newLiveTurn(id: string, path: string): LiveTurn {
+/** `files`: the workspace's paths now, so a written path resolves as on the server (`./a.ts`, a unique basename). */
+export function newLiveTurn(id: string, path: string, files: () => Iterable<string>): LiveTurn {
   return {
     id,
-    parser: new EditStreamParser({ defaultPath: path }),
+    parser: new EditStreamParser({ defaultPath: path, resolvePath: (written) => resolvePath(written, files()) }),
     pending: '',
     nextSeq: 0,
     prose: '',

@@ -1,13 +1,16 @@
 import { protocolError, type HunkClaimResult, type ProtocolError } from '@/lib/protocol';
 import { readFile } from '@/lib/collab/workspace-doc';
+import { closestLines, failureReport, type ClosestLines } from '@/lib/edits/report';
 import {
   acceptHunks,
+  pickCandidate,
   placeHunk,
   readRestores,
   readThread,
   rejectHunks,
   restoreCheckpoint,
   restoresOf,
+  turnFailures,
   turnsOf,
   undoRestore,
   viewHunk,
@@ -28,6 +31,8 @@ export class Review {
   private threadDirty = true;
   private filesDirty = true;
   private thread: TurnRecord[] = [];
+  /** Closest lines per failed hunk, for the file text they were found in: the similarity search runs only when that changes. */
+  private closest = new Map<string, { text: string | null; lines: ClosestLines | null }>();
 
   constructor(
     private readonly ctx: RuntimeContext,
@@ -64,12 +69,22 @@ export class Review {
     this.filesDirty = false;
     const last = this.thread.at(-1);
     const hunks: HunkView[] = [];
+    const closest = new Map<string, { text: string | null; lines: ClosestLines | null }>();
     for (const turn of this.thread) {
       if (turn.revertedBy) continue;
       for (const h of turn.hunks) {
-        if (h.status === 'pending' || turn === last) hunks.push(viewHunk(h, readFile(doc, h.path) ?? null));
+        if (h.status !== 'pending' && turn !== last) continue;
+        hunks.push(
+          viewHunk(h, readFile(doc, h.path) ?? null, (text, search) => {
+            const hit = this.closest.get(h.id);
+            const entry = hit && hit.text === text ? hit : { text, lines: closestLines(text, search) };
+            closest.set(h.id, entry);
+            return entry.lines;
+          }),
+        );
       }
     }
+    this.closest = closest;
     const store = api.getState();
     store.setThread(threadChanged ? this.thread : store.thread, hunks, threadChanged ? readRestores(doc) : store.restores);
     if (store.selectedHunk && !hunks.some((h) => h.id === store.selectedHunk && h.view !== 'accepted' && h.view !== 'rejected')) {
@@ -137,6 +152,37 @@ export class Review {
         message: reason === 'decided' ? `${label(hunkId)} was already decided by someone else.` : `${label(hunkId)} is being decided by someone else right now.`,
       })),
     };
+  }
+
+  /** Applies an ambiguous hunk at candidate `index` of `of`: the choice is recorded on the hunk, then it is accepted. */
+  async pick(hunkId: string, index: number, of: number) {
+    if (!canEdit(this.ctx)) return;
+    pickCandidate(this.ctx.doc, hunkId, { index, of });
+    await this.accept([hunkId]);
+  }
+
+  /** The failure report of turn `turnId`, as `ai:retry` would send it, into the prompt box to edit. */
+  draftFailureReport(turnId: string) {
+    const { failures, applied } = turnFailures(this.ctx.doc, turnId);
+    if (failures.length) this.ctx.store.getState().draftPrompt(failureReport(failures, applied));
+  }
+
+  /**
+   * Whether turn `turnId` has failures the automatic retry sends: blocks that did not apply or
+   * never became hunks, not yet sent back, ambiguous ones aside (the person's call); never for a retry.
+   */
+  needsAutoRetry(turnId: string): boolean {
+    const turn = this.thread.find((t) => t.id === turnId);
+    if (!turn || turn.retryOf || turn.revertedBy) return false;
+    if ((turn.failedBlocks?.length ?? 0) > 0 && !turn.failedBlocksRetriedBy) return true;
+    return this.ctx.store
+      .getState()
+      .hunks.some((h) => h.id.startsWith(`${turnId}:`) && h.failed && !h.retriedBy && h.placement && !h.placement.ok && h.placement.reason !== 'ambiguous');
+  }
+
+  /** The file a turn was about (a retry runs against it). */
+  turnPath(turnId: string): string | null {
+    return this.thread.find((t) => t.id === turnId)?.path ?? null;
   }
 
   /** Pending, placeable hunks: what "accept all" applies. */

@@ -72,7 +72,7 @@ export class SessionRuntime {
     this.stream = new TurnStream(ctx, {
       paint: () => this.review.paint(),
       refreshReview: () => this.review.refresh(),
-      ownTurnDone: () => void this.followUps.runNext(),
+      ownTurnDone: (turnId) => void this.afterOwnTurn(turnId),
     });
     this.review = new Review(ctx, () => this.stream.live?.block ?? null);
     this.followUps = new FollowUps(ctx, this.stream);
@@ -247,6 +247,35 @@ export class SessionRuntime {
   /** Claims the hunks (`hunk:claim`), then writes them through the editor as one undo step. */
   accept(ids: string[]) {
     return this.review.accept(ids);
+  }
+
+  /** Applies an ambiguous hunk at the candidate the person picked (`index` of `of`). */
+  pick(hunkId: string, index: number, of: number) {
+    return this.review.pick(hunkId, index, of);
+  }
+
+  /** Sends the blocks of turn `turnId` that did not apply back to the model (`ai:retry`), as a turn of this tab's. */
+  retry(turnId: string, auto = false): Promise<Response<{ streamId: string }>> {
+    const path = this.review.turnPath(turnId) ?? this.store.getState().openPath ?? '';
+    return this.stream.retry(turnId, auto, path);
+  }
+
+  /** Puts the failure report of turn `turnId` into the prompt box, to edit and send. */
+  draftFailureReport(turnId: string) {
+    this.review.draftFailureReport(turnId);
+  }
+
+  /**
+   * This tab's turn finished: with "Retry failed changes" on, one automatic follow-up reports its
+   * failed blocks to the model (aider's reflection); its end runs the queued follow-ups.
+   */
+  private async afterOwnTurn(turnId: string) {
+    this.review.refresh();
+    if (this.store.getState().autoRetry && canEdit(this.ctx) && this.review.needsAutoRetry(turnId)) {
+      const r = await this.retry(turnId, true);
+      if (r.ok) return;
+    }
+    await this.followUps.runNext();
   }
 
   reject(ids: string[]) {

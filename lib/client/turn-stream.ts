@@ -1,5 +1,6 @@
 import type { Response, ServerToClientEvents } from '@/lib/protocol';
 import { IDLE_LIVE, IDLE_STREAM, type StreamState } from '@/lib/stores/ide-store';
+import { filesOf } from '@/lib/collab/workspace-doc';
 import { benchHook } from './bench-hook';
 import type { RuntimeContext } from './context';
 import { newLiveTurn, parseEnd, rate, type LiveTurn } from './live-turn';
@@ -14,8 +15,8 @@ export interface TurnStreamHooks {
   paint(): void;
   /** A turn ended: re-read the thread and review, repaint. */
   refreshReview(): void;
-  /** A turn this tab sent finished: the next queued follow-up may run. */
-  ownTurnDone(): void;
+  /** A turn this tab sent finished (`done`): an automatic retry or the next queued follow-up may run. */
+  ownTurnDone(turnId: string): void;
 }
 
 /**
@@ -40,16 +41,9 @@ export class TurnStream {
   ) {}
 
   async prompt(prompt: string, opts: PromptOptions): Promise<Response<{ streamId: string }>> {
-    const ctx = this.ctx;
-    const store = ctx.store.getState();
-    store.showError(null);
     if (opts.sendNow && this.live) this.stopLocally(this.live.id);
-    const sending = (this.sending = { interruptRequested: false });
-    const submittedAt = performance.now();
-    store.updateStream({ ...IDLE_STREAM, status: 'streaming' });
-    store.updateLive({ ...IDLE_LIVE });
-    const r = await request<{ streamId: string }>(ctx, (ack) =>
-      ctx.socket.emit(
+    return this.send(opts.path, (ack) =>
+      this.ctx.socket.emit(
         'ai:prompt',
         {
           prompt,
@@ -64,6 +58,23 @@ export class TurnStream {
         ack,
       ),
     );
+  }
+
+  /** Sends the failures of turn `turnId` back to the model (`ai:retry`): a new turn of this tab's. `path`: that turn's file. */
+  retry(turnId: string, auto: boolean, path: string): Promise<Response<{ streamId: string }>> {
+    return this.send(path, (ack) => this.ctx.socket.emit('ai:retry', { turnId, auto }, ack));
+  }
+
+  /** A request that starts a turn of this tab's: the stream shown from now, adopted as own once acknowledged. */
+  private async send(path: string, emit: (ack: (r: Response<{ streamId: string }>) => void) => void): Promise<Response<{ streamId: string }>> {
+    const ctx = this.ctx;
+    const store = ctx.store.getState();
+    store.showError(null);
+    const sending = (this.sending = { interruptRequested: false });
+    const submittedAt = performance.now();
+    store.updateStream({ ...IDLE_STREAM, status: 'streaming' });
+    store.updateLive({ ...IDLE_LIVE });
+    const r = await request<{ streamId: string }>(ctx, emit);
     if (this.sending === sending) this.sending = null;
     if (!r.ok) {
       if (!sending.interruptRequested) store.updateStream({ status: 'error' });
@@ -76,7 +87,7 @@ export class TurnStream {
       return r;
     }
     // `ai:start` may have arrived before the acknowledgement and adopted the stream already.
-    const live = this.live?.id === id ? this.live : this.beginLive(id, opts.path);
+    const live = this.live?.id === id ? this.live : this.beginLive(id, path);
     live.own = true;
     live.submittedAt = submittedAt;
     store.updateStream({ id });
@@ -124,7 +135,7 @@ export class TurnStream {
   }
 
   private beginLive(id: string, path: string): LiveTurn {
-    this.live = newLiveTurn(id, path);
+    this.live = newLiveTurn(id, path, () => filesOf(this.ctx.doc).keys());
     this.ctx.store.getState().updateLive({ ...IDLE_LIVE, turnId: id });
     return this.live;
   }
@@ -204,6 +215,6 @@ export class TurnStream {
       store.updateStream({ status: e.status });
     }
     if (e.error) store.showError(e.error);
-    if (live?.own && e.status === 'done') this.hooks.ownTurnDone();
+    if (live?.own && e.status === 'done') this.hooks.ownTurnDone(e.streamId);
   }
 }

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
-import { applyBlock } from '@/lib/edits/apply';
+import { applyBlock, type ApplyMatch, type ApplyResult, type FailureReason } from '@/lib/edits/apply';
+import { describeFailure, type BlockFailure, type ClosestLines } from '@/lib/edits/report';
 import { filesOf, readFile, wellFormed } from './workspace-doc';
 
 /**
@@ -29,6 +30,18 @@ export interface HunkRecord {
   status: HunkStatus;
   /** Whether SEARCH could be placed in the file when the block closed. */
   matchedAtProposal: boolean;
+  /**
+   * The reviewer's choice for a SEARCH that matches several places: candidate `index` of `of`
+   * (lib/edits/apply.ts rule 6). Absent until someone picks; honoured only while it still matches `of` places.
+   */
+  pick?: HunkPick | null;
+  /** The turn that re-asked the model about this failed hunk (absent until then). */
+  retriedBy?: string | null;
+}
+
+export interface HunkPick {
+  index: number;
+  of: number;
 }
 
 export interface TurnRecord {
@@ -51,7 +64,29 @@ export interface TurnRecord {
   hunks: HunkRecord[];
   /** Set while a restore to before this turn or an earlier one is in effect. */
   revertedBy: string | null;
+  /** This turn re-asked the model about the failed blocks of turn `retryOf` (absent on older turns). */
+  retryOf?: string | null;
+  /**
+   * Closed or broken blocks that could not become a hunk (absent on older turns): `malformed` (a
+   * close marker before the divider), `noFile` (no usable workspace path). Shown as failed.
+   */
+  failedBlocks?: FailedBlock[];
+  /** The retry turn that re-asked the model about `failedBlocks`. */
+  failedBlocksRetriedBy?: string | null;
 }
+
+export interface FailedBlock {
+  index: number;
+  path: string | null;
+  reason: 'malformed' | 'noFile';
+  search: string;
+  /** Null when the block never reached its divider. */
+  replace: string | null;
+}
+
+/** Failed blocks kept per turn, and the text kept of each section (the answer has the rest). */
+export const MAX_FAILED_BLOCKS = 20;
+const MAX_FAILED_BLOCK_CHARS = 4_000;
 
 export interface RestoreRecord {
   id: string;
@@ -84,6 +119,7 @@ export function readThread(doc: Y.Doc): TurnRecord[] {
       // Turns stored before protocol 3 named this flag `instant`.
       autoApply: json.autoApply ?? json.instant === true,
       hunks: hunkList(t).map((h) => h.toJSON() as HunkRecord),
+      failedBlocks: failedBlocksOf(t),
       checkpoint: checkpoint instanceof Y.Map ? (checkpoint.toJSON() as TurnRecord['checkpoint']) : {},
     };
   });
@@ -103,6 +139,16 @@ function turnList(doc: Y.Doc): YTurn[] {
 
 function hunkList(turn: YTurn): Y.Map<unknown>[] {
   return (hunksOf(turn)?.toArray() ?? []).filter((h): h is Y.Map<unknown> => h instanceof Y.Map);
+}
+
+/** The turn's failed blocks that have the right shape (anyone's client may write anything). */
+function failedBlocksOf(turn: YTurn): FailedBlock[] {
+  const list = turn.get('failedBlocks');
+  if (!(list instanceof Y.Array)) return [];
+  return list.toArray().filter((b): b is FailedBlock => {
+    const r = b as Partial<FailedBlock> | null;
+    return !!r && typeof r === 'object' && typeof r.index === 'number' && typeof r.search === 'string' && (r.reason === 'malformed' || r.reason === 'noFile');
+  });
 }
 
 function checkpointOf(turn: YTurn): Y.Map<string | null> | null {
@@ -141,7 +187,7 @@ export function hunkStatus(doc: Y.Doc, hunkId: string): HunkStatus | undefined {
 /** Turns kept in the document; older ones (and their checkpoints) are dropped. */
 export const MAX_TURNS = 100;
 
-export function createTurn(doc: Y.Doc, init: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'autoApply'>, origin?: unknown): void {
+export function createTurn(doc: Y.Doc, init: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'autoApply'> & Pick<Partial<TurnRecord>, 'retryOf'>, origin?: unknown): void {
   doc.transact(() => {
     const turn = new Y.Map<unknown>();
     for (const [k, v] of Object.entries({
@@ -152,11 +198,13 @@ export function createTurn(doc: Y.Doc, init: Pick<TurnRecord, 'id' | 'prompt' | 
       dropped: null,
       createdAt: Date.now(),
       revertedBy: null,
+      retryOf: init.retryOf ?? null,
     })) {
       turn.set(k, v);
     }
     turn.set('hunks', new Y.Array());
     turn.set('checkpoint', new Y.Map());
+    turn.set('failedBlocks', new Y.Array());
     const turns = turnsOf(doc);
     turns.push([turn]);
     if (turns.length > MAX_TURNS) turns.delete(0, turns.length - MAX_TURNS);
@@ -183,6 +231,15 @@ export function addHunk(doc: Y.Doc, turnId: string, hunk: Omit<HunkRecord, 'id' 
     hunks.push([map]);
   }, origin);
   return id;
+}
+
+/** Records a block that could not become a hunk, so that it is shown as failed rather than lost. */
+export function addFailedBlock(doc: Y.Doc, turnId: string, block: FailedBlock, origin?: unknown): void {
+  const turn = findTurn(doc, turnId);
+  const list = turn?.get('failedBlocks');
+  if (!(list instanceof Y.Array) || list.length >= MAX_FAILED_BLOCKS) return;
+  const clip = (t: string) => (t.length > MAX_FAILED_BLOCK_CHARS ? t.slice(0, MAX_FAILED_BLOCK_CHARS) + '\n[… cut]\n' : t);
+  doc.transact(() => list.push([{ ...block, search: clip(block.search), replace: block.replace === null ? null : clip(block.replace) }]), origin);
 }
 
 export function finishTurn(
@@ -233,15 +290,15 @@ export function yTextTarget(doc: Y.Doc, origin?: unknown): TextTarget {
 
 /** Where a hunk would go in the current text, or why it cannot go anywhere. */
 export type Placement =
-  | { ok: true; start: number; end: number; text: string; fuzzy: boolean; create: boolean }
-  | { ok: false; reason: 'none' | 'ambiguous' | 'exists' };
+  | { ok: true; start: number; end: number; text: string; fuzzy: boolean; create: boolean; match: ApplyMatch }
+  | Extract<ApplyResult, { ok: false }>;
 
 /**
  * Places a hunk in `fileText` as it is now: this is the rebase. Text typed elsewhere in the
  * file moves the hunk; text typed inside the lines it replaces makes it a conflict.
  */
-export function placeHunk(fileText: string | null, hunk: Pick<HunkRecord, 'search' | 'replace'>): Placement {
-  const r = applyBlock(fileText, hunk);
+export function placeHunk(fileText: string | null, hunk: Pick<HunkRecord, 'search' | 'replace'> & Pick<Partial<HunkRecord>, 'pick'>): Placement {
+  const r = applyBlock(fileText, hunk, { pick: validPick(hunk.pick) });
   if (!r.ok) return r;
   return {
     ok: true,
@@ -250,16 +307,90 @@ export function placeHunk(fileText: string | null, hunk: Pick<HunkRecord, 'searc
     text: r.text.slice(r.replacementRange.start, r.replacementRange.end),
     fuzzy: r.match === 'fuzzy',
     create: r.match === 'create',
+    match: r.match,
   };
 }
 
-/** What a reviewer sees: the stored status, or `conflict` when a pending hunk no longer places. */
-export type HunkView = HunkRecord & { view: HunkStatus | 'conflict'; placement: Placement | null };
+/** A pick as stored by anyone's client: used only when it has the right shape. */
+function validPick(pick: unknown): HunkPick | undefined {
+  if (typeof pick !== 'object' || pick === null) return undefined;
+  const { index, of } = pick as Record<string, unknown>;
+  return Number.isInteger(index) && Number.isInteger(of) ? { index: index as number, of: of as number } : undefined;
+}
 
-export function viewHunk(hunk: HunkRecord, fileText: string | null): HunkView {
-  if (hunk.status !== 'pending') return { ...hunk, view: hunk.status, placement: null };
+/**
+ * What a reviewer sees: the stored status, or `conflict` when a pending hunk does not place.
+ * `failed`: it never placed — the model's block did not apply when it was proposed (as opposed to
+ * text changed under it later); shown with its reason, `closest` lines and a retry.
+ */
+export type HunkView = HunkRecord & { view: HunkStatus | 'conflict'; placement: Placement | null; failed: boolean; closest: ClosestLines | null };
+
+/** `closest` finds the lines most like a failed SEARCH; pass a cached one, it is the only costly step. */
+export function viewHunk(hunk: HunkRecord, fileText: string | null, closest?: (fileText: string | null, search: string) => ClosestLines | null): HunkView {
+  if (hunk.status !== 'pending') return { ...hunk, view: hunk.status, placement: null, failed: false, closest: null };
   const placement = placeHunk(fileText, hunk);
-  return { ...hunk, view: placement.ok ? 'pending' : 'conflict', placement };
+  const failed = !placement.ok && !hunk.matchedAtProposal;
+  const near = failed && placement.reason !== 'ambiguous' && closest ? closest(fileText, hunk.search) : null;
+  return { ...hunk, view: placement.ok ? 'pending' : 'conflict', placement, failed, closest: near };
+}
+
+/** Records the reviewer's choice among an ambiguous hunk's candidates (a browser's document edit). */
+export function pickCandidate(doc: Y.Doc, hunkId: string, pick: HunkPick, origin?: unknown): boolean {
+  const hunk = findHunk(doc, hunkId);
+  if (!hunk || hunk.get('status') !== 'pending') return false;
+  doc.transact(() => hunk.set('pick', { index: pick.index, of: pick.of }), origin);
+  return true;
+}
+
+/** `hunkId` null: one of the turn's `failedBlocks`. */
+export type TurnFailure = BlockFailure & { hunkId: string | null; retriedBy: string | null };
+
+/**
+ * The blocks of turn `turnId` that do not apply to the files as they are now (pending hunks
+ * only), and how many of its hunks did apply or still place — the input of `failureReport`.
+ */
+export function turnFailures(doc: Y.Doc, turnId: string): { failures: TurnFailure[]; applied: number } {
+  const turn = findTurn(doc, turnId);
+  const failures: TurnFailure[] = [];
+  let applied = 0;
+  for (const h of turn ? hunkList(turn) : []) {
+    const rec = h.toJSON() as HunkRecord;
+    if (typeof rec.path !== 'string' || typeof rec.search !== 'string' || typeof rec.replace !== 'string') continue;
+    if (rec.status === 'accepted') applied++;
+    if (rec.status !== 'pending') continue;
+    const text = readFile(doc, rec.path) ?? null;
+    const r = applyBlock(text, rec, { pick: validPick(rec.pick) });
+    const failure = describeFailure(rec.index, rec.path, text, rec, r);
+    if (failure) failures.push({ ...failure, hunkId: rec.id, retriedBy: typeof rec.retriedBy === 'string' ? rec.retriedBy : null });
+    else applied++;
+  }
+  const blocksRetriedBy = turn?.get('failedBlocksRetriedBy');
+  for (const f of turn ? failedBlocksOf(turn) : []) {
+    failures.push({
+      index: f.index,
+      path: f.path,
+      block: { search: f.search, replace: f.replace ?? '' },
+      reason: f.reason,
+      detail: f.reason === 'malformed' ? 'it has no ======= line between SEARCH and REPLACE' : `it names no file of the workspace${f.path ? ` (${f.path})` : ''}`,
+      hunkId: null,
+      retriedBy: typeof blocksRetriedBy === 'string' ? blocksRetriedBy : null,
+    });
+  }
+  failures.sort((x, y) => x.index - y.index);
+  return { failures, applied };
+}
+
+/** Marks failures of turn `turnId` as re-asked by turn `retryTurnId`: the review shows them as sent back, not as open failures. */
+export function markRetried(doc: Y.Doc, turnId: string, failures: Pick<TurnFailure, 'hunkId'>[], retryTurnId: string, origin?: unknown): void {
+  const hunkIds = failures.flatMap((f) => (f.hunkId === null ? [] : [f.hunkId]));
+  const blocks = failures.some((f) => f.hunkId === null);
+  doc.transact(() => {
+    if (blocks) findTurn(doc, turnId)?.set('failedBlocksRetriedBy', retryTurnId);
+    for (const id of hunkIds) {
+      const hunk = findHunk(doc, id);
+      if (hunk && hunk.get('status') === 'pending') hunk.set('retriedBy', retryTurnId);
+    }
+  }, origin);
 }
 
 export type ReviewError = { code: 'notPending' | 'conflict' | 'notFound'; message: string };
@@ -306,8 +437,8 @@ export function rejectHunks(doc: Y.Doc, hunkIds: string[], origin?: unknown): vo
   }, origin);
 }
 
-export function conflictMessage(hunk: Pick<HunkRecord, 'path' | 'matchedAtProposal'>, reason: 'none' | 'ambiguous' | 'exists'): string {
-  if (reason === 'exists') return `${hunk.path} already has content; the model proposed it as a new file.`;
+export function conflictMessage(hunk: Pick<HunkRecord, 'path' | 'matchedAtProposal'>, reason: FailureReason): string {
+  if (reason === 'elision') return `The pieces of this hunk around its "..." lines do not line up with ${hunk.path}.`;
   if (reason === 'ambiguous') return `The text this hunk replaces occurs more than once in ${hunk.path}; it is not applied at a guess.`;
   return hunk.matchedAtProposal
     ? `The text under this hunk changed in ${hunk.path} after it was proposed.`

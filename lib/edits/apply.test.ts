@@ -35,10 +35,19 @@ describe('locate', () => {
     assert.deepEqual(locate('max = 1;\n', 'x = 1;\n'), { kind: 'none' });
   });
   it('reports an exact match found twice as ambiguous, never picking one', () => {
-    assert.deepEqual(locate('x\ny\nx\n', 'x\n'), { kind: 'ambiguous', count: 2 });
+    assert.deepEqual(locate('x\ny\nx\n', 'x\n'), {
+      kind: 'ambiguous',
+      count: 2,
+      candidates: [
+        { kind: 'exact', start: 0, end: 2 },
+        { kind: 'exact', start: 4, end: 6 },
+      ],
+    });
   });
   it('reports a fuzzy match found twice as ambiguous', () => {
-    assert.deepEqual(locate('  x();\n    x();\n', 'x();\n'), { kind: 'ambiguous', count: 2 });
+    const loc = locate('  x();\n    x();\n', 'x();\n');
+    assert.ok(loc.kind === 'ambiguous');
+    assert.deepEqual([loc.count, loc.candidates.map((c) => c.start)], [2, [0, 7]]);
   });
   it('reports none when nothing matches', () => {
     assert.deepEqual(locate(CART, '  subtotal(): number {\n'), { kind: 'none' });
@@ -114,15 +123,25 @@ describe('applyBlock', () => {
   });
 
   it('refuses a search that is not in the file', () => {
-    assert.deepEqual(applyBlock(CART, { search: 'nope\n', replace: 'x\n' }), { ok: false, reason: 'none' });
+    const r = applyBlock(CART, { search: 'nope\n', replace: 'x\n' });
+    assert.ok(!r.ok && r.reason === 'none');
   });
 
   it('refuses an ambiguous search', () => {
-    assert.deepEqual(applyBlock('}\n}\n', { search: '}\n', replace: '};\n' }), { ok: false, reason: 'ambiguous' });
+    const r = applyBlock('}\n}\n', { search: '}\n', replace: '};\n' });
+    assert.ok(!r.ok && r.reason === 'ambiguous');
+    assert.deepEqual([r.count, r.candidates], [2, [{ start: 0, end: 2, line: 1 }, { start: 2, end: 4, line: 2 }]]);
+  });
+
+  it('applies an ambiguous search at the candidate the user picked, while the candidates are the same', () => {
+    assert.equal(applied(applyBlock('}\n}\n', { search: '}\n', replace: '};\n' }, { pick: { index: 1, of: 2 } })), '}\n};\n');
+    const r = applyBlock('}\n}\n}\n', { search: '}\n', replace: '};\n' }, { pick: { index: 1, of: 2 } });
+    assert.ok(!r.ok && r.reason === 'ambiguous' && r.count === 3);
   });
 
   it('refuses a non-empty search on a missing file', () => {
-    assert.deepEqual(applyBlock(null, { search: 'a\n', replace: 'b\n' }), { ok: false, reason: 'none' });
+    const r = applyBlock(null, { search: 'a\n', replace: 'b\n' });
+    assert.ok(!r.ok && r.reason === 'none');
   });
 
   it('creates a missing file from an empty search', () => {
@@ -142,8 +161,10 @@ describe('applyBlock', () => {
     assert.deepEqual([result.text, result.range], ['x\n', { start: 0, end: 2 }]);
   });
 
-  it('refuses an empty search on a file with content (neither overwrite nor append is safe)', () => {
-    assert.deepEqual(applyBlock('a\n', { search: '', replace: 'b\n' }), { ok: false, reason: 'exists' });
+  it('appends from an empty search on a file with content, and says so', () => {
+    assert.deepEqual(applyBlock('a\n', { search: '', replace: 'b\n' }), { ok: true, match: 'append', text: 'a\nb\n', range: { start: 2, end: 2 }, replacementRange: { start: 2, end: 4 } });
+    assert.equal(applied(applyBlock('a', { search: '', replace: 'b\n' })), 'a\nb\n');
+    assert.equal(applied(applyBlock('a\r\n', { search: '', replace: 'b\n' })), 'a\r\nb\r\n');
   });
 
   it('keeps a file without a final newline that way', () => {

@@ -1,2 +1,4 @@
 export * from './parser';
 export * from './apply';
+export * from './paths';
+export * from './report';

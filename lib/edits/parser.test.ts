@@ -124,11 +124,12 @@ const CASES: { name: string; response: string; expected: EditEvent[]; options?: 
   },
   {
     name: 'truncated on a partial divider',
-    response: lines('a.ts', '<<<<<<< SEARCH', 'x', '====='),
+    // Four `=` are not yet a divider (5 to 9 are).
+    response: lines('a.ts', '<<<<<<< SEARCH', 'x', '===='),
     expected: [
       open(0, 'a.ts'),
-      { type: 'searchDelta', index: 0, text: 'x\n=====' },
-      { type: 'blockAbort', index: 0, path: 'a.ts', reason: 'truncated', partial: { search: 'x\n=====', replace: null } },
+      { type: 'searchDelta', index: 0, text: 'x\n====' },
+      { type: 'blockAbort', index: 0, path: 'a.ts', reason: 'truncated', partial: { search: 'x\n====', replace: null } },
     ],
   },
   {
@@ -310,6 +311,25 @@ describe('EditStreamParser', () => {
     cost(20_000); // warm up the JIT
     const ratio = cost(200_000) / cost(20_000);
     // Linear work gives ~10; quadratic work would give ~100.
+    assert.ok(ratio < 40, `10x input took ${ratio.toFixed(1)}x the time`);
+  });
+
+  it('stays linear on long lines that look like indented markers, marker runs or wrapped paths', () => {
+    const cost = (n: number) => {
+      const lines = [' '.repeat(n), '<'.repeat(n), '='.repeat(n), '### `' + 'a'.repeat(n), '**' + 'b/'.repeat(n / 2)];
+      const response = `${lines.join('\n')}\na.ts\n<<<<<<< SEARCH\n${lines.join('\n')}\n=======\n${lines.join('\n')}\n>>>>>>> REPLACE\n`;
+      let best = Infinity;
+      for (let round = 0; round < 3; round++) {
+        const p = new EditStreamParser();
+        const started = performance.now();
+        for (const ch of response) p.push(ch);
+        p.end();
+        best = Math.min(best, performance.now() - started);
+      }
+      return best;
+    };
+    cost(4_000);
+    const ratio = cost(40_000) / cost(4_000);
     assert.ok(ratio < 40, `10x input took ${ratio.toFixed(1)}x the time`);
   });
 });

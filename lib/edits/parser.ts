@@ -55,45 +55,100 @@ export type EditEvent =
 export interface EditStreamParserOptions {
   /** Path for blocks that name no file and follow no named block (e.g. the prompt's open file). */
   defaultPath?: string;
+  /**
+   * The workspace file a written path means (`./src/a.ts`, `a.ts` when it is a unique basename:
+   * `resolvePath` in paths.ts), or null when none. Without it a path is taken as written.
+   * A word without `/` or an extension (`Makefile`) is a path only when this resolves it.
+   */
+  resolvePath?: (written: string) => string | null;
 }
 
-const OPEN = '<<<<<<< SEARCH';
-const DIVIDER = '=======';
-const CLOSE = '>>>>>>> REPLACE';
+/** A marker is a run of 5 to 9 of one character (7 is the canonical form), then its word if any. */
+interface Marker {
+  ch: '<' | '=' | '>';
+  /** `' SEARCH'`, `' REPLACE'` or `''` (the divider). */
+  word: string;
+}
+const OPEN: Marker = { ch: '<', word: ' SEARCH' };
+const DIVIDER: Marker = { ch: '=', word: '' };
+const CLOSE: Marker = { ch: '>', word: ' REPLACE' };
+const MIN_RUN = 5;
+const MAX_RUN = 9;
+/** A longer line is never a marker (bounds indentation and trailing whitespace, and the work per line). */
+const MAX_MARKER_LINE = 80;
 
 /** A header line longer than this is prose (paths are at most 256 characters: lib/protocol/limits.ts). */
 const MAX_HEADER_CHARS = 512;
 /** Header-candidate lines kept back at most; older ones are released as prose. */
 const MAX_HELD = 8;
 
-/** The complete line is `marker` plus optional trailing whitespace. */
-function isMarkerLine(line: string, marker: string): boolean {
-  return line.startsWith(marker) && !/\S/.test(line.slice(marker.length));
+const isSpace = (c: string | undefined) => c === ' ' || c === '\t';
+
+/**
+ * Whether `p` is (`complete`) or may still become (`!complete`) a marker line: optional
+ * indentation, 5–9 × `ch`, the word (`<<<<<<< SEARCH>` is tolerated), trailing whitespace.
+ */
+function markerMatch(p: string, m: Marker, complete: boolean): boolean {
+  if (p.length > MAX_MARKER_LINE) return false;
+  let i = 0;
+  while (isSpace(p[i])) i++;
+  let run = 0;
+  while (p[i] === m.ch) {
+    i++;
+    run++;
+  }
+  if (run > MAX_RUN) return false;
+  if (i === p.length) return complete ? run >= MIN_RUN && m.word === '' : true;
+  if (run < MIN_RUN) return false;
+  let rest = p.slice(i);
+  if (rest.length < m.word.length) return !complete && m.word.startsWith(rest);
+  if (!rest.startsWith(m.word)) return false;
+  rest = rest.slice(m.word.length);
+  if (m === OPEN && rest.startsWith('>')) rest = rest.slice(1);
+  return !/\S/.test(rest);
 }
 
-/** Some continuation of the partial line `p` could still be a marker line. */
-function mayBeMarker(p: string, marker: string): boolean {
-  return p.length <= marker.length ? marker.startsWith(p) : isMarkerLine(p, marker);
-}
+const isMarkerLine = (line: string, m: Marker) => markerMatch(line, m, true);
+const mayBeMarker = (p: string, m: Marker) => markerMatch(p, m, false);
 
 const isBlank = (line: string) => !/\S/.test(line);
 const isFence = (line: string) => line.trimStart().startsWith('```');
 
-/** Prose that could still turn out to be a header line: a fence, an open marker, or one word (a path). */
+/**
+ * Strips what models wrap a path in: a markdown heading, bold or italics, `File:` / `Path:`,
+ * backticks, a trailing colon. `### **`src/a.ts`**:` → `src/a.ts`. Not yet checked to be a path.
+ */
+function unwrapHeader(line: string): string {
+  let s = line.trim();
+  for (let pass = 0; pass < 4; pass++) {
+    const before = s;
+    s = s.replace(/^#{1,6}\s+/, '');
+    s = s.replace(/^(\*\*|__|\*|_)(.+)\1$/, '$2').trim();
+    s = s.replace(/^(?:file|path|filename)\s*:\s*/i, '');
+    s = s.replace(/^`([^`]+)`$/, '$1').trim();
+    s = s.replace(/:$/, '');
+    if (s === before) break;
+  }
+  return s;
+}
+
+/** Prose that could still turn out to be a header line: a fence, an open marker, or one word (a path) however wrapped. */
 function mayBeHeader(p: string): boolean {
   if (p.length > MAX_HEADER_CHARS) return false;
   if (mayBeMarker(p, OPEN) || isFence(p)) return true;
-  return !/\s/.test(p.trim().replace(/^file:\s*/i, ''));
+  // An incomplete line: only the openings of the wrappers can have arrived.
+  const s = p
+    .trim()
+    .replace(/^#{1,6}(\s+|$)/, '')
+    .replace(/^(\*\*|__|\*|_)/, '')
+    .replace(/^(?:file|path|filename)\s*:\s*/i, '');
+  return !/\s/.test(s.trim());
 }
 
-/** `src/a.ts`, `` `src/a.ts` ``, `File: src/a.ts` → the path; anything else → null. */
-function pathOf(line: string): string | null {
-  const m = /^(?:file:\s*)?(`?)([^\s`]+)\1$/i.exec(line.trim());
-  if (!m) return null;
-  const path = m[2];
-  // "Example:" before a block is prose, and marker-like lines are never paths.
-  if (path.endsWith(':') || /^(<{7}|={7}|>{7})/.test(path)) return null;
-  return path;
+/** `a.ts`, `src/a`, `./x/y.json`, `.env`: a directory or an extension. Language tags (`ts`, `python`) and `...` have neither. */
+function looksLikePath(s: string): boolean {
+  if (/^\.+$/.test(s) || /^[<=>]{5}/.test(s) || s.includes('`')) return false;
+  return s.includes('/') || /[^.]\.[A-Za-z0-9_+-]+$/.test(s) || /^\.[A-Za-z0-9_-]+$/.test(s);
 }
 
 /** Removes the CRs right before each LF. By hand: a regex like /\r+\n/g backtracks on long CR runs. */
@@ -140,8 +195,11 @@ export class EditStreamParser {
   private search = '';
   private replace = '';
 
+  private readonly resolvePath: ((written: string) => string | null) | undefined;
+
   constructor(options: EditStreamParserOptions = {}) {
     this.lastPath = options.defaultPath ?? null;
+    this.resolvePath = options.resolvePath;
   }
 
   /** Feeds the next piece of the response, split anywhere. Returns the events it completes. */
@@ -272,7 +330,7 @@ export class EditStreamParser {
         this.afterBlock = false;
         return;
       }
-    } else if (!isBlank(line) && pathOf(line) === null) {
+    } else if (!isBlank(line) && this.pathOf(line) === null) {
       return this.content(line + eol);
     }
     if (!isBlank(line)) this.afterBlock = false;
@@ -289,6 +347,27 @@ export class EditStreamParser {
     }
   }
 
+  /** A header line naming a file (`src/a.ts`, `### ./src/a.ts`, `**a.ts**` …) → its path; anything else → null. */
+  private pathOf(line: string): string | null {
+    if (isFence(line)) return null;
+    const s = unwrapHeader(line);
+    return s === '' || /\s/.test(s) ? null : this.resolve(s);
+  }
+
+  /** The info string of a fence when it is a path (```` ```src/a.ts ````), not a language tag. */
+  private fencePath(line: string): string | null {
+    const info = line.trim().replace(/^`{3,}/, '').trim();
+    return info === '' || /\s/.test(info) ? null : this.resolve(info);
+  }
+
+  private resolve(written: string): string | null {
+    const path = written.replace(/^(\.\/)+/, '');
+    if (path === '') return null;
+    const known = this.resolvePath?.(path) ?? null;
+    if (known !== null) return known;
+    return looksLikePath(path) ? path : null;
+  }
+
   /**
    * `<<<<<<< SEARCH` arrived. The header is the tail of the held lines made of fences, blank lines
    * and at most one path, not starting with a blank line (those stay prose). Opening fences in it
@@ -296,12 +375,18 @@ export class EditStreamParser {
    */
   private openBlock(): void {
     let start = this.held.length;
-    let pathLine: string | null = null;
+    let path: string | null = null;
+    let pathLine = false;
     while (start > 0) {
       const line = this.held[start - 1];
-      if (isBlank(line) || isFence(line)) start--;
-      else if (pathLine === null && pathOf(line) !== null) {
-        pathLine = line;
+      if (isBlank(line)) start--;
+      else if (isFence(line)) {
+        // ```src/a.ts: the path as the fence's info string.
+        path ??= this.fencePath(line);
+        start--;
+      } else if (!pathLine && path === null && this.pathOf(line) !== null) {
+        path = this.pathOf(line);
+        pathLine = true;
         start--;
       } else break;
     }
@@ -316,7 +401,7 @@ export class EditStreamParser {
     this.afterBlock = false;
 
     this.index++;
-    this.path = pathLine === null ? this.lastPath : pathOf(pathLine);
+    this.path = path ?? this.lastPath;
     this.lastPath = this.path; // even if this block turns out malformed, the next may continue its file
     this.search = '';
     this.replace = '';

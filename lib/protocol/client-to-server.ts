@@ -66,6 +66,13 @@ export const PromptPayload = z
 export type PromptPayload = z.infer<typeof PromptPayload>;
 
 export const InterruptPayload = z.object({ streamId: StreamId }).strict();
+/**
+ * Re-ask the model about the blocks of a turn that did not apply, with a failure report as the
+ * prompt (a new turn). `auto`: the browser's automatic follow-up — outright failures only, and
+ * never of a turn that is itself a retry. Example: `{turnId: '7c9e…', auto: true}`.
+ */
+export const RetryPayload = z.object({ turnId: StreamId, auto: z.boolean().default(false) }).strict();
+export type RetryPayload = z.infer<typeof RetryPayload>;
 /** Hunks a person is about to accept or reject: the server grants each to one person at a time. */
 export const HunkClaimPayload = z.object({ hunkIds: z.array(z.string().min(1).max(128)).min(1).max(500) }).strict();
 /** The browser's own measurement of a stream it painted. */
@@ -84,6 +91,7 @@ export const CLIENT_EVENT_SCHEMAS = {
   'file:delete': FileDeletePayload,
   'ai:prompt': PromptPayload,
   'ai:interrupt': InterruptPayload,
+  'ai:retry': RetryPayload,
   'ai:report': ReportPayload,
   'tests:result': TestsResultPayload,
   'awareness:update': AwarenessUpdatePayload,
@@ -156,6 +164,8 @@ export const CLIENT_EVENT_ANSWERS = {
   'file:delete': WithPath,
   'ai:prompt': WithStream,
   'ai:interrupt': WithStream,
+  /** The retry turn's stream id. */
+  'ai:retry': WithStream,
   'ai:report': Empty,
   'tests:result': Empty,
   'awareness:update': Empty,

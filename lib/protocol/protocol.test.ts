@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLIENT_EVENT_ANSWERS, CLIENT_EVENT_SCHEMAS, FilePath, PromptPayload, SERVER_EVENT_SCHEMAS, SessionId } from './index';
+import { CLIENT_EVENT_ANSWERS, CLIENT_EVENT_SCHEMAS, FilePath, PromptPayload, RetryPayload, SERVER_EVENT_SCHEMAS, SessionId } from './index';
 
 describe('FilePath', () => {
   for (const ok of ['src/cart.ts', 'README.md', 'a/b/c-d_e.test.tsx', '@scope/x.js']) {
@@ -18,6 +18,11 @@ describe('payload schemas', () => {
   it('trim prompts and reject empty ones', () => {
     assert.equal(PromptPayload.safeParse({ prompt: '   ', path: 'a.ts' }).success, false);
     assert.equal(PromptPayload.parse({ prompt: ' go ', path: 'a.ts' }).prompt, 'go');
+  });
+  it('a retry names a turn; automatic only when asked, nothing else', () => {
+    assert.deepEqual(RetryPayload.parse({ turnId: 't1' }), { turnId: 't1', auto: false });
+    assert.equal(RetryPayload.safeParse({ turnId: 't1', prompt: 'x' }).success, false);
+    assert.equal(RetryPayload.safeParse({ turnId: '' }).success, false);
   });
   it('reject a selection whose start is after its end', () => {
     assert.equal(PromptPayload.safeParse({ prompt: 'x', path: 'a.ts', selection: { start: 5, end: 2 } }).success, false);

@@ -100,9 +100,15 @@ export interface ThreadSlice {
   selectedHunk: string | null;
   /** Apply hunks as their blocks close. */
   autoApply: boolean;
+  /** When blocks of my answer do not apply, send the model one automatic follow-up with the failure report (`ai:retry` auto). */
+  autoRetry: boolean;
+  /** Text put into the prompt box for the person to edit and send (e.g. a failure report); `n` makes a repeat a change. */
+  promptDraft: { text: string; n: number } | null;
   setThread(thread: TurnRecord[], hunks: HunkView[], restores: RestoreRecord[]): void;
   selectHunk(id: string | null): void;
   setAutoApply(autoApply: boolean): void;
+  setAutoRetry(autoRetry: boolean): void;
+  draftPrompt(text: string): void;
 }
 
 export interface FollowUp {
@@ -210,9 +216,13 @@ const threadSlice: StateCreator<IdeStore, [], [], ThreadSlice> = (set) => ({
   restores: [],
   selectedHunk: null,
   autoApply: false,
+  autoRetry: true,
+  promptDraft: null,
   setThread: (thread, hunks, restores) => set({ thread, hunks, restores }),
   selectHunk: (selectedHunk) => set({ selectedHunk }),
   setAutoApply: (autoApply) => set({ autoApply }),
+  setAutoRetry: (autoRetry) => set({ autoRetry }),
+  draftPrompt: (text) => set((s) => ({ promptDraft: { text, n: (s.promptDraft?.n ?? 0) + 1 } })),
 });
 
 const followUpSlice: StateCreator<IdeStore, [], [], FollowUpSlice> = (set) => ({

@@ -4,13 +4,14 @@ import { APIError, APIConnectionError, APIUserAbortError } from 'openai';
 import type { Server } from 'socket.io';
 import { ERROR_MESSAGES, type ClientToServerEvents, type PromptPayload, type ServerToClientEvents, type StreamUsage, type TierName } from '@/lib/protocol';
 import { readFile } from '@/lib/collab/workspace-doc';
-import { readThread } from '@/lib/collab/thread';
+import { markRetried, readThread, turnFailures } from '@/lib/collab/thread';
+import { failureReport } from '@/lib/edits/report';
 import type { InferenceEvent, InferenceProvider } from '../inference/types';
 import type { Session } from '../sessions/session-store';
 import type { Metrics } from '../metrics';
 import { FlintError } from '../errors';
 import { buildContext } from './prompt';
-import { TurnRecorder } from './turn-recorder';
+import { AI_ORIGIN, TurnRecorder } from './turn-recorder';
 import { StreamSlots } from './stream-slots';
 import { StreamLeases } from './stream-lease';
 import { MemorySharedLimits } from '../collab/shared-limits';
@@ -77,7 +78,7 @@ export class AiController {
    * session is interrupted first and this one runs as soon as it has ended, so its context
    * includes that turn's partial answer; otherwise a running turn makes this `busy`.
    */
-  async start(session: Session, payload: PromptPayload): Promise<string> {
+  async start(session: Session, payload: PromptPayload, retryOf?: string): Promise<string> {
     if (this.draining) throw new FlintError('shuttingDown');
     if (this.active.has(session.id) && !payload.sendNow) throw new FlintError('busy');
     if (readFile(session.doc, payload.path) === undefined) throw new FlintError('fileNotFound', `No file ${payload.path} in this session.`);
@@ -90,7 +91,7 @@ export class AiController {
     let recorder: TurnRecorder;
     try {
       // Records the turn in the document; throws `limitExceeded` (nothing started) when it does not fit.
-      recorder = new TurnRecorder(session.doc, { id, prompt: payload.prompt, mode: payload.mode, path: payload.path, autoApply: payload.autoApply }, this.docLimits);
+      recorder = new TurnRecorder(session.doc, { id, prompt: payload.prompt, mode: payload.mode, path: payload.path, autoApply: payload.autoApply, retryOf: retryOf ?? null }, this.docLimits);
     } catch (err) {
       if (!previous) this.leases.release(session.id);
       throw err;
@@ -105,6 +106,39 @@ export class AiController {
     void this.run(session, stream, payload, recorder, previous?.done)
       .catch((err) => console.error('[flint] an AI turn failed', err))
       .finally(settle);
+    return id;
+  }
+
+  /**
+   * Re-asks the model about the blocks of turn `turnId` that do not apply (aider's reflection):
+   * a new turn whose prompt is the failure report, in the same mode and review. `auto`: the
+   * automatic follow-up after a turn — only blocks that failed outright (an ambiguous one is the
+   * person's call), and never for a turn that is itself a retry (one automatic follow-up).
+   */
+  async retry(session: Session, turnId: string, auto: boolean): Promise<string> {
+    const turn = readThread(session.doc).find((t) => t.id === turnId);
+    if (!turn) throw new FlintError('streamNotFound', `No turn ${turnId} in this session.`);
+    if (auto && turn.retryOf) throw new FlintError('badRequest', 'A retry is not retried automatically again.');
+    const { failures, applied } = turnFailures(session.doc, turnId);
+    const wanted = failures.filter((f) => !f.retriedBy && (!auto || f.reason !== 'ambiguous'));
+    if (!wanted.length) throw new FlintError('badRequest', 'Every block of that turn applies, waits for a choice or was already sent back: there is nothing to retry.');
+    const paths = [...new Set(wanted.flatMap((f) => (f.path === null ? [] : [f.path])))].filter((p) => readFile(session.doc, p) !== undefined);
+    const path = readFile(session.doc, turn.path) !== undefined ? turn.path : paths[0];
+    if (path === undefined) throw new FlintError('fileNotFound', 'The files of the failed blocks no longer exist.');
+    const id = await this.start(
+      session,
+      {
+        prompt: failureReport(wanted, applied),
+        path,
+        mode: turn.mode === 'deep' ? 'deep' : 'instant',
+        mentions: paths.filter((p) => p !== path).slice(0, 32),
+        openFiles: [],
+        autoApply: turn.autoApply,
+        sendNow: false,
+      },
+      turnId,
+    );
+    markRetried(session.doc, turnId, wanted, id, AI_ORIGIN);
     return id;
   }
 

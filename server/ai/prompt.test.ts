@@ -98,6 +98,13 @@ describe('context budget', () => {
     const ctx = buildContext({ prompt: 'p', path: 'src/open.ts', turns: [t], read, budgetTokens: 100_000 });
     assert.match(ctx.messages[2].content, /\[interrupted by the person; the unfinished last block was dropped; block 1 rejected\]$/);
   });
+
+  it('tells the model which blocks did not apply and where the person placed an ambiguous one', () => {
+    const hunk = (index: number, extra: object) => ({ id: `t1:${index}`, index, path: 'src/open.ts', search: 'a', replace: 'b', status: 'pending' as const, matchedAtProposal: true, ...extra });
+    const t = { ...turn(1), hunks: [hunk(0, { matchedAtProposal: false }), hunk(1, { status: 'accepted', matchedAtProposal: false, pick: { index: 1, of: 3 } })] };
+    const ctx = buildContext({ prompt: 'p', path: 'src/open.ts', turns: [t], read, budgetTokens: 100_000 });
+    assert.match(ctx.messages[2].content, /\[block 1 did not apply; block 2 accepted \(its SEARCH matched 3 places; the person chose match 2\)\]$/);
+  });
 });
 
 describe('the budget follows a smaller tier window', () => {

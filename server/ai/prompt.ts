@@ -179,7 +179,12 @@ function turnMessages(turn: TurnRecord): ChatMessage[] {
   const notes: string[] = [];
   if (turn.status === 'interrupted') notes.push(turn.dropped ? 'interrupted by the person; the unfinished last block was dropped' : 'interrupted by the person');
   if (turn.status === 'error') notes.push(`stopped by an error${turn.error ? `: ${turn.error}` : ''}`);
-  const reviewed = turn.hunks.filter((h) => h.status !== 'pending').map((h) => `block ${h.index + 1} ${h.status}`);
+  const reviewed = turn.hunks
+    .filter((h) => h.status !== 'pending')
+    // An ambiguous SEARCH the person placed by hand: the model is told where, so it asks again knowing.
+    .map((h) => `block ${h.index + 1} ${h.status}${h.pick ? ` (its SEARCH matched ${h.pick.of} places; the person chose match ${h.pick.index + 1})` : ''}`);
+  const failed = turn.hunks.filter((h) => h.status === 'pending' && !h.matchedAtProposal).map((h) => `block ${h.index + 1} did not apply`);
+  if (failed.length) notes.push(failed.join(', '));
   if (reviewed.length) notes.push(reviewed.join(', '));
   const answer = (turn.response || '(no answer)') + (notes.length ? `\n\n[${notes.join('; ')}]` : '');
   return [

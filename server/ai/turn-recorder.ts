@@ -1,10 +1,10 @@
 import type * as Y from 'yjs';
 import { FlintError } from '../errors';
 import { textBytes, type DocLimits } from '../sessions/doc-limits';
-import { EditStreamParser } from '@/lib/edits';
+import { EditStreamParser, resolvePath } from '@/lib/edits';
 import { FilePath, LIMITS } from '@/lib/protocol';
-import { acceptHunks, addHunk, createTurn, finishTurn, placeHunk, recordCheckpoint, yTextTarget, type TurnRecord } from '@/lib/collab/thread';
-import { readFile } from '@/lib/collab/workspace-doc';
+import { acceptHunks, addFailedBlock, addHunk, createTurn, finishTurn, placeHunk, recordCheckpoint, yTextTarget, type TurnRecord } from '@/lib/collab/thread';
+import { filesOf, readFile } from '@/lib/collab/workspace-doc';
 
 /** Origin of the server's own writes to a session document (hunks, checkpoints, auto-applied edits). */
 export const AI_ORIGIN = 'flint:ai';
@@ -36,10 +36,10 @@ export class TurnRecorder {
   /** Records the turn; throws `limitExceeded` (nothing written) when even that does not fit. */
   constructor(
     private readonly doc: Y.Doc,
-    readonly turn: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'autoApply'>,
+    readonly turn: Pick<TurnRecord, 'id' | 'prompt' | 'mode' | 'path' | 'autoApply'> & Pick<Partial<TurnRecord>, 'retryOf'>,
     private readonly limits?: DocLimits,
   ) {
-    this.parser = new EditStreamParser({ defaultPath: turn.path });
+    this.parser = new EditStreamParser({ defaultPath: turn.path, resolvePath: (written) => resolvePath(written, filesOf(doc).keys()) });
     this.write(textBytes(turn.prompt) + textBytes(turn.path), (d) => createTurn(d, turn, AI_ORIGIN));
   }
 
@@ -86,7 +86,12 @@ export class TurnRecorder {
         case 'blockClose': {
           this.open = null;
           const path = validPath(ev.path);
-          if (!path) break; // a block naming no usable file: its text stays in the answer
+          if (!path) {
+            // A block naming no usable file: shown as failed, never lost.
+            const failed = { index: ev.index, path: ev.path, reason: 'noFile' as const, search: ev.search, replace: ev.replace };
+            this.tryWrite(textBytes(ev.search) + textBytes(ev.replace), (d) => addFailedBlock(d, this.turn.id, failed, AI_ORIGIN), { path: null, chars: 0 });
+            break;
+          }
           const estimate = textBytes(ev.search) + 2 * textBytes(ev.replace); // the hunk, and the file when applied at once
           this.tryWrite(
             estimate,
@@ -101,6 +106,11 @@ export class TurnRecorder {
         }
         case 'blockAbort':
           this.open = null;
+          if (ev.reason === 'malformed') {
+            const failed = { index: ev.index, path: ev.path, reason: 'malformed' as const, search: ev.partial.search, replace: ev.partial.replace };
+            this.tryWrite(textBytes(ev.partial.search), (d) => addFailedBlock(d, this.turn.id, failed, AI_ORIGIN), { path: ev.path, chars: 0 });
+            break;
+          }
           aborted = { path: ev.path, chars: ev.partial.search.length + (ev.partial.replace?.length ?? 0) };
           break;
       }

@@ -74,6 +74,84 @@ describe('AI turns are recorded in the session document', () => {
     assert.equal(readFile(docOf(a.sessionId), 'src/cart.ts'), withHunks(CART, CART_THREE_HUNKS, [true]));
   });
 
+  it('ai:retry sends the failure report back as a new turn; its block lands in the same review', async () => {
+    server = await startTestServer();
+    const wrong = { path: 'src/cart.ts', search: CART_THREE_HUNKS[0].search.replace(/ = /, ' =  ') + '  // not in the file\n', replace: CART_THREE_HUNKS[0].replace };
+    server.sim.addRule({ match: 'retry me', text: scriptedResponse([wrong, CART_THREE_HUNKS[1]]), times: 1 });
+    server.sim.addRule({ match: 'failed to apply', text: scriptedResponse([CART_THREE_HUNKS[0]]), times: 1 });
+    const a = await joinedClient(server.url);
+    const first = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'retry me', path: 'src/cart.ts' });
+    assert.ok(first.ok);
+    await nextEvent(a.socket, 'ai:end');
+
+    const r = await request<{ streamId: string }>(a.socket, 'ai:retry', { turnId: first.data.streamId, auto: true });
+    assert.ok(r.ok);
+    await nextEvent(a.socket, 'ai:end');
+    const [turn, retry] = readThread(docOf(a.sessionId));
+    assert.equal(retry.retryOf, turn.id);
+    assert.match(retry.prompt, /^1 SEARCH\/REPLACE block of your last answer failed to apply\.\n\n## Block 1 \(src\/cart\.ts\): SEARCH is not in the file/);
+    assert.match(retry.prompt, /Did you mean these lines of src\/cart\.ts/);
+    assert.match(retry.prompt, /The other 1 block applied; do not resend them/);
+    assert.deepEqual(turn.hunks.map((h) => [h.matchedAtProposal, h.retriedBy ?? null]), [[false, retry.id], [true, null]]);
+    assert.deepEqual(retry.hunks.map((h) => [h.search, h.matchedAtProposal]), [[CART_THREE_HUNKS[0].search, true]]);
+
+    // Sent back once: asking again for the same failures, or automatically about a retry, is refused.
+    const again = await request(a.socket, 'ai:retry', { turnId: first.data.streamId });
+    assert.ok(!again.ok && again.error.code === 'badRequest');
+    const none = await request(a.socket, 'ai:retry', { turnId: 'no-such-turn' });
+    assert.ok(!none.ok && none.error.code === 'streamNotFound');
+  });
+
+  it('a malformed block and one naming no usable file are kept as failed blocks and can be sent back', async () => {
+    server = await startTestServer();
+    const answer = [
+      'Two broken blocks.',
+      'src/cart.ts',
+      '<<<<<<< SEARCH',
+      '  total(): number {',
+      '>>>>>>> REPLACE',
+      '',
+      '../outside.ts',
+      '<<<<<<< SEARCH',
+      'x',
+      '=======',
+      'y',
+      '>>>>>>> REPLACE',
+      '',
+    ].join('\n');
+    server.sim.addRule({ match: 'broken blocks', text: answer, times: 1 });
+    const a = await joinedClient(server.url);
+    const first = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'broken blocks', path: 'src/cart.ts' });
+    assert.ok(first.ok);
+    await nextEvent(a.socket, 'ai:end');
+    const [turn] = readThread(docOf(a.sessionId));
+    assert.equal(turn.hunks.length, 0);
+    assert.deepEqual(turn.failedBlocks?.map((b) => [b.index, b.reason, b.path]), [[0, 'malformed', 'src/cart.ts'], [1, 'noFile', '../outside.ts']]);
+
+    assert.ok((await request(a.socket, 'ai:retry', { turnId: first.data.streamId, auto: true })).ok);
+    await nextEvent(a.socket, 'ai:end');
+    const [after, retry] = readThread(docOf(a.sessionId));
+    assert.match(retry.prompt, /## Block 1 \(src\/cart\.ts\): it has no ======= line between SEARCH and REPLACE\./);
+    assert.match(retry.prompt, /## Block 2 \(\.\.\/outside\.ts\): it names no file of the workspace/);
+    assert.equal(after.failedBlocksRetriedBy, retry.id);
+  });
+
+  it('an ambiguous block is the person’s call: the automatic retry leaves it, an explicit one reports it', async () => {
+    server = await startTestServer();
+    const ambiguous = { path: 'src/cart.ts', search: '  }\n', replace: '  } // end\n' };
+    server.sim.addRule({ match: 'twice', text: scriptedResponse([ambiguous]), times: 1 });
+    const a = await joinedClient(server.url);
+    const first = await request<{ streamId: string }>(a.socket, 'ai:prompt', { prompt: 'twice', path: 'src/cart.ts' });
+    assert.ok(first.ok);
+    await nextEvent(a.socket, 'ai:end');
+    const auto = await request(a.socket, 'ai:retry', { turnId: first.data.streamId, auto: true });
+    assert.ok(!auto.ok && auto.error.code === 'badRequest');
+    const explicit = await request<{ streamId: string }>(a.socket, 'ai:retry', { turnId: first.data.streamId });
+    assert.ok(explicit.ok);
+    await nextEvent(a.socket, 'ai:end');
+    assert.match(readThread(docOf(a.sessionId))[1].prompt, /SEARCH matches \d+ places \(lines [\d, ]+\)/);
+  });
+
   it('an interrupt keeps closed blocks as hunks and drops the block that was streaming', async () => {
     server = await startTestServer();
     // The first block closes early; the second is long and slow, so the interrupt lands inside it.

@@ -23,6 +23,7 @@ export const EVENT_ROLE: Record<ClientEventName, 'none' | Role> = {
   'file:delete': 'editor',
   'ai:prompt': 'editor',
   'ai:interrupt': 'editor',
+  'ai:retry': 'editor',
   'ai:report': 'editor',
   'tests:result': 'editor',
   'link:create': 'owner',

@@ -11,7 +11,7 @@ import { joined } from './membership';
 
 export interface AiContext {
   sessions: SessionStore;
-  ai: Pick<AiController, 'start' | 'report'>;
+  ai: Pick<AiController, 'start' | 'retry' | 'report'>;
   /** Stops a stream wherever it runs (collab/peer-ai.ts). */
   interrupt: (session: Session, streamId: string) => Promise<void>;
   limits: { maxPromptChars: number; promptsPerMinute: number };
@@ -22,9 +22,20 @@ export interface AiContext {
 /** How long a `sendNow` waits for another process to end the turn it runs. */
 const SEND_NOW_WAIT_MS = 5_000;
 
-/** `ai:*`: prompts (checked against the prompt limits, then `AiController.start`), interrupts, browser timings. */
+/** `ai:*`: prompts (checked against the prompt limits, then `AiController.start`), retries of failed blocks, interrupts, browser timings. */
 export function aiHandlers({ sessions, ai, interrupt, limits, shared }: AiContext): HandlerGroup {
   const promptLimiter = shared.rateLimiter('prompts', limits.promptsPerMinute, 60);
+  const consumePrompt = async (address: string): Promise<void> => {
+    try {
+      await promptLimiter.consume(address);
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      throw new FlintError(
+        'rateLimited',
+        `Too many prompts: this server takes ${limits.promptsPerMinute} a minute from one address (FLINT_PROMPTS_PER_MINUTE): try again in ${Math.ceil(res.msBeforeNext / 1000)} s.`,
+      );
+    }
+  };
   /**
    * `AiController.start`; with `sendNow` while another process runs the session's turn, that
    * turn (the one the document shows streaming) is interrupted where it runs, and this one
@@ -58,16 +69,15 @@ export function aiHandlers({ sessions, ai, interrupt, limits, shared }: AiContex
             `The prompt is ${payload.prompt.length.toLocaleString('en')} characters; this server accepts at most ${limits.maxPromptChars.toLocaleString('en')} (FLINT_MAX_PROMPT_CHARS). Shorten it, or @-mention files instead of pasting them.`,
           );
         }
-        try {
-          await promptLimiter.consume(socket.handshake.address);
-        } catch (res) {
-          if (!(res instanceof RateLimiterRes)) throw res;
-          throw new FlintError(
-            'rateLimited',
-            `Too many prompts: this server takes ${limits.promptsPerMinute} a minute from one address (FLINT_PROMPTS_PER_MINUTE): try again in ${Math.ceil(res.msBeforeNext / 1000)} s.`,
-          );
-        }
+        await consumePrompt(socket.handshake.address);
         return { streamId: await startHere(session, payload) };
+      },
+
+      // A retry is a prompt too (the failure report): the same rate limit.
+      'ai:retry': async (socket, { turnId, auto }) => {
+        const session = joined(sessions, socket);
+        await consumePrompt(socket.handshake.address);
+        return { streamId: await ai.retry(session, turnId, auto) };
       },
 
       'ai:report': (socket, { browserTtftMs }) => {

@@ -127,6 +127,8 @@ function payloadFor(t: Target, heldToken: string | undefined): Record<ClientEven
     // sendNow: would stop the target's running turn if it were let through.
     'ai:prompt': { prompt: 'injected prompt', path: 'src/cart.ts', sendNow: true },
     'ai:interrupt': { streamId: t.streamId },
+    // would start a turn in the target's session
+    'ai:retry': { turnId: t.streamId },
     'ai:report': { streamId: t.streamId, browserTtftMs: 1 },
     'tests:result': { runId: 'injected', status: 'done', scope: { kind: 'all' }, files: [] },
     'awareness:update': awareness,
@@ -207,6 +209,7 @@ function expected(kind: Kind, event: ClientEventName): ErrorCode | 'ok' {
   if (kind === 'joined to another session') {
     if (event === 'session:join') return 'linkRequired';
     if (event === 'ai:interrupt') return 'streamNotFound'; // the target's stream, named by its id
+    if (event === 'ai:retry') return 'streamNotFound'; // the target's turn, named by its id
     if (event === 'hunk:claim') return 'hunkNotFound'; // the target's hunk, named by its id
     return 'ok'; // acts on its own session (checked below)
   }
