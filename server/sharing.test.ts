@@ -191,6 +191,10 @@ function validPayloads(doc: Y.Doc): Record<ClientEventName, unknown> {
     'link:create': { role: 'editor' },
     'link:revoke': { role: 'editor' },
     'hunk:claim': { hunkIds: ['x:0'] },
+    'project:import': { name: 'x', zip: new Uint8Array([1, 2, 3]) },
+    'project:clone': { url: 'http://169.254.169.254/x.git' },
+    'project:template': { template: 'ts-library' },
+    'blob:get': { sha256: '0'.repeat(64) },
   };
 }
 

@@ -1,7 +1,7 @@
 import { z } from '@/lib/zod';
 import { LIMITS } from './limits';
 import type { Response } from './errors';
-import { binaryUpdate, Bytes, FilePath, LinkRole, Role, Selection, SessionId, StreamId, TestsResultPayload, TierInfo, TierName } from './values';
+import { binaryUpdate, Bytes, FilePath, LinkRole, Role, Selection, SessionId, Sha256, StreamId, TemplateName, TestsResultPayload, TierInfo, TierName } from './values';
 
 /**
  * Client → server: one payload schema and one answer schema per event. The server validates
@@ -73,6 +73,39 @@ export const ReportPayload = z
   .object({ streamId: StreamId, browserTtftMs: z.number().nonnegative().max(600_000) })
   .strict();
 
+/**
+ * A project from a zip (or a folder the browser packed as one): the server unpacks it, applies
+ * `.gitignore` and the import limits, and creates a session owned by the sender. `name`: shown in
+ * recent sessions. The zip is bounded by the server's `maxMessageBytes` (the transport's frame).
+ * Example: `{name:'my-app', zip: <Uint8Array>}`
+ */
+export const ProjectImportPayload = z
+  .object({
+    name: z.string().trim().min(1).max(LIMITS.maxProjectNameChars),
+    zip: Bytes('expected the zip as binary data').refine((b) => b.byteLength > 0, 'the zip is empty'),
+  })
+  .strict();
+/**
+ * A git repository over smart HTTP, cloned shallow by the server (only http and https; the
+ * address rule of server/net/address-policy.ts). `ref`: a branch or tag, default the remote's HEAD.
+ * Example: `{url:'https://github.com/acme/app.git', ref:'v1.2.0'}`
+ */
+export const ProjectClonePayload = z
+  .object({
+    url: z.string().trim().min(1).max(2_048),
+    ref: z
+      .string()
+      .trim()
+      .max(255)
+      .regex(/^[^\s~^:?*\[\\]*$/, 'not a valid branch or tag name')
+      .optional()
+      .transform((r) => r || undefined),
+  })
+  .strict();
+export const ProjectTemplatePayload = z.object({ template: TemplateName }).strict();
+/** A binary file's content, by the SHA-256 the session's document names it with. */
+export const BlobGetPayload = z.object({ sha256: Sha256 }).strict();
+
 /** Every client event and its payload; the event's name is `domain:verb`. */
 export const CLIENT_EVENT_SCHEMAS = {
   'session:hello': HelloPayload,
@@ -90,6 +123,10 @@ export const CLIENT_EVENT_SCHEMAS = {
   'link:create': LinkCreatePayload,
   'link:revoke': LinkRevokePayload,
   'hunk:claim': HunkClaimPayload,
+  'project:import': ProjectImportPayload,
+  'project:clone': ProjectClonePayload,
+  'project:template': ProjectTemplatePayload,
+  'blob:get': BlobGetPayload,
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
@@ -108,6 +145,8 @@ export const ServerLimits = z.object({
   maxDocBytes: z.number(),
   /** Most files in one session (`FLINT_MAX_FILES`). */
   maxFiles: z.number(),
+  /** Import limits (`FLINT_IMPORT_MAX_FILES`, `FLINT_IMPORT_MAX_BYTES`, `FLINT_IMPORT_MAX_FILE_BYTES`): the browser checks a folder against them before packing it. */
+  import: z.object({ maxFiles: z.number(), maxBytes: z.number(), maxFileBytes: z.number() }).optional(),
   /** Longest prompt, in characters (`FLINT_MAX_PROMPT_CHARS`). */
   maxPromptChars: z.number(),
 });
@@ -141,6 +180,9 @@ export const HunkClaimResult = z.object({
 });
 export type HunkClaimResult = z.infer<typeof HunkClaimResult>;
 
+export const ProjectCreated = z.object({ sessionId: z.string(), files: z.number(), skipped: z.number() });
+export type ProjectCreated = z.infer<typeof ProjectCreated>;
+
 const Empty = z.object({}).strict();
 const WithPath = z.object({ path: z.string() });
 const WithStream = z.object({ streamId: z.string() });
@@ -164,6 +206,11 @@ export const CLIENT_EVENT_ANSWERS = {
   'link:revoke': Empty,
   /** Which of the hunks this person may decide now. */
   'hunk:claim': HunkClaimResult,
+  /** The new session, owned by the sender; `files`: how many came in, `skipped`: how many were ignored. */
+  'project:import': ProjectCreated,
+  'project:clone': ProjectCreated,
+  'project:template': ProjectCreated,
+  'blob:get': z.object({ bytes: Bytes() }),
 } as const satisfies Record<ClientEventName, z.ZodType>;
 
 /** Events a client may send without an acknowledgement (an error then comes as `protocol:error`). */

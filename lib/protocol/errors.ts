@@ -27,6 +27,10 @@ export const ErrorCode = z.enum([
   'upstream',
   'tierUnavailable',
   'storageUnavailable',
+  'importInvalid',
+  'addressRefused',
+  'gitFailed',
+  'blobNotFound',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -63,6 +67,10 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   upstream: 'The model could not answer.',
   tierUnavailable: 'No model is available for this tier.',
   storageUnavailable: 'Your change is applied but could not be saved yet.',
+  importInvalid: 'The project could not be imported.',
+  addressRefused: 'That address may not be fetched by this server.',
+  gitFailed: 'The git server did not give the repository.',
+  blobNotFound: 'That file content is not in this session.',
   internal: 'Something went wrong on the server.',
 };
 

@@ -40,6 +40,19 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE UNIQUE INDEX session_links_active ON session_links (session_id, role) WHERE revoked_at IS NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'content-addressed blobs (binary files of imported projects)',
+    sql: `
+      -- Named by the SHA-256 of their bytes; a session's document names the ones it uses.
+      CREATE TABLE blobs (
+        sha256 text PRIMARY KEY,
+        size integer NOT NULL,
+        bytes bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -134,6 +134,10 @@ function payloadFor(t: Target, heldToken: string | undefined): Record<ClientEven
     'link:revoke': { role: 'viewer' },
     // The target's first hunk, by the id it will have (its turn's id and index).
     'hunk:claim': { hunkIds: [`${t.streamId}:0`] },
+    'project:import': { name: 'x', zip: new Uint8Array([1, 2, 3]) },
+    'project:clone': { url: 'http://169.254.169.254/x.git' },
+    'project:template': { template: 'ts-library' },
+    'blob:get': { sha256: '0'.repeat(64) },
   };
 }
 
