@@ -9,7 +9,7 @@ import { decodeText, formatBytes, ImportLimitError, selectFiles } from '@/lib/wo
 import type { ProjectLimits } from './settings';
 import type { SessionStore } from '../sessions/session-store';
 import { FlintError } from '../errors';
-import { AddressRefusedError } from '../net/address-policy';
+import { AddressRefusedError, checkUrl } from '../net/address-policy';
 import type { BlobStore } from './blob-store';
 import { guardedHttp, type GuardedHttpOptions } from './git-http';
 import { TEMPLATES } from './templates';
@@ -58,6 +58,12 @@ export class Projects {
   }
 
   async fromGit(url: string, ref: string | undefined, ownerId: string, progress: Progress): Promise<ProjectCreated> {
+    // Scheme and IP literals first (isomorphic-git would refuse other schemes with a vaguer error).
+    try {
+      checkUrl(url, { allowPrivate: this.limits.allowPrivate });
+    } catch (err) {
+      throw cloneError(err, url, ref, false, this.limits.gitTimeoutMs);
+    }
     const dir = await mkdtemp(path.join(os.tmpdir(), 'flint-clone-'));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('timeout')), this.limits.gitTimeoutMs);

@@ -1,4 +1,4 @@
-import { inflateSync } from 'fflate';
+import { Inflate } from 'fflate';
 
 /**
  * Reads a zip's entries without trusting it: the central directory is parsed here (fflate's
@@ -95,14 +95,11 @@ export function readZip(zip: Uint8Array, maxEntries: number): ZipEntry[] {
         const start = localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
         if (start + compressed > zip.length) throw new ZipError(`${shown} is truncated.`);
         const data = zip.subarray(start, start + compressed);
-        let out: Uint8Array;
-        try {
-          out = method === 0 ? data.slice() : inflateSync(data, { out: new Uint8Array(size) });
-        } catch {
-          throw new ZipError(`${shown} is corrupt (it does not inflate).`);
+        if (method === 0) {
+          if (compressed !== size) throw new ZipError(`${shown} is corrupt: its stored size differs from its size.`);
+          return data.slice();
         }
-        if (out.length !== size) throw new ZipError(`${shown} is corrupt: it inflates to a different size than it declares.`);
-        return out;
+        return inflateBounded(data, size, shown);
       },
     });
   }
@@ -114,4 +111,27 @@ export function commonTopFolder(paths: string[]): string | null {
   if (paths.length === 0) return null;
   const first = paths[0].split('/')[0];
   return paths.every((p) => p.includes('/') && p.split('/')[0] === first) ? first : null;
+}
+
+/** Inflates at most `size` bytes, fed in small slices so a bomb never expands far past it in memory. */
+function inflateBounded(data: Uint8Array, size: number, shown: string): Uint8Array {
+  const out = new Uint8Array(size);
+  let filled = 0;
+  let ended = false;
+  const lies = () => new ZipError(`${shown} is corrupt: it inflates to a different size than it declares.`);
+  const inflate = new Inflate((chunk, final) => {
+    if (filled + chunk.length > size) throw lies();
+    out.set(chunk, filled);
+    filled += chunk.length;
+    if (final) ended = true;
+  });
+  try {
+    const SLICE = 16 * 1024;
+    for (let i = 0; i < data.length || i === 0; i += SLICE) inflate.push(data.subarray(i, i + SLICE), i + SLICE >= data.length);
+  } catch (err) {
+    if (err instanceof ZipError) throw err;
+    throw new ZipError(`${shown} is corrupt (it does not inflate).`);
+  }
+  if (!ended || filled !== size) throw lies();
+  return out;
 }
