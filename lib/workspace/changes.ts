@@ -49,3 +49,22 @@ export function diffSnapshots(base: Snapshot, current: Snapshot): Change[] {
   for (const path of base.keys()) if (!current.has(path)) out.push({ path, change: 'deleted' });
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
+
+/**
+ * Calls `onChange` (debounced, `delayMs`) whenever the files, the binaries, the base or the
+ * project meta change; returns the function that stops watching. Comparing against the base
+ * reads every file, so it is not done per keystroke.
+ */
+export function watchProject(doc: Y.Doc, onChange: () => void, delayMs = 250): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const schedule = () => {
+    if (timer === null) timer = setTimeout(() => ((timer = null), onChange()), delayMs);
+  };
+  const types = [filesOf(doc), binariesOf(doc), baseOf(doc), doc.getMap('project')];
+  for (const t of types) t.observeDeep(schedule);
+  onChange();
+  return () => {
+    if (timer !== null) clearTimeout(timer);
+    for (const t of types) t.unobserveDeep(schedule);
+  };
+}
