@@ -6,6 +6,7 @@ import { touchRecentSession } from '@/lib/client/recent-sessions';
 import { baseFiles, currentFiles, diffSnapshots, watchProject, type Change } from '@/lib/workspace/changes';
 import { projectMeta, type ProjectMeta } from '@/lib/workspace/project-doc';
 import { useIdeStore, useRuntime } from './session-provider';
+import { PushBranch } from './push-branch';
 
 const MARK: Record<Change['change'], string> = { added: 'A', modified: 'M', deleted: 'D' };
 
@@ -135,6 +136,7 @@ export function ChangesPanel({ sessionId, token }: { sessionId: string; token?: 
           {busy === 'Patch download' ? 'Diffing…' : 'Download patch'}
         </button>
       </div>
+      {meta?.source === 'git' && (role === 'owner' || role === 'editor') && <PushBranch defaultBranch={`flint/${sessionId.slice(0, 8).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`} />}
       {error && (
         <p className="error-banner" role="alert" data-testid="export-error">
           {error}

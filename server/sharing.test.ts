@@ -195,6 +195,7 @@ function validPayloads(doc: Y.Doc): Record<ClientEventName, unknown> {
     'project:clone': { url: 'http://169.254.169.254/x.git' },
     'project:template': { template: 'ts-library' },
     'blob:get': { sha256: '0'.repeat(64) },
+    'project:push': { branch: 'flint/x', token: 't' },
   };
 }
 

@@ -57,3 +57,8 @@ export async function startTemplate(socket: FlintSocket, template: TemplateName)
 export function fetchBlob(socket: FlintSocket, sha256: string): Promise<Response<{ bytes: Uint8Array }>> {
   return new Promise((resolve) => socket.emit('blob:get', { sha256 }, resolve));
 }
+
+/** Pushes the session's changes as `branch` of its git origin; `token` goes in this request only. */
+export function pushBranch(socket: FlintSocket, req: { branch: string; token: string; username?: string; message?: string }): Promise<Response<{ branch: string; commit: string; url: string }>> {
+  return new Promise((resolve) => socket.emit('project:push', req, resolve));
+}

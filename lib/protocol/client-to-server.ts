@@ -103,6 +103,27 @@ export const ProjectClonePayload = z
   })
   .strict();
 export const ProjectTemplatePayload = z.object({ template: TemplateName }).strict();
+/**
+ * Pushes the session's changes to the git origin it was cloned from, as a new commit on `branch`
+ * (on top of the imported commit). `token`: the person's access token for that push only — used
+ * as the HTTP password, held in memory for the push, never stored or logged. `username`: for
+ * servers that want one with the token (default `x-access-token`).
+ * Example: `{branch:'flint/fix-cart', token:'ghp_…', message:'Fix the cart total'}`
+ */
+export const ProjectPushPayload = z
+  .object({
+    branch: z
+      .string()
+      .trim()
+      .min(1, 'branch name is empty')
+      .max(200)
+      .regex(/^(?!\/|.*\/$|.*\.\.|.*@\{|.*\.lock$|.*\/\.)[^\s~^:?*\[\\\x00-\x1f\x7f]+$/, 'not a valid branch name'),
+    token: z.string().min(1, 'the token is empty').max(1_000),
+    username: z.string().max(200).optional(),
+    message: z.string().trim().max(2_000).optional(),
+  })
+  .strict();
+
 /** A binary file's content, by the SHA-256 the session's document names it with. */
 export const BlobGetPayload = z.object({ sha256: Sha256 }).strict();
 
@@ -127,6 +148,7 @@ export const CLIENT_EVENT_SCHEMAS = {
   'project:clone': ProjectClonePayload,
   'project:template': ProjectTemplatePayload,
   'blob:get': BlobGetPayload,
+  'project:push': ProjectPushPayload,
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
@@ -211,6 +233,8 @@ export const CLIENT_EVENT_ANSWERS = {
   'project:clone': ProjectCreated,
   'project:template': ProjectCreated,
   'blob:get': z.object({ bytes: Bytes() }),
+  /** The pushed branch, its commit, and where to see it (the forge's branch page when the host is known, else the repository URL). */
+  'project:push': z.object({ branch: z.string(), commit: z.string(), url: z.string() }),
 } as const satisfies Record<ClientEventName, z.ZodType>;
 
 /** Events a client may send without an acknowledgement (an error then comes as `protocol:error`). */

@@ -31,6 +31,7 @@ export const ErrorCode = z.enum([
   'addressRefused',
   'gitFailed',
   'blobNotFound',
+  'pushRejected',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -71,6 +72,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   addressRefused: 'That address may not be fetched by this server.',
   gitFailed: 'The git server did not give the repository.',
   blobNotFound: 'That file content is not in this session.',
+  pushRejected: 'The git server did not accept the push.',
   internal: 'Something went wrong on the server.',
 };
 

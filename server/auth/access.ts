@@ -33,6 +33,8 @@ export const EVENT_ROLE: Record<ClientEventName, 'none' | Role> = {
   'project:template': 'none',
   // Reading a binary file of the joined session.
   'blob:get': 'viewer',
+  // Pushing the session's files with the person's own token.
+  'project:push': 'editor',
 };
 
 const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 };

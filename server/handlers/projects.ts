@@ -5,6 +5,7 @@ import type { CreationLimiter } from '../auth/creation-limits';
 import type { SessionStore } from '../sessions/session-store';
 import type { BlobStore } from '../projects/blob-store';
 import type { Projects } from '../projects/projects';
+import { pushSession } from '../projects/push';
 import type { FlintSocket, HandlerGroup } from '../edge/types';
 import { joined } from './membership';
 
@@ -20,6 +21,8 @@ export interface ProjectsContext {
  * `project:*`: a new session from a zip, a git clone or a template (server/projects/), owned by
  * the sender and counted like `session:create`; progress goes to the sender as
  * `project:progress`. `blob:get`: a binary file's bytes, only when the joined session names them.
+ * `project:push`: the session's changes as a branch of its git origin, with the person's token
+ * (server/projects/push.ts), which lives only in that request.
  * One import at a time per socket, so one tab cannot hold many clones open.
  */
 export function projectsHandlers({ sessions, projects, blobs, sessionCreations, log }: ProjectsContext): HandlerGroup {
@@ -53,6 +56,16 @@ export function projectsHandlers({ sessions, projects, blobs, sessionCreations, 
         run(socket, () => projects.fromZip(new Uint8Array(zip.buffer, zip.byteOffset, zip.byteLength), name, socket.data.identity, progress(socket))),
       'project:clone': (socket, { url, ref }) => run(socket, () => projects.fromGit(url, ref, socket.data.identity, progress(socket))),
       'project:template': (socket, { template }) => run(socket, () => projects.fromTemplate(template, socket.data.identity)),
+      'project:push': async (socket, req) => {
+        const session = joined(sessions, socket);
+        if (importing.has(socket)) throw new FlintError('busy', 'A clone or push is already running in this tab.');
+        importing.add(socket);
+        try {
+          return await pushSession(session.doc, req, blobs, projects.limits, `Flint session ${session.id.slice(0, 6)}`);
+        } finally {
+          importing.delete(socket);
+        }
+      },
       'blob:get': async (socket, { sha256 }) => {
         const session = joined(sessions, socket);
         if (!namesBlob(session.doc, sha256)) throw new FlintError('blobNotFound');

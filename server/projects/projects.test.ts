@@ -193,3 +193,62 @@ describe('project:clone (git over smart HTTP)', () => {
     }
   });
 });
+
+describe('project:push (a branch to the git origin)', () => {
+  let server: TestServer;
+  let gitServer: GitServer;
+  before(async () => {
+    gitServer = await startGitServer({ token: 'right-token' });
+    server = await startTestServer();
+  });
+  after(async () => {
+    closeClients();
+    await server.close();
+    await gitServer.close();
+  });
+
+  it('pushes the changes as a commit on a new branch; a wrong token and a non-fast-forward are refused', async () => {
+    const url = gitServer.createRepo('pushy', { 'README.md': '# one\n', 'src/a.ts': 'export const a = 1;\n', 'gone.txt': 'x\n', 'img.png': Buffer.from(PNG) });
+    const bare = `${gitServer.root}/pushy.git`;
+    const client = await helloClient(server.url);
+    const r = await request<ProjectCreated>(client, 'project:clone', { url });
+    assert.ok(r.ok);
+    const { socket, doc } = await openSession(server, r.data.sessionId);
+    // Edit as a browser does: a Yjs update for the text, file events for the rest.
+    const before = Y.encodeStateVector(doc);
+    doc.getMap<Y.Text>('files').get('src/a.ts')!.insert(0, '// pushed from Flint\n');
+    binariesOf(doc).delete('img.png');
+    assert.ok((await request(socket, 'doc:update', Y.encodeStateAsUpdate(doc, before))).ok);
+    assert.ok((await request(socket, 'file:create', { path: 'notes/new file ✓.md', content: 'hi\n' })).ok);
+    assert.ok((await request(socket, 'file:delete', { path: 'gone.txt' })).ok);
+
+    const wrong = await request(socket, 'project:push', { branch: 'flint/test', token: 'wrong' });
+    assert.ok(!wrong.ok);
+    assert.equal(wrong.error.code, 'pushRejected');
+    assert.match(wrong.error.message, /refused the token/);
+    assert.doesNotMatch(wrong.error.message, /wrong/);
+
+    const ok = await request<{ branch: string; commit: string; url: string }>(socket, 'project:push', { branch: 'flint/test', token: 'right-token', message: 'From the test' });
+    assert.ok(ok.ok, JSON.stringify(ok));
+    assert.equal(gitServer.git(['rev-parse', 'flint/test'], bare).trim(), ok.data.commit);
+    assert.equal(gitServer.git(['show', 'flint/test:src/a.ts'], bare), '// pushed from Flint\nexport const a = 1;\n');
+    assert.equal(gitServer.git(['show', 'flint/test:notes/new file ✓.md'], bare), 'hi\n');
+    const tree = gitServer.git(['ls-tree', '-r', '--name-only', '-z', 'flint/test'], bare).split('\0').filter(Boolean).sort();
+    assert.deepEqual(tree, ['README.md', 'notes/new file ✓.md', 'src/a.ts']);
+    assert.equal(gitServer.git(['log', '-1', '--format=%s', 'flint/test'], bare).trim(), 'From the test');
+    assert.equal(gitServer.git(['rev-parse', 'flint/test^'], bare).trim(), projectMeta(doc)?.commit);
+    assert.match(ok.data.url, /pushy\.git \(branch flint\/test\)/);
+
+    // The branch now has a commit this session's next push would not contain: refused, not forced.
+    const again = await request(socket, 'project:push', { branch: 'flint/test', token: 'right-token' });
+    assert.ok(!again.ok);
+    assert.equal(again.error.code, 'pushRejected', again.error.message);
+  });
+
+  it('refuses a session that was not cloned from git', async () => {
+    const { socket } = await joinedClient(server.url);
+    const r = await request(socket, 'project:push', { branch: 'x', token: 't' });
+    assert.ok(!r.ok);
+    assert.equal(r.error.code, 'badRequest');
+  });
+});

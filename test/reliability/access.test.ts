@@ -138,6 +138,7 @@ function payloadFor(t: Target, heldToken: string | undefined): Record<ClientEven
     'project:clone': { url: 'http://169.254.169.254/x.git' },
     'project:template': { template: 'ts-library' },
     'blob:get': { sha256: '0'.repeat(64) },
+    'project:push': { branch: 'flint/x', token: 't' },
   };
 }
 
