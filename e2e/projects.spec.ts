@@ -201,6 +201,25 @@ test('a git repository is cloned with progress; a missing one and a refused addr
   await expectSessionWith(workspace, ['README.md', 'src/app.ts', 'logo.png']);
   expect((await seen).length).toBeGreaterThan(0);
   await expect(page.getByTestId('changes-panel')).toContainText(`main @ ${commit.slice(0, 7)}`);
+
+  // Push the change as a branch: a wrong token is refused on the page, the right one pushes.
+  await workspace.fileItem('src/app.ts').click();
+  await workspace.waitReady();
+  await workspace.focusEditorAtStart();
+  await page.keyboard.type('// from the browser\n');
+  await expect(page.locator('[data-testid=changed-file][data-path="src/app.ts"]')).toHaveAttribute('data-change', 'modified');
+  await page.getByTestId('push-open').click();
+  await page.getByTestId('push-branch').fill('flint/e2e');
+  await page.getByTestId('push-token').fill('not-the-token');
+  await page.getByTestId('push-submit').click();
+  await expect(page.getByTestId('push-error')).toHaveAttribute('data-code', 'pushRejected');
+  await expect(page.getByTestId('push-token')).toHaveValue('');
+  await page.getByTestId('push-token').fill(gitServer.token);
+  await page.getByTestId('push-submit').click();
+  await expect(page.getByTestId('push-url')).toContainText('e2e-app.git (branch flint/e2e)');
+  const bare = path.join(gitServer.root, 'e2e-app.git');
+  expect(gitServer.git(['show', 'flint/e2e:src/app.ts'], bare)).toBe('// from the browser\nexport const app = 1;\n');
+  expect(gitServer.git(['rev-parse', 'flint/e2e^'], bare).trim()).toBe(commit);
 });
 
 test('templates start sessions, and recent sessions list them newest first', async ({ page, workspace }) => {
