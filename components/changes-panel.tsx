@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { getSocket } from '@/lib/client/connection';
 import { fetchBlob } from '@/lib/client/projects';
 import { touchRecentSession } from '@/lib/client/recent-sessions';
-import { baseFiles, currentFiles, diffSnapshots, watchProject, type Change } from '@/lib/workspace/changes';
+import { baseFiles, ChangeTracker, currentFiles, type Change } from '@/lib/workspace/changes';
 import { projectMeta, type ProjectMeta } from '@/lib/workspace/project-doc';
 import { useIdeStore, useRuntime } from './session-provider';
 import { PushBranch } from './push-branch';
@@ -42,14 +42,13 @@ export function ChangesPanel({ sessionId, token }: { sessionId: string; token?: 
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(
-    () =>
-      watchProject(runtime.doc, () => {
-        setChanges(diffSnapshots(baseFiles(runtime.doc), currentFiles(runtime.doc)));
-        setMeta(projectMeta(runtime.doc));
-      }),
-    [runtime],
-  );
+  useEffect(() => {
+    const tracker = new ChangeTracker(runtime.doc, (list) => {
+      setChanges(list);
+      setMeta(projectMeta(runtime.doc));
+    });
+    return () => tracker.stop();
+  }, [runtime]);
 
   // This browser's recent sessions: the session, its name, when it was last open or edited here.
   useEffect(() => {

@@ -51,20 +51,74 @@ export function diffSnapshots(base: Snapshot, current: Snapshot): Change[] {
 }
 
 /**
- * Calls `onChange` (debounced, `delayMs`) whenever the files, the binaries, the base or the
- * project meta change; returns the function that stops watching. Comparing against the base
- * reads every file, so it is not done per keystroke.
+ * The changes against the base, kept up to date as the document changes, for the changes panel.
+ * Invariants: a full comparison runs at start and whenever the base, the binaries or the meta
+ * change (rare: an import, a binary deleted); an edit of a text file re-compares only the files
+ * it touched (observeDeep names them), once per `delayMs` burst — typing never re-reads every file.
  */
-export function watchProject(doc: Y.Doc, onChange: () => void, delayMs = 250): () => void {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const schedule = () => {
-    if (timer === null) timer = setTimeout(() => ((timer = null), onChange()), delayMs);
-  };
-  const types = [filesOf(doc), binariesOf(doc), baseOf(doc), doc.getMap('project')];
-  for (const t of types) t.observeDeep(schedule);
-  onChange();
-  return () => {
-    if (timer !== null) clearTimeout(timer);
-    for (const t of types) t.unobserveDeep(schedule);
-  };
+export class ChangeTracker {
+  private readonly changes = new Map<string, ChangeKind>();
+  private readonly dirty = new Set<string>();
+  private full = true;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly stops: Array<() => void> = [];
+
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly onChange: (changes: Change[]) => void,
+    private readonly delayMs = 250,
+  ) {
+    const files = filesOf(doc);
+    const onFiles = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>) => {
+      for (const e of events) {
+        if (e.target === files) for (const key of e.changes.keys.keys()) this.dirty.add(key);
+        else if (typeof e.path[0] === 'string') this.dirty.add(e.path[0]);
+      }
+      this.schedule();
+    };
+    const onOther = () => {
+      this.full = true;
+      this.schedule();
+    };
+    files.observeDeep(onFiles);
+    this.stops.push(() => files.unobserveDeep(onFiles));
+    for (const t of [binariesOf(doc), baseOf(doc), doc.getMap('project')]) {
+      t.observeDeep(onOther);
+      this.stops.push(() => t.unobserveDeep(onOther));
+    }
+    this.flush();
+  }
+
+  private schedule(): void {
+    if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    if (this.full) {
+      this.full = false;
+      this.dirty.clear();
+      this.changes.clear();
+      for (const c of diffSnapshots(baseFiles(this.doc), currentFiles(this.doc))) this.changes.set(c.path, c.change);
+    } else {
+      const base = baseOf(this.doc);
+      for (const path of this.dirty) {
+        const text = filesOf(this.doc).get(path);
+        const bin = binariesOf(this.doc).get(path);
+        const now: FileState | undefined = text ? { kind: 'text', text: text.toString() } : bin ? { kind: 'binary', sha256: bin.sha256, size: bin.size } : undefined;
+        const b = base.get(path);
+        const was: FileState | undefined = b?.kind === 'text' ? { kind: 'text', text: b.text } : b?.kind === 'binary' ? { kind: 'binary', sha256: b.sha256, size: b.size } : undefined;
+        const change: ChangeKind | null = !now && !was ? null : !was ? 'added' : !now ? 'deleted' : sameContent(was, now) ? null : 'modified';
+        if (change) this.changes.set(path, change);
+        else this.changes.delete(path);
+      }
+      this.dirty.clear();
+    }
+    this.onChange([...this.changes].map(([path, change]) => ({ path, change })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    for (const s of this.stops) s();
+  }
 }
