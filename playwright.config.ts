@@ -79,6 +79,8 @@ export default defineConfig({
       // other test leaves an upstream silent this long (the simulator streams at 1,000 tok/s).
       FLINT_STREAM_IDLE_MS: '5000',
       FLINT_METRICS_PORT: String(METRICS_PORT),
+      // e2e/projects.spec.ts clones from a git server on 127.0.0.1 (link-local and metadata stay refused).
+      FLINT_IMPORT_ALLOW_PRIVATE: 'true',
     },
     reuseExistingServer: false,
     timeout: 180_000,

@@ -1,5 +1,6 @@
 'use client';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { binariesOf } from '@/lib/workspace/project-doc';
 import { FilePath } from '@/lib/protocol';
 import { useIdeStore, useRuntime } from './session-provider';
 
@@ -14,6 +15,17 @@ export function FileTree() {
   const [editing, setEditing] = useState<Editing>(null);
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
   const [nameError, setNameError] = useState<string | null>(null);
+  const openBinary = useIdeStore((s) => s.openBinary);
+  const showBinary = useIdeStore((s) => s.showBinary);
+  // Binary files (imported projects) are listed with the text files, and shown, not edited.
+  const [binaries, setBinaries] = useState<string[]>([]);
+  useEffect(() => {
+    const map = binariesOf(runtime.doc);
+    const refresh = () => setBinaries([...map.keys()].sort());
+    refresh();
+    map.observe(refresh);
+    return () => map.unobserve(refresh);
+  }, [runtime]);
 
   async function submitName(value: string) {
     const parsed = FilePath.safeParse(value.trim());
@@ -80,7 +92,7 @@ export function FileTree() {
               key={path}
               data-testid="file-item"
               data-path={path}
-              className={path === openPath ? 'active' : undefined}
+              className={path === openPath && !openBinary ? 'active' : undefined}
               tabIndex={0}
               onClick={() => openFile(path)}
               onDoubleClick={() => setEditing({ kind: 'rename', path })}
@@ -140,6 +152,37 @@ export function FileTree() {
             </li>
           ),
         )}
+        {binaries.map((path) => (
+          <li
+            key={`bin:${path}`}
+            data-testid="file-item"
+            data-path={path}
+            data-binary="true"
+            className={path === openBinary ? 'active' : undefined}
+            tabIndex={0}
+            onClick={() => showBinary(path)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') showBinary(path);
+              if (e.key === 'Delete') binariesOf(runtime.doc).delete(path);
+            }}
+          >
+            <span className="file-name">{path}</span>
+            <span className="file-actions">
+              <span className="muted" title="Binary file">bin</span>
+              <button
+                data-testid="file-delete"
+                title="Delete (Del)"
+                onClick={(e) => {
+                  e.stopPropagation();
+                  if (openBinary === path) showBinary(null);
+                  binariesOf(runtime.doc).delete(path);
+                }}
+              >
+                ×
+              </button>
+            </span>
+          </li>
+        ))}
       </ul>
     </nav>
   );

@@ -4,6 +4,9 @@ import { useRouter } from 'next/navigation';
 import type { ProtocolError, Response } from '@/lib/protocol';
 import { getSocket } from '@/lib/client/connection';
 import { hello } from '@/lib/client/session-runtime';
+import { touchRecentSession } from '@/lib/client/recent-sessions';
+import { OpenProject } from './open-project';
+import { RecentSessions } from './recent-sessions';
 
 export function Landing() {
   const router = useRouter();
@@ -34,6 +37,7 @@ export function Landing() {
       setBusy(false);
       return;
     }
+    touchRecentSession({ sessionId: created.data.sessionId, name: 'Example project' });
     router.push(`/s/${created.data.sessionId}`);
   }
 
@@ -46,11 +50,13 @@ export function Landing() {
       <button data-testid="new-session" className="primary" onClick={newSession} disabled={busy}>
         {busy ? 'Starting…' : 'New session'}
       </button>
+      <OpenProject onError={setError} />
       {error && (
-        <p className="error-banner" data-testid="error-banner" role="alert">
+        <p className="error-banner" data-testid="error-banner" role="alert" data-code={error.code}>
           {error.message}
         </p>
       )}
+      <RecentSessions />
     </main>
   );
 }

@@ -11,6 +11,8 @@ import { TierNotice } from './tier-notice';
 import { TestPanel } from './test-panel';
 import { PresenceBar } from './presence-bar';
 import { ShareMenu } from './share-menu';
+import { ChangesPanel } from './changes-panel';
+import { BinaryView } from './binary-view';
 
 /** `sandboxOrigin`: FLINT_SANDBOX_ORIGIN when configured (lib/sandbox/origin.ts picks otherwise). */
 export function Workspace({ sessionId, token, sandboxOrigin = null }: { sessionId: string; token?: string; sandboxOrigin?: string | null }) {
@@ -32,6 +34,7 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
   const tier = useIdeStore((s) => s.tiers?.[s.mode] ?? null);
   const mode = useIdeStore((s) => s.mode);
   const tierState = useIdeStore(selectTierState);
+  const openBinary = useIdeStore((s) => s.openBinary);
   if (fatal) {
     return (
       <main className="fatal">
@@ -74,6 +77,7 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
       </header>
       <aside className="sidebar" onMouseDownCapture={() => stopFollowing()}>
         <FileTree />
+        <ChangesPanel sessionId={sessionId} token={token} />
       </aside>
       <section className="editor-pane">
         {unsaved && (
@@ -81,7 +85,10 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
             <strong>Not saved:</strong> {unsaved.message} Your text stays in this tab; it is saved as soon as the session fits again.
           </p>
         )}
-        <CodeEditor />
+        {openBinary && <BinaryView />}
+        <div className="editor-slot" style={openBinary ? { display: 'none' } : undefined}>
+          <CodeEditor />
+        </div>
         <TestPanel sandboxOrigin={sandboxOrigin} />
       </section>
       <section className="ai-pane">

@@ -49,7 +49,7 @@ describe('session:hello', () => {
     const socket = await connectClient(server.url);
     const r = await request<{ protocolVersion: number }>(socket, 'session:hello', { protocolVersion: PROTOCOL_VERSION });
     // The limits in force (the defaults here) come with it: the browser checks its frames against them.
-    assert.deepEqual(r, { ok: true, data: { protocolVersion: PROTOCOL_VERSION, limits: { maxMessageBytes: 16 * 1024 * 1024, maxDocBytes: 16 * 1024 * 1024, maxFiles: 1000, maxPromptChars: 65_536 } } });
+    assert.deepEqual(r, { ok: true, data: { protocolVersion: PROTOCOL_VERSION, limits: { maxMessageBytes: 16 * 1024 * 1024, maxDocBytes: 16 * 1024 * 1024, maxFiles: 1000, maxPromptChars: 65_536, import: { maxFiles: 2000, maxBytes: 32 * 1024 * 1024, maxFileBytes: 8 * 1024 * 1024 } } } });
   });
 
   for (const [version, code] of [
@@ -116,7 +116,7 @@ describe('edge validation', () => {
 
   it('rejects paths that escape the workspace', async () => {
     const { socket } = await joinedClient(server.url);
-    for (const path of ['../etc/passwd', '/abs.ts', 'a//b.ts', 'src/./x.ts', 'has space.ts', '']) {
+    for (const path of ['../etc/passwd', '/abs.ts', 'a//b.ts', 'src/./x.ts', 'new\nline.ts', 'back\\slash.ts', '']) {
       assertError(await request(socket, 'file:create', { path }), 'badRequest');
     }
   });

@@ -25,6 +25,9 @@ import type { Io } from './edge/types';
 import { createHandlers } from './handlers';
 import { peerPresence } from './handlers/presence';
 import { createTierStates } from './handlers/tier-states';
+import { blobStore } from './projects/blob-store';
+import { DEFAULT_PROJECT_SETTINGS, Projects, type ProjectSettings } from './projects/projects';
+import type { GuardedHttpOptions } from './projects/git-http';
 
 export interface AppDeps {
   sessions: SessionStore;
@@ -39,6 +42,10 @@ export interface AppDeps {
   redis?: RedisConnection;
   /** Which pages may open the socket; default: a page of the origin the handshake was sent to. */
   origins?: OriginPolicy;
+  /** Project import limits and the git address rule (FLINT_IMPORT_*, FLINT_GIT_*). */
+  projects?: Partial<ProjectSettings>;
+  /** Tests only: the resolver behind the git clone's guarded lookup. */
+  resolveForClone?: GuardedHttpOptions['resolve'];
 }
 
 export interface AppLimits {
@@ -151,9 +158,16 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     (except ? io.to(sessionId).except(except) : io.to(sessionId)).emit('awareness:update', update),
   );
 
+  const projectSettings = { ...DEFAULT_PROJECT_SETTINGS, ...deps.projects };
+  const blobs = blobStore(sessions.storage);
+  const projects = new Projects(sessions, blobs, { ...projectSettings, maxDocBytes: limits.maxDocBytes, maxSessionFiles: limits.maxFiles }, deps.resolveForClone);
+  const sessionCreations = new CreationLimiter('sessions', limits.createsPerMinute, shared);
+
   serveEvents(
     io,
     createHandlers({
+      projects,
+      blobs,
       io,
       sessions,
       access,
@@ -163,7 +177,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       interrupt,
       docLimits,
       claims: new HunkClaims(shared),
-      sessionCreations: new CreationLimiter('sessions', limits.createsPerMinute, shared),
+      sessionCreations,
       linkCreations: new CreationLimiter('share links', limits.createsPerMinute, shared),
       shared,
       presenceFromPeers: deps.redis ? peerPresence(io, presence, log) : undefined,
@@ -172,6 +186,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
         maxDocBytes: limits.maxDocBytes,
         maxFiles: limits.maxFiles,
         maxPromptChars: limits.maxPromptChars,
+        import: { maxFiles: projectSettings.maxFiles, maxBytes: projectSettings.maxBytes, maxFileBytes: projectSettings.maxFileBytes },
       },
       limits,
       log,

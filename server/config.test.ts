@@ -165,6 +165,42 @@ describe('limits (issue #8 item 7)', () => {
   });
 });
 
+describe('project import limits and the git address rule (issue #20)', () => {
+  const noFile = () => dirWithFile('{}');
+
+  it('have defaults: 2,000 files, 32 MiB in all, 8 MiB a file, private addresses refused, 2 min and 100 MiB a clone', () => {
+    assert.deepEqual(loadConfig({}, noFile()).projects, {
+      maxFiles: 2000,
+      maxBytes: 32 * 1024 * 1024,
+      maxFileBytes: 8 * 1024 * 1024,
+      allowPrivate: false,
+      gitTimeoutMs: 120_000,
+      gitMaxBytes: 100 * 1024 * 1024,
+    });
+  });
+
+  it('are read from the environment over flint.config.json', () => {
+    const dir = dirWithFile(JSON.stringify({ limits: { importMaxFiles: 5, importAllowPrivate: true, gitTimeoutMs: 5000 } }));
+    assert.deepEqual(loadConfig({}, dir).projects, { ...loadConfig({}, noFile()).projects, maxFiles: 5, allowPrivate: true, gitTimeoutMs: 5000 });
+    const env = loadConfig(
+      { FLINT_IMPORT_MAX_FILES: '7', FLINT_IMPORT_MAX_BYTES: '4096', FLINT_IMPORT_MAX_FILE_BYTES: '2048', FLINT_IMPORT_ALLOW_PRIVATE: 'false', FLINT_GIT_TIMEOUT_MS: '9000', FLINT_GIT_MAX_BYTES: '65536' },
+      dir,
+    ).projects;
+    assert.deepEqual(env, { maxFiles: 7, maxBytes: 4096, maxFileBytes: 2048, allowPrivate: false, gitTimeoutMs: 9000, gitMaxBytes: 65536 });
+  });
+
+  it('a bad value stops the start naming the variable', () => {
+    for (const [env, message] of [
+      [{ FLINT_IMPORT_MAX_FILES: '0' }, /FLINT_IMPORT_MAX_FILES/],
+      [{ FLINT_IMPORT_MAX_BYTES: '10' }, /FLINT_IMPORT_MAX_BYTES: at least 1024/],
+      [{ FLINT_IMPORT_ALLOW_PRIVATE: 'yes' }, /FLINT_IMPORT_ALLOW_PRIVATE/],
+      [{ FLINT_GIT_TIMEOUT_MS: '5' }, /FLINT_GIT_TIMEOUT_MS: at least 1000/],
+    ] as Array<[Record<string, string>, RegExp]>) {
+      assert.throws(() => loadConfig(env, noFile()), message, JSON.stringify(env));
+    }
+  });
+});
+
 describe('the test sandbox origin', () => {
   it('is unset by default (the IDE picks the loopback counterpart or its own origin)', () => {
     assert.deepEqual(loadConfig({}, empty).sandbox, { origin: undefined, appOrigins: [] });

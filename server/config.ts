@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LIMITS, type TierName } from '@/lib/protocol';
 import { normalizeOrigin } from '@/lib/sandbox/origin';
+import { DEFAULT_PROJECT_SETTINGS, type ProjectSettings } from './projects/settings';
 
 /**
  * Flint's configuration: environment variables over an optional `flint.config.json` (path in
@@ -60,6 +61,9 @@ const MaxDocBytes = z.number().int().min(64 * 1024, 'at least 65536 (64 KiB)').m
 const MaxFiles = z.number().int().min(1).max(100_000);
 const MaxPromptChars = z.number().int().min(1).max(LIMITS.promptCharsCeiling, `at most ${LIMITS.promptCharsCeiling} (the protocol's ceiling)`);
 const MaxConnectionsPerIp = z.number().int().min(1).max(1_000_000);
+const ImportMaxFiles = z.number().int().min(1).max(100_000);
+const ImportBytes = z.number().int().min(1024, 'at least 1024').max(4 * 1024 ** 3, 'at most 4294967296 (4 GiB)');
+const GitTimeoutMs = z.number().int().min(1_000, 'at least 1000 (1 s)').max(3_600_000, 'at most 3600000 (1 h)');
 
 /** Defaults of the limits above (README → Configuration). */
 export const DEFAULT_MAX_DOC_BYTES = 16 * 1024 * 1024;
@@ -105,6 +109,12 @@ const FileConfig = z
         maxMessageBytes: MaxMessageBytes.optional(),
         maxDocBytes: MaxDocBytes.optional(),
         maxFiles: MaxFiles.optional(),
+        importMaxFiles: ImportMaxFiles.optional(),
+        importMaxBytes: ImportBytes.optional(),
+        importMaxFileBytes: ImportBytes.optional(),
+        importAllowPrivate: z.boolean().optional(),
+        gitTimeoutMs: GitTimeoutMs.optional(),
+        gitMaxBytes: ImportBytes.optional(),
         maxPromptChars: MaxPromptChars.optional(),
         maxConnectionsPerIp: MaxConnectionsPerIp.optional(),
       })
@@ -168,6 +178,18 @@ const Env = z.object({
   FLINT_MAX_PROMPT_CHARS: z.coerce.number().pipe(MaxPromptChars).optional(),
   /** Live socket.io connections from one address. */
   FLINT_MAX_CONNECTIONS_PER_IP: z.coerce.number().pipe(MaxConnectionsPerIp).optional(),
+  /** Most files a project import may bring in (after .gitignore and skipped folders). */
+  FLINT_IMPORT_MAX_FILES: z.coerce.number().pipe(ImportMaxFiles).optional(),
+  /** Largest project import, all files together, in bytes. */
+  FLINT_IMPORT_MAX_BYTES: z.coerce.number().pipe(ImportBytes).optional(),
+  /** Largest single file of an import, in bytes. */
+  FLINT_IMPORT_MAX_FILE_BYTES: z.coerce.number().pipe(ImportBytes).optional(),
+  /** `true`: git servers on private and loopback addresses may be cloned (self-hosted git); link-local and metadata stay refused. */
+  FLINT_IMPORT_ALLOW_PRIVATE: z.enum(['true', 'false']).optional(),
+  /** A git clone that takes longer is stopped. */
+  FLINT_GIT_TIMEOUT_MS: z.coerce.number().pipe(GitTimeoutMs).optional(),
+  /** Bytes a git clone may fetch from its server. */
+  FLINT_GIT_MAX_BYTES: z.coerce.number().pipe(ImportBytes).optional(),
 });
 
 /** One resolved tier. Keys never leave the server. */
@@ -355,5 +377,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPromptChars: e.FLINT_MAX_PROMPT_CHARS ?? file.limits?.maxPromptChars ?? LIMITS.maxPromptChars,
       maxConnectionsPerIp: e.FLINT_MAX_CONNECTIONS_PER_IP ?? file.limits?.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
     },
+    /** Project imports (server/projects/): limits and the git address rule. */
+    projects: {
+      maxFiles: e.FLINT_IMPORT_MAX_FILES ?? file.limits?.importMaxFiles ?? DEFAULT_PROJECT_SETTINGS.maxFiles,
+      maxBytes: e.FLINT_IMPORT_MAX_BYTES ?? file.limits?.importMaxBytes ?? DEFAULT_PROJECT_SETTINGS.maxBytes,
+      maxFileBytes: e.FLINT_IMPORT_MAX_FILE_BYTES ?? file.limits?.importMaxFileBytes ?? DEFAULT_PROJECT_SETTINGS.maxFileBytes,
+      allowPrivate: e.FLINT_IMPORT_ALLOW_PRIVATE ? e.FLINT_IMPORT_ALLOW_PRIVATE === 'true' : (file.limits?.importAllowPrivate ?? false),
+      gitTimeoutMs: e.FLINT_GIT_TIMEOUT_MS ?? file.limits?.gitTimeoutMs ?? DEFAULT_PROJECT_SETTINGS.gitTimeoutMs,
+      gitMaxBytes: e.FLINT_GIT_MAX_BYTES ?? file.limits?.gitMaxBytes ?? DEFAULT_PROJECT_SETTINGS.gitMaxBytes,
+    } satisfies ProjectSettings,
   };
 }

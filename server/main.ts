@@ -53,7 +53,7 @@ async function main() {
   if (origins.sandboxOrigin && origins.appOrigins.includes(origins.sandboxOrigin)) {
     console.warn(`[flint] FLINT_SANDBOX_ORIGIN ${origins.sandboxOrigin} is also an app origin: code the sandbox runs is not kept from the socket by its origin (SECURITY.md)`);
   }
-  const app = createApplication(httpServer, { sessions, links: storage.links, providers, metrics, limits: config.limits, redis, origins });
+  const app = createApplication(httpServer, { sessions, links: storage.links, providers, metrics, limits: config.limits, projects: config.projects, redis, origins });
   const metricsServer = config.metrics ? await startMetricsServer(metrics, config.metrics) : null;
   if (metricsServer) console.log(`[flint] metrics on ${metricsServer.url}`);
 

@@ -192,14 +192,20 @@ function validPayloads(doc: Y.Doc): Record<ClientEventName, unknown> {
     'link:create': { role: 'editor' },
     'link:revoke': { role: 'editor' },
     'hunk:claim': { hunkIds: ['x:0'] },
+    'project:import': { name: 'x', zip: new Uint8Array([1, 2, 3]) },
+    'project:clone': { url: 'http://169.254.169.254/x.git' },
+    'project:template': { template: 'ts-library' },
+    'blob:get': { sha256: '0'.repeat(64) },
+    'project:push': { branch: 'flint/x', token: 't' },
   };
 }
 
 describe('roles on every event', () => {
-  it('the role table covers every event, and only presence is open to viewers once joined', () => {
+  it('the role table covers every event, and only presence and reading binaries are open to viewers once joined', () => {
     assert.deepEqual(Object.keys(EVENT_ROLE).sort(), [...CLIENT_EVENTS].sort());
     const viewerOk = CLIENT_EVENTS.filter((e) => EVENT_ROLE[e] === 'viewer' || EVENT_ROLE[e] === 'none');
-    assert.deepEqual(viewerOk.sort(), ['awareness:update', 'session:create', 'session:hello', 'session:join']);
+    // project:import|clone|template create a new session of the sender's own, like session:create.
+    assert.deepEqual(viewerOk.sort(), ['awareness:update', 'blob:get', 'project:clone', 'project:import', 'project:template', 'session:create', 'session:hello', 'session:join']);
   });
 
   const mutating = CLIENT_EVENTS.filter((e) => EVENT_ROLE[e] === 'editor' || EVENT_ROLE[e] === 'owner');

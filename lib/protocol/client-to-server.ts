@@ -1,7 +1,7 @@
 import { z } from '@/lib/zod';
 import { LIMITS } from './limits';
 import type { Response } from './errors';
-import { binaryUpdate, Bytes, FilePath, LinkRole, Role, Selection, SessionId, StreamId, TestsResultPayload, TierInfo, TierName } from './values';
+import { binaryUpdate, Bytes, FilePath, LinkRole, Role, Selection, SessionId, Sha256, StreamId, TemplateName, TestsResultPayload, TierInfo, TierName } from './values';
 
 /**
  * Client → server: one payload schema and one answer schema per event. The server validates
@@ -80,6 +80,60 @@ export const ReportPayload = z
   .object({ streamId: StreamId, browserTtftMs: z.number().nonnegative().max(600_000) })
   .strict();
 
+/**
+ * A project from a zip (or a folder the browser packed as one): the server unpacks it, applies
+ * `.gitignore` and the import limits, and creates a session owned by the sender. `name`: shown in
+ * recent sessions. The zip is bounded by the server's `maxMessageBytes` (the transport's frame).
+ * Example: `{name:'my-app', zip: <Uint8Array>}`
+ */
+export const ProjectImportPayload = z
+  .object({
+    name: z.string().trim().min(1).max(LIMITS.maxProjectNameChars),
+    zip: Bytes('expected the zip as binary data').refine((b) => b.byteLength > 0, 'the zip is empty'),
+  })
+  .strict();
+/**
+ * A git repository over smart HTTP, cloned shallow by the server (only http and https; the
+ * address rule of server/net/address-policy.ts). `ref`: a branch or tag, default the remote's HEAD.
+ * Example: `{url:'https://github.com/acme/app.git', ref:'v1.2.0'}`
+ */
+export const ProjectClonePayload = z
+  .object({
+    url: z.string().trim().min(1).max(2_048),
+    ref: z
+      .string()
+      .trim()
+      .max(255)
+      .regex(/^[^\s~^:?*\[\\]*$/, 'not a valid branch or tag name')
+      .optional()
+      .transform((r) => r || undefined),
+  })
+  .strict();
+export const ProjectTemplatePayload = z.object({ template: TemplateName }).strict();
+/**
+ * Pushes the session's changes to the git origin it was cloned from, as a new commit on `branch`
+ * (on top of the imported commit). `token`: the person's access token for that push only — used
+ * as the HTTP password, held in memory for the push, never stored or logged. `username`: for
+ * servers that want one with the token (default `x-access-token`).
+ * Example: `{branch:'flint/fix-cart', token:'ghp_…', message:'Fix the cart total'}`
+ */
+export const ProjectPushPayload = z
+  .object({
+    branch: z
+      .string()
+      .trim()
+      .min(1, 'branch name is empty')
+      .max(200)
+      .regex(/^(?!\/|.*\/$|.*\.\.|.*@\{|.*\.lock$|.*\/\.)[^\s~^:?*\[\\\x00-\x1f\x7f]+$/, 'not a valid branch name'),
+    token: z.string().min(1, 'the token is empty').max(1_000),
+    username: z.string().max(200).optional(),
+    message: z.string().trim().max(2_000).optional(),
+  })
+  .strict();
+
+/** A binary file's content, by the SHA-256 the session's document names it with. */
+export const BlobGetPayload = z.object({ sha256: Sha256 }).strict();
+
 /** Every client event and its payload; the event's name is `domain:verb`. */
 export const CLIENT_EVENT_SCHEMAS = {
   'session:hello': HelloPayload,
@@ -98,6 +152,11 @@ export const CLIENT_EVENT_SCHEMAS = {
   'link:create': LinkCreatePayload,
   'link:revoke': LinkRevokePayload,
   'hunk:claim': HunkClaimPayload,
+  'project:import': ProjectImportPayload,
+  'project:clone': ProjectClonePayload,
+  'project:template': ProjectTemplatePayload,
+  'blob:get': BlobGetPayload,
+  'project:push': ProjectPushPayload,
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
@@ -116,6 +175,8 @@ export const ServerLimits = z.object({
   maxDocBytes: z.number(),
   /** Most files in one session (`FLINT_MAX_FILES`). */
   maxFiles: z.number(),
+  /** Import limits (`FLINT_IMPORT_MAX_FILES`, `FLINT_IMPORT_MAX_BYTES`, `FLINT_IMPORT_MAX_FILE_BYTES`): the browser checks a folder against them before packing it. */
+  import: z.object({ maxFiles: z.number(), maxBytes: z.number(), maxFileBytes: z.number() }).optional(),
   /** Longest prompt, in characters (`FLINT_MAX_PROMPT_CHARS`). */
   maxPromptChars: z.number(),
 });
@@ -149,6 +210,9 @@ export const HunkClaimResult = z.object({
 });
 export type HunkClaimResult = z.infer<typeof HunkClaimResult>;
 
+export const ProjectCreated = z.object({ sessionId: z.string(), files: z.number(), skipped: z.number() });
+export type ProjectCreated = z.infer<typeof ProjectCreated>;
+
 const Empty = z.object({}).strict();
 const WithPath = z.object({ path: z.string() });
 const WithStream = z.object({ streamId: z.string() });
@@ -174,6 +238,13 @@ export const CLIENT_EVENT_ANSWERS = {
   'link:revoke': Empty,
   /** Which of the hunks this person may decide now. */
   'hunk:claim': HunkClaimResult,
+  /** The new session, owned by the sender; `files`: how many came in, `skipped`: how many were ignored. */
+  'project:import': ProjectCreated,
+  'project:clone': ProjectCreated,
+  'project:template': ProjectCreated,
+  'blob:get': z.object({ bytes: Bytes() }),
+  /** The pushed branch, its commit, and where to see it (the forge's branch page when the host is known, else the repository URL). */
+  'project:push': z.object({ branch: z.string(), commit: z.string(), url: z.string() }),
 } as const satisfies Record<ClientEventName, z.ZodType>;
 
 /** Events a client may send without an acknowledgement (an error then comes as `protocol:error`). */

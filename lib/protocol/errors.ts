@@ -28,6 +28,11 @@ export const ErrorCode = z.enum([
   'tierUnavailable',
   'storageUnavailable',
   'shuttingDown',
+  'importInvalid',
+  'addressRefused',
+  'gitFailed',
+  'blobNotFound',
+  'pushRejected',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -65,6 +70,11 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   upstream: 'The model could not answer.',
   tierUnavailable: 'No model is available for this tier.',
   storageUnavailable: 'Your change is applied but could not be saved yet.',
+  importInvalid: 'The project could not be imported.',
+  addressRefused: 'That address may not be fetched by this server.',
+  gitFailed: 'The git server did not give the repository.',
+  blobNotFound: 'That file content is not in this session.',
+  pushRejected: 'The git server did not accept the push.',
   internal: 'Something went wrong on the server.',
 };
 

@@ -25,6 +25,8 @@ export const LIMITS = {
   linkTokenChars: 43,
   /** Largest awareness (presence) update a client may send, in bytes. */
   maxAwarenessBytes: 8 * 1024,
+  /** Longest project name (recent sessions show it). */
+  maxProjectNameChars: 120,
   /** Longest display name, in characters. */
   maxDisplayNameChars: 40,
 } as const;

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { CLIENT_EVENT_ANSWERS, CLIENT_EVENT_SCHEMAS, FilePath, PromptPayload, RetryPayload, SERVER_EVENT_SCHEMAS, SessionId } from './index';
 
 describe('FilePath', () => {
-  for (const ok of ['src/cart.ts', 'README.md', 'a/b/c-d_e.test.tsx', '@scope/x.js']) {
+  for (const ok of ['src/cart.ts', 'README.md', 'a/b/c-d_e.test.tsx', '@scope/x.js', 'with space', 'docs/café.md']) {
     it(`accepts ${ok}`, () => assert.ok(FilePath.safeParse(ok).success));
   }
-  for (const bad of ['', '/etc/passwd', '../x', 'a/../b', 'a//b', 'a/', 'with space', 'x'.repeat(300), 'a\\b', './a']) {
+  for (const bad of ['', '/etc/passwd', '../x', 'a/../b', 'a//b', 'a/', 'tab\there', 'x'.repeat(300), 'a\\b', './a']) {
     it(`rejects ${JSON.stringify(bad).slice(0, 20)}`, () => assert.equal(FilePath.safeParse(bad).success, false));
   }
 });

@@ -75,6 +75,12 @@ export const SERVER_EVENT_SCHEMAS = {
   'tests:result': TestsResultPayload,
   /** Presence of the others in the session: a y-protocols awareness update (all states right after join). */
   'awareness:update': Binary,
+  /**
+   * How a `project:clone` or `project:import` the socket sent is going, before its answer:
+   * git's own phases while cloning (`Counting objects`, `Receiving objects`, `Resolving deltas`…),
+   * then `Unpacking` and `Storing`. `total` when known. Example: `{phase:'Receiving objects', loaded:42, total:120}`
+   */
+  'project:progress': z.object({ phase: z.string().max(100), loaded: z.number(), total: z.number().optional() }),
   /** The link this socket joined with was revoked: it has left the session. */
   'session:closed': ProtocolErrorSchema,
   /** An error not tied to an acknowledgement (an unknown event, or a request sent without one). */

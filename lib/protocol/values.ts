@@ -7,13 +7,21 @@ import { LIMITS } from './limits';
  * `client-to-server.ts` and `server-to-client.ts`.
  */
 
-/** A workspace-relative path such as `src/cart.ts`: no leading slash, no `..`, no empty segment. */
+/**
+ * A workspace-relative path such as `src/cart.ts` or `docs/café menu.md`: any printable name
+ * (Unicode and spaces included) with `/` between names; no leading `/`, no empty, `.` or `..`
+ * segment, no backslash, no control or line-separator characters (they would break a patch
+ * header or a terminal), no lone surrogates. The one rule for every place a path enters:
+ * the server's events, project imports (server/projects/), the model's edit blocks and the file tree.
+ */
 export const FilePath = z
   .string()
   .min(1, 'path is empty')
   .max(LIMITS.maxPathChars, `path is longer than ${LIMITS.maxPathChars} characters`)
-  .regex(/^[A-Za-z0-9_.@-]+(\/[A-Za-z0-9_.@-]+)*$/, 'path may use letters, digits, _ . @ - and / between names')
-  .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'path may not contain . or .. segments');
+  .refine((p) => !p.startsWith('/'), 'path may not start with /')
+  .refine((p) => !/[\p{Cc}\p{Cs}\u2028\u2029]/u.test(p), 'path may not contain control characters')
+  .refine((p) => !p.includes('\\'), 'path may not contain \\ (use / between names)')
+  .refine((p) => !p.split('/').some((s) => s === '' || s === '.' || s === '..' || s.trim() === ''), 'path may not contain empty, blank, . or .. segments');
 export type FilePath = z.infer<typeof FilePath>;
 
 export const SessionId = z
@@ -151,3 +159,10 @@ export type TestFileReport = z.infer<typeof TestFileReport>;
 export type TestCaseReport = z.infer<typeof TestCaseReport>;
 export type TestFailure = z.infer<typeof TestFailure>;
 
+
+/** The starter projects a session can begin from (server/projects/templates.ts). Keep in sync with the landing page's list. */
+export const TemplateName = z.enum(['ts-library', 'react-app', 'python-package']);
+export type TemplateName = z.infer<typeof TemplateName>;
+
+/** A SHA-256, lowercase hex: the name of a binary file's content in the blob store. */
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 in hex');

@@ -30,6 +30,9 @@ export interface FilesSlice {
   recentPaths: string[];
   setFiles(files: string[]): void;
   openFile(path: string | null): void;
+  /** A binary file shown instead of the editor (lib/workspace/project-doc.ts `binaries`); null: the editor. */
+  openBinary: string | null;
+  showBinary(path: string | null): void;
 }
 
 export interface StreamState {
@@ -176,7 +179,9 @@ const filesSlice: StateCreator<IdeStore, [], [], FilesSlice> = (set, get) => ({
     const stillOpen = openPath !== null && files.includes(openPath);
     set({ files, openPath: stillOpen ? openPath : (files.find((f) => /\.(ts|tsx|js)$/.test(f) && !f.includes('.test.')) ?? files[0] ?? null) });
   },
-  openFile: (openPath) => set((s) => ({ openPath, recentPaths: openPath ? [openPath, ...s.recentPaths.filter((p) => p !== openPath)].slice(0, 10) : s.recentPaths })),
+  openBinary: null,
+  showBinary: (openBinary) => set({ openBinary }),
+  openFile: (openPath) => set((s) => ({ openPath, openBinary: null, recentPaths: openPath ? [openPath, ...s.recentPaths.filter((p) => p !== openPath)].slice(0, 10) : s.recentPaths })),
 });
 
 export const IDLE_STREAM: StreamState = {

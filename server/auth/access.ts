@@ -29,6 +29,14 @@ export const EVENT_ROLE: Record<ClientEventName, 'none' | Role> = {
   'link:create': 'owner',
   'link:revoke': 'owner',
   'hunk:claim': 'editor',
+  // Each starts a new session owned by the sender, like session:create (and counted with it).
+  'project:import': 'none',
+  'project:clone': 'none',
+  'project:template': 'none',
+  // Reading a binary file of the joined session.
+  'blob:get': 'viewer',
+  // Pushing the session's files with the person's own token.
+  'project:push': 'editor',
 };
 
 const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 };

@@ -1,6 +1,7 @@
 import type { HandlerGroup } from '../edge/types';
 import { aiHandlers, type AiContext } from './ai';
 import { documentHandlers, type DocumentContext } from './document';
+import { projectsHandlers, type ProjectsContext } from './projects';
 import { presenceHandlers, type PresenceContext } from './presence';
 import { reviewHandlers, type ReviewContext } from './review';
 import { sessionHandlers, type SessionContext } from './session';
@@ -8,7 +9,7 @@ import { sharingHandlers, type SharingContext } from './sharing';
 import { testsHandlers, type TestsContext } from './tests';
 
 /** Everything the handler groups need together; each group takes only its own part. */
-export type HandlerContext = SessionContext & PresenceContext & SharingContext & DocumentContext & AiContext & TestsContext & ReviewContext;
+export type HandlerContext = SessionContext & PresenceContext & SharingContext & DocumentContext & AiContext & TestsContext & ReviewContext & ProjectsContext;
 
 /**
  * The one table of handler groups the edge serves (edge/dispatch.ts): every protocol event is
@@ -24,5 +25,6 @@ export function createHandlers(ctx: HandlerContext): HandlerGroup[] {
     aiHandlers(ctx),
     testsHandlers(ctx),
     reviewHandlers(ctx),
+    projectsHandlers(ctx),
   ];
 }

@@ -66,11 +66,15 @@ export class SessionStore {
     this.log = opts.log ?? ((msg, err) => console.error(`[flint] ${msg}`, err ?? ''));
   }
 
-  /** Creates a session seeded with `files`; resolves once it is stored. */
-  async create(files: Record<string, string> = EXAMPLE_PROJECT, ownerId: string | null = null): Promise<Session> {
+  /**
+   * Creates a session seeded with `files` (or by `seed`, which writes the new document: a project
+   * import, server/projects/); resolves once it is stored.
+   */
+  async create(files: Record<string, string> | ((doc: Y.Doc) => void) = EXAMPLE_PROJECT, ownerId: string | null = null): Promise<Session> {
     const id = randomBytes(16).toString('base64url');
     const doc = new Y.Doc({ gc: true });
-    seedFiles(doc, files);
+    if (typeof files === 'function') files(doc);
+    else seedFiles(doc, files);
     await this.storage?.sessions.create(id, Y.encodeStateAsUpdate(doc), ownerId);
     return this.register({ id, doc, createdAt: Date.now(), ownerId }).session;
   }

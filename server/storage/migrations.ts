@@ -42,6 +42,19 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   },
   {
     version: 2,
+    name: 'content-addressed blobs (binary files of imported projects)',
+    sql: `
+      -- Named by the SHA-256 of their bytes; a session's document names the ones it uses.
+      CREATE TABLE blobs (
+        sha256 text PRIMARY KEY,
+        size integer NOT NULL,
+        bytes bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+  {
+    version: 3,
     name: "a session's last finished test run, for people who join later on any process",
     sql: `ALTER TABLE sessions ADD COLUMN last_test_run text NULL;`,
   },

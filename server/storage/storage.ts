@@ -76,6 +76,17 @@ export class Storage {
     },
   };
 
+  readonly blobs = {
+    /** Stores bytes under their SHA-256 (a second put of the same bytes is a no-op). */
+    put: async (sha256: string, bytes: Uint8Array): Promise<void> => {
+      await this.db.query(`INSERT INTO blobs (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING`, [sha256, bytes.byteLength, bytes]);
+    },
+    get: async (sha256: string): Promise<Uint8Array | null> => {
+      const { rows } = await this.db.query<{ bytes: Uint8Array }>(`SELECT bytes FROM blobs WHERE sha256 = $1`, [sha256]);
+      return rows[0] ? new Uint8Array(rows[0].bytes) : null;
+    },
+  };
+
   readonly docs = {
     /** Appends one update; resolves with its sequence number once committed. */
     append: async (sessionId: string, update: Uint8Array): Promise<number> => {

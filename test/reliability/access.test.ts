@@ -2,6 +2,7 @@ import { after, before, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
+import { strToU8, zipSync } from 'fflate';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { CLIENT_EVENT_SCHEMAS, CLIENT_EVENTS, PROTOCOL_VERSION, type ClientEventName, type ErrorCode, type Response } from '@/lib/protocol';
 import { readThread } from '@/lib/collab/thread';
@@ -136,6 +137,11 @@ function payloadFor(t: Target, heldToken: string | undefined): Record<ClientEven
     'link:revoke': { role: 'viewer' },
     // The target's first hunk, by the id it will have (its turn's id and index).
     'hunk:claim': { hunkIds: [`${t.streamId}:0`] },
+    'project:import': { name: 'x', zip: zipSync({ 'a.txt': strToU8('a\n') }) },
+    'project:clone': { url: 'http://169.254.169.254/x.git' },
+    'project:template': { template: 'ts-library' },
+    'blob:get': { sha256: '0'.repeat(64) },
+    'project:push': { branch: 'flint/x', token: 't' },
   };
 }
 
@@ -206,11 +212,16 @@ const OUTSIDERS: Record<Kind, (t: Target) => Promise<Outsider>> = {
 function expected(kind: Kind, event: ClientEventName): ErrorCode | 'ok' {
   if (kind === 'viewer') return 'forbidden';
   if (event === 'session:hello' || event === 'session:create') return 'ok';
+  // Each makes a new session of the sender's own, like session:create; the clone's address is refused before any connection.
+  if (event === 'project:import' || event === 'project:template') return 'ok';
+  if (event === 'project:clone') return 'addressRefused';
   if (kind === 'joined to another session') {
     if (event === 'session:join') return 'linkRequired';
     if (event === 'ai:interrupt') return 'streamNotFound'; // the target's stream, named by its id
     if (event === 'ai:retry') return 'streamNotFound'; // the target's turn, named by its id
     if (event === 'hunk:claim') return 'hunkNotFound'; // the target's hunk, named by its id
+    if (event === 'blob:get') return 'blobNotFound'; // its own session names no such blob
+    if (event === 'project:push') return 'badRequest'; // its own session was not cloned from git
     return 'ok'; // acts on its own session (checked below)
   }
   if (event === 'session:join') return 'linkInvalid';

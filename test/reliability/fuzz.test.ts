@@ -653,11 +653,12 @@ describe(`protocol fuzz ${where}`, () => {
     const { socket, sessionId } = await joinedClient(flint.url, undefined, { identity: fuzzIdentity });
     liveSockets.add(socket);
     fuzzSessions.push(sessionId);
-    for (const p of ['../x', '/etc/passwd', 'a//b', '', 'a/./b', 'src/../x', 'ünï/x.ts', 'a'.repeat(LIMITS.maxPathChars + 1), 'x\u0000y', 'a/']) {
+    for (const p of ['../x', '/etc/passwd', 'a//b', '', 'a/./b', 'src/../x', 'a\\b', 'tab\tx', 'a\u2028b', 'lone\ud800', 'a'.repeat(LIMITS.maxPathChars + 1), 'x\u0000y', 'a/']) {
       const r = await request(socket, 'file:create', { path: p });
       assert.equal(r.ok ? 'ok' : r.error.code, p.length > LIMITS.maxPathChars ? 'payloadTooLarge' : 'badRequest', `path ${JSON.stringify(p)}`);
     }
-    const odd = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '.git/config', '@/x', '-', '_', 'a.b.c', 'x'.repeat(LIMITS.maxPathChars)];
+    // Any printable name is a file name (issue #20): Unicode and spaces included.
+    const odd = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '.git/config', '@/x', '-', '_', 'a.b.c', 'x'.repeat(LIMITS.maxPathChars), 'ünï/x.ts', 'with space/中文 😀.ts'];
     for (const p of odd) assert.ok((await request(socket, 'file:create', { path: p, content: '' })).ok, p);
     const unicode = 'ünï 中文 😀 \u2028 \u0000 \ud83d';
     assert.ok((await request(socket, 'file:create', { path: 'unicode.ts', content: unicode })).ok);

@@ -399,14 +399,17 @@ describe('configured through the environment (loadConfig) → createApplication'
           FLINT_MAX_PROMPT_CHARS: '20',
           FLINT_MAX_CONNECTIONS_PER_IP: '2',
           FLINT_PROMPTS_PER_MINUTE: '5',
+          FLINT_IMPORT_MAX_FILES: '9',
+          FLINT_IMPORT_MAX_BYTES: '100000',
+          FLINT_IMPORT_MAX_FILE_BYTES: '5000',
         },
         cwd,
       );
-      server = await startTestServer({ limits: config.limits });
+      server = await startTestServer({ limits: config.limits, projects: config.projects });
       const a = await joinedClient(server.url);
       const hi = await request<HelloResult>(a.socket, 'session:hello', { protocolVersion: PROTOCOL_VERSION });
       assert.ok(hi.ok);
-      assert.deepEqual(hi.data.limits, { maxMessageBytes: 70000, maxDocBytes: 1000000, maxFiles: files + 2, maxPromptChars: 20 });
+      assert.deepEqual(hi.data.limits, { maxMessageBytes: 70000, maxDocBytes: 1000000, maxFiles: files + 2, maxPromptChars: 20, import: { maxFiles: 9, maxBytes: 100000, maxFileBytes: 5000 } });
       refused(await request(a.socket, 'ai:prompt', { prompt: 'x'.repeat(21), path: CART }), 'payloadTooLarge', ['20']);
       assert.ok((await request(a.socket, 'file:create', { path: 'a.ts' })).ok);
       assert.ok((await request(a.socket, 'file:create', { path: 'b.ts' })).ok);

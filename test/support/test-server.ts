@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TierName } from '@/lib/protocol';
-import { createApplication, type AppLimits, type FlintApp } from '@/server/app';
+import { createApplication, type AppDeps, type AppLimits, type FlintApp } from '@/server/app';
+import type { ProjectSettings } from '@/server/projects/settings';
 import { createOpenAICompatibleProvider } from '@/server/inference/openai-compatible';
 import type { InferenceProvider } from '@/server/inference/types';
 import { SessionStore, type SessionStoreOptions } from '@/server/sessions/session-store';
@@ -31,6 +32,9 @@ export async function startTestServer(
     links?: LinkStore;
     /** Which pages may open the socket; default: the server's own origin (as `npm start`). */
     origins?: OriginPolicy;
+    /** Project import settings (default: Flint's, with loopback git servers allowed). */
+    projects?: Partial<ProjectSettings>;
+    resolveForClone?: AppDeps['resolveForClone'];
   } = {},
 ): Promise<TestServer> {
   const sim = await startSimServer({ tokensPerSecond: opts.tokensPerSecond ?? 1000 });
@@ -43,7 +47,7 @@ export async function startTestServer(
   const links = opts.links ?? opts.store?.storage?.links;
   // Suites create hundreds of sessions a minute as one test identity; the limit's own tests set it.
   const limits = { createsPerMinute: 1_000_000, ...opts.limits };
-  const app = createApplication(httpServer, { sessions, links, providers, limits, log: () => {}, redis: opts.redis, origins: opts.origins });
+  const app = createApplication(httpServer, { sessions, links, providers, limits, log: () => {}, redis: opts.redis, origins: opts.origins, projects: { allowPrivate: true, ...opts.projects }, resolveForClone: opts.resolveForClone });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   return {
