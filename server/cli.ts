@@ -51,7 +51,7 @@ async function migrate(args: string[]): Promise<number> {
         }
       });
       console.log(
-        `[flint] migrate: done — ${report.copied} sessions and ${report.links} links copied, ${report.alreadyThere} already there, every one verified (checksum and links).`,
+        `[flint] migrate: done — ${report.copied} sessions, ${report.links} links and ${report.blobs} binary files copied, ${report.alreadyThere} already there, every one verified (checksum and links).`,
       );
       if (report.conflicts.length) {
         console.error(`[flint] migrate: ${report.conflicts.length} sessions exist in the target with other content and were left as they are: ${report.conflicts.join(', ')}`);

@@ -32,6 +32,7 @@ async function seed(storage: Storage, n: number): Promise<string[]> {
     await storage.links.create(s.id, 'editor', `hash-e-${i}`);
     ids.push(s.id);
   }
+  await storage.db.query(`INSERT INTO blobs (sha256, size, bytes) VALUES ('ab', 3, $1)`, [new Uint8Array([1, 2, 3])]);
   await store.flush();
   // Let the test-run writes (queued after the result) land.
   for (const id of ids) await store.lastTestRun(store.loaded(id)!);
@@ -74,6 +75,8 @@ describe('copying a database (flint migrate)', () => {
       assert.equal(await to.sessions.lastTestRun(id), await from.sessions.lastTestRun(id));
     }
     assert.deepEqual(await to.links.find(`hash-e-0`), await from.links.find(`hash-e-0`));
+    const blob = await to.db.query<{ bytes: Uint8Array }>(`SELECT bytes FROM blobs WHERE sha256 = 'ab'`);
+    assert.deepEqual([...new Uint8Array(blob.rows[0].bytes)], [1, 2, 3], 'binary files too');
   };
 
   it('PGlite to PGlite: everything, verified; a re-run skips what is there; a different session is reported, not overwritten', async () => {
@@ -82,10 +85,10 @@ describe('copying a database (flint migrate)', () => {
     cleanups.push(() => from.close(), () => to.close());
     const ids = await seed(from, 3);
     const progress: number[] = [];
-    assert.deepEqual(await copyStorage(from, to, (done) => progress.push(done)), { copied: 3, alreadyThere: 0, links: 6, conflicts: [] });
+    assert.deepEqual(await copyStorage(from, to, (done) => progress.push(done)), { copied: 3, alreadyThere: 0, links: 6, blobs: 1, conflicts: [] });
     assert.deepEqual(progress, [1, 2, 3]);
     await check(from, to, ids);
-    assert.deepEqual(await copyStorage(from, to), { copied: 0, alreadyThere: 3, links: 0, conflicts: [] });
+    assert.deepEqual(await copyStorage(from, to), { copied: 0, alreadyThere: 3, links: 0, blobs: 0, conflicts: [] });
     // The target's copy of one session changes (someone used it): it is not overwritten.
     const doc = await docOf(to, ids[1]);
     const before = Y.encodeStateVector(doc);
@@ -123,7 +126,7 @@ describe('copying a database (flint migrate)', () => {
     const ok = await cli(['migrate', '--from', source, '--to', target]);
     assert.equal(ok.code, 0, ok.out);
     assert.match(ok.out, /2\/2 sessions/);
-    assert.match(ok.out, /2 sessions and 4 links copied, 0 already there, every one verified/);
+    assert.match(ok.out, /2 sessions, 4 links and 1 binary files copied, 0 already there, every one verified/);
     const usage = await cli(['migrate']);
     assert.equal(usage.code, 64);
     assert.match(usage.out, /Usage: npm run flint -- migrate --to/);

@@ -9,6 +9,8 @@ export interface CopyReport {
   alreadyThere: number;
   /** Share links written (hashes only, as stored). */
   links: number;
+  /** Binary files (content-addressed blobs) written. */
+  blobs: number;
   /** Sessions the target has with different content: left as they are, named here. */
   conflicts: string[];
 }
@@ -27,7 +29,7 @@ async function contentOf(storage: Storage, id: string): Promise<{ state: Uint8Ar
 
 /**
  * Copies every session (its row, its document — files, the AI thread with its turns, hunks
- * and checkpoints — and its last test run) and every share link from `from` to `to`, session
+ * and checkpoints — and its last test run), every share link and every binary file (blob) from `from` to `to`, session
  * by session, each in one transaction; then reads each back from `to` and checks its checksum,
  * and compares the counts. A session already in `to` with the same content is skipped (so a
  * re-run after a failure finishes the job); one with different content is never overwritten,
@@ -40,7 +42,7 @@ export async function copyStorage(from: Storage, to: Storage, progress: (done: n
   const { rows: sessions } = await from.db.query<{ id: string; created_at: Date; owner_id: string | null; last_test_run: string | null }>(
     `SELECT id, created_at, owner_id, last_test_run FROM sessions ORDER BY created_at, id`,
   );
-  const report: CopyReport = { copied: 0, alreadyThere: 0, links: 0, conflicts: [] };
+  const report: CopyReport = { copied: 0, alreadyThere: 0, links: 0, blobs: 0, conflicts: [] };
   const expected = new Map<string, string>();
   for (const [i, s] of sessions.entries()) {
     const content = await contentOf(from, s.id);
@@ -72,6 +74,15 @@ export async function copyStorage(from: Storage, to: Storage, progress: (done: n
     }
     if (!report.conflicts.includes(s.id)) expected.set(s.id, content.checksum);
     progress(i + 1, sessions.length);
+  }
+  // Binary files of imported projects, content-addressed: copied when missing (a name is its content).
+  const { rows: blobs } = await from.db.query<{ sha256: string }>(`SELECT sha256 FROM blobs ORDER BY sha256`);
+  for (const { sha256 } of blobs) {
+    const there = await to.db.query(`SELECT 1 FROM blobs WHERE sha256 = $1`, [sha256]);
+    if (there.rows.length) continue;
+    const { rows } = await from.db.query<{ size: number; bytes: Uint8Array; created_at: Date }>(`SELECT size, bytes, created_at FROM blobs WHERE sha256 = $1`, [sha256]);
+    await to.db.query(`INSERT INTO blobs (sha256, size, bytes, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING`, [sha256, rows[0].size, rows[0].bytes, rows[0].created_at]);
+    report.blobs++;
   }
   // Read back: every session copied (or already there) has the content it has in `from`.
   for (const [id, checksum] of expected) {
