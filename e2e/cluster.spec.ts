@@ -49,7 +49,7 @@ test.describe('two processes behind a round-robin proxy', () => {
 
   /** Scrolls a person's editor to the top of the file, by keyboard (a scrolled editor's lines sit under sticky headers). */
   const toTop = async (p: { ws: Workspace; page: Page }) => {
-    await p.ws.editor.locator('textarea').first().focus();
+    await p.ws.editor.locator('.native-edit-context, textarea.inputarea').first().focus();
     await p.page.keyboard.press('Control+Home');
   };
 
@@ -110,6 +110,7 @@ test.describe('two processes behind a round-robin proxy', () => {
     await expect(owner.ws.connectionStatus).toHaveText('ready', { timeout: 30_000 });
     await toTop(owner);
     await owner.page.keyboard.type('// after the crash\n');
+    await expect.poll(async () => (await owner.ws.visibleLines()).join('\n')).toContain('// after the crash');
     // (The partner's editor scrolled to the hunks and the tests: back to the top of the file.)
     await toTop(partner);
     await expect.poll(async () => (await partner.ws.visibleLines()).join('\n'), { timeout: 15_000 }).toContain('// after the crash');
