@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -30,6 +32,9 @@ export interface FlintProcessOptions {
 
 export async function startFlintProcess(env: Record<string, string>, options: FlintProcessOptions = {}): Promise<FlintProcess> {
   const execArgv = options.inspect ? ['--inspect=127.0.0.1:0'] : [];
+  // Never the repository's .flint-data: without a database of its own, a fresh directory, removed when it exits.
+  const ownDir = !env.FLINT_DATA_DIR && !env.DATABASE_URL ? mkdtempSync(path.join(os.tmpdir(), 'flint-process-')) : undefined;
+  if (ownDir) env = { ...env, FLINT_DATA_DIR: ownDir };
   const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', FLINT_PROVIDER: 'sim', FLINT_SERVE_WEB: 'false', PORT: '0', HOST: '127.0.0.1', FLINT_SIM_PORT: '0', FLINT_METRICS_PORT: '0', FLINT_CREATES_PER_MINUTE: '1000000', NODE_ENV: 'production', ...env },
@@ -37,6 +42,7 @@ export async function startFlintProcess(env: Record<string, string>, options: Fl
   });
   let out = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (ownDir) void exited.then(() => rmSync(ownDir, { recursive: true, force: true }));
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
