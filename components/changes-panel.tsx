@@ -53,7 +53,8 @@ export function ChangesPanel({ sessionId, token }: { sessionId: string; token?: 
   // This browser's recent sessions: the session, its name, when it was last open or edited here.
   useEffect(() => {
     if (!role) return;
-    const name = meta?.name ?? 'Example project';
+    // Undefined until the document's project metadata is read: the name recorded at import stays.
+    const name = meta?.name;
     touchRecentSession({ sessionId, name, token });
     let last = Date.now();
     const onUpdate = () => {

@@ -98,7 +98,7 @@ test.describe('session', () => {
     const peer = await joinPeer(id);
     const cartBefore = peer.text('src/cart.ts');
 
-    for (const bad of ['src/../escape.ts', 'src/has space.ts', '/abs.ts', 'src//double.ts']) {
+    for (const bad of ['src/../escape.ts', 'src\\back.ts', '/abs.ts', 'src//double.ts']) {
       await ws.newFileButton.click();
       await ws.fileNameInput.fill(bad);
       await ws.fileNameInput.press('Enter');

@@ -29,12 +29,16 @@ export function recentSessions(): RecentSession[] {
   }
 }
 
-/** Records activity in a session (joining it, editing in it). */
-export function touchRecentSession(entry: Omit<RecentSession, 'lastActivity'> & { lastActivity?: number }): void {
+/**
+ * Records activity in a session (joining it, editing in it). Without a `name` (the session's
+ * project name is not known yet) the one recorded before is kept.
+ */
+export function touchRecentSession(entry: Omit<RecentSession, 'lastActivity' | 'name'> & { name?: string; lastActivity?: number }): void {
   try {
     const list = recentSessions().filter((r) => r.sessionId !== entry.sessionId);
     const prev = recentSessions().find((r) => r.sessionId === entry.sessionId);
-    list.unshift({ ...prev, ...entry, token: entry.token ?? prev?.token, lastActivity: entry.lastActivity ?? Date.now() });
+    const name = entry.name ?? prev?.name ?? 'Example project';
+    list.unshift({ ...prev, ...entry, name, token: entry.token ?? prev?.token, lastActivity: entry.lastActivity ?? Date.now() });
     localStorage.setItem(KEY, JSON.stringify(list.slice(0, MAX)));
   } catch {
     // Storage full or disabled: the list is a convenience.
