@@ -150,7 +150,9 @@ export class BrowserBench {
   }
 
   private async timing(match: string): Promise<SimTiming> {
-    for (let i = 0; i < 50; i++) {
+    // Up to 10 s for the simulator to see the request close: a loaded machine can be slow to get
+    // there, and the figures come from the simulator's own timestamps, not from this wait.
+    for (let i = 0; i < 500; i++) {
       const t = (await simFetch<SimTiming[]>(`/_sim/timings?match=${match}`)).at(-1);
       if (t && t.closedAt !== null) return t;
       await new Promise((r) => setTimeout(r, 20));
