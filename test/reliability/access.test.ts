@@ -142,6 +142,11 @@ function payloadFor(t: Target, heldToken: string | undefined): Record<ClientEven
     'project:template': { template: 'ts-library' },
     'blob:get': { sha256: '0'.repeat(64) },
     'project:push': { branch: 'flint/x', token: 't' },
+    // would start agents on (and so read) the target's files
+    'agent:start': { prompt: 'injected agent', path: 'src/cart.ts', attempts: 8 },
+    'agent:stop': { agentId: t.streamId },
+    'agent:result': { agentId: t.streamId, round: 1, report: { runId: 'injected', status: 'done', scope: { kind: 'all' }, files: [] } },
+    'agent:open': { agentId: t.streamId },
   };
 }
 
