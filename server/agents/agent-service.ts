@@ -33,7 +33,18 @@ interface Running {
   /** The socket that started it: it drives the tests while it is there. */
   starter: string;
   /** The round's test run waiting for a browser's `agent:result`. */
-  pending: { round: number; files: Record<string, string>; driver: string | null; resolve(r: TestsResultPayload): void } | null;
+  /**
+   * The round's test run waiting for a browser's `agent:result`: `driver` the socket it was sent
+   * to (null: waiting for one); `timer` runs only while a browser has it (`testAnswerMs`).
+   */
+  pending: {
+    round: number;
+    files: Record<string, string>;
+    driver: string | null;
+    timer: NodeJS.Timeout | undefined;
+    resolve(r: TestsResultPayload): void;
+    timeout(): void;
+  } | null;
 }
 
 /**
@@ -122,7 +133,6 @@ export class AgentService {
     if (!run || run.sessionId !== session.id) throw new FlintError('agentNotFound', 'That agent is not running on this server.');
     const pending = run.pending;
     if (!pending || pending.round !== round || pending.driver !== socket.id) throw new FlintError('badRequest', 'This browser was not asked to run that round.');
-    run.pending = null;
     pending.resolve(report);
   }
 
@@ -131,6 +141,7 @@ export class AgentService {
     for (const run of this.running.values()) {
       if (run.pending?.driver === socket.id) {
         run.pending.driver = null;
+        clearTimeout(run.pending.timer);
         const session = this.deps.sessions.loaded(run.sessionId);
         if (session) this.dispatch(session, run, socket.id);
       }
@@ -232,23 +243,30 @@ export class AgentService {
         },
         runTests: (files, round, signal) =>
           new Promise<TestsResultPayload>((resolve, reject) => {
-            const timer = setTimeout(() => {
-              run.pending = null;
-              reject(new Error(`No browser reported the tests of round ${round} within ${Math.round(this.deps.limits.testAnswerMs / 1000)} s.`));
-            }, this.deps.limits.testAnswerMs);
-            const done = (r: TestsResultPayload) => {
-              clearTimeout(timer);
+            const stopWaiting = () => {
               clearInterval(waiting);
-              resolve(r);
+              clearTimeout(run.pending?.timer);
+              run.pending = null;
             };
-            run.pending = { round, files: Object.fromEntries(files), driver: null, resolve: done };
-            this.dispatch(session, run);
+            run.pending = {
+              round,
+              files: Object.fromEntries(files),
+              driver: null,
+              timer: undefined,
+              resolve: (r) => {
+                stopWaiting();
+                resolve(r);
+              },
+              timeout: () => {
+                stopWaiting();
+                reject(new Error(`The browser running the tests of round ${round} did not report them within ${Math.round(this.deps.limits.testAnswerMs / 1000)} s.`));
+              },
+            };
             // No browser yet: look again until one joins (cheap; only while an agent waits).
             const waiting = setInterval(() => run.pending && run.pending.driver === null && this.dispatch(session, run), 500);
+            this.dispatch(session, run);
             signal.addEventListener('abort', () => {
-              clearTimeout(timer);
-              clearInterval(waiting);
-              run.pending = null;
+              stopWaiting();
               reject(signal.reason);
             });
           }),
@@ -271,6 +289,7 @@ export class AgentService {
       return;
     }
     pending.driver = driver.id;
+    pending.timer = setTimeout(() => pending.timeout(), this.deps.limits.testAnswerMs);
     if (record && record.note !== 'running the tests') this.write(session, { ...record, note: 'running the tests' });
     driver.emit('agent:run', { agentId, round: pending.round, files: pending.files });
   }
