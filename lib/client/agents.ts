@@ -3,6 +3,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type * as Y from 'yjs';
 import { protocolError, type AgentRecord, type AgentRunEvent, type ProtocolError, type Response, type TierName } from '@/lib/protocol';
 import { agentsOf, readAgents } from '@/lib/collab/agents';
+import { loadEsbuild } from '@/lib/sandbox/bundler';
 import { runTestsOn } from '@/lib/sandbox/run-files';
 import { SandboxClient } from '@/lib/sandbox/sandbox-client';
 import type { FlintSocket } from './connection';
@@ -45,6 +46,10 @@ export class AgentsClient {
   }
 
   start(prompt: string, path: string, mode: TierName, attempts: 1 | 2 | 4 | 8): Promise<Response<{ agentIds: string[] }>> {
+    // This tab drives the agent's rounds while it is here: start its sandbox and the bundler now,
+    // while the model answers round 1, not after.
+    this.ensureSandbox();
+    void loadEsbuild().catch(() => undefined);
     return this.request((ack) => this.socket.emit('agent:start', { prompt, path, mode, attempts }, ack));
   }
 
@@ -63,16 +68,20 @@ export class AgentsClient {
   }
 
   private async run(ev: AgentRunEvent): Promise<void> {
-    if (!this.sandbox) {
-      const host = this.sandboxHost();
-      if (!host) return; // not mounted: the server sends the run elsewhere when this tab leaves
-      this.sandbox = new SandboxClient(host.container, host.origin, 'agent-sandbox');
-    }
-    const report = await runTestsOn(this.sandbox, new Map(Object.entries(ev.files)), `agent-${ev.round}-${(++this.runSeq).toString(36)}`);
+    const sandbox = this.ensureSandbox();
+    if (!sandbox) return; // not mounted: the server sends the run elsewhere when this tab leaves
+    const report = await runTestsOn(sandbox, new Map(Object.entries(ev.files)), `agent-${ev.round}-${(++this.runSeq).toString(36)}`);
     if (!this.socket.connected) return;
     this.socket.emit('agent:result', { agentId: ev.agentId, round: ev.round, report }, (r) => {
       if (!r.ok) console.warn('[flint] agent:result was refused:', r.error.message);
     });
+  }
+
+  private ensureSandbox(): SandboxClient | null {
+    if (this.sandbox) return this.sandbox;
+    const host = this.sandboxHost();
+    if (host) this.sandbox = new SandboxClient(host.container, host.origin, 'agent-sandbox');
+    return this.sandbox;
   }
 
   dispose(): void {
