@@ -73,7 +73,10 @@ test.describe('background agents', () => {
     await agent.getByTestId('agent-open').click();
     await expect(ws.hunks).toHaveCount(1);
     await expect(ws.hunks.first()).toHaveAttribute('data-status', 'conflict');
-    await ws.page.getByTestId('accept-all').click().catch(() => undefined);
+    // Marked, with the person's lines beside it, and it cannot be accepted over them.
+    await expect(ws.hunks.first().getByTestId('hunk-accept')).toBeDisabled();
+    await expect(ws.page.getByTestId('accept-all')).toBeDisabled();
+    await expect(ws.hunks.first()).toContainText('sum + i.price * i.quantity * 1');
     expect(peer.text(PATH)).toContain(mine);
   });
 
