@@ -165,7 +165,9 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     docLimits,
     log,
   });
-  const stopAgentOrphans = sessions.onLoaded((session) => agents.endOrphans(session));
+  // An agent left `running` by a process that went away is ended when its session loads again;
+  // with Redis another process may be running it, so the record is left to that process.
+  const stopAgentOrphans = deps.redis ? () => {} : sessions.onLoaded((session) => agents.endOrphans(session));
   const links = deps.links ?? new MemoryLinkStore();
   const access = new AccessControl(links, { linkFailures: limits.linkFailures, linkFailureWindowSeconds: limits.linkFailureWindowSeconds }, shared);
   const presence = new PresenceHub((sessionId, update, except) =>

@@ -213,7 +213,9 @@ export class AgentService {
     const provider = this.deps.providers[record.mode];
     const update = (patch: Partial<AgentRecord>) => {
       // The person may have written over the record (it is in the shared document); ours is authoritative.
-      record = { ...record, ...patch };
+      const next = { ...record, ...patch };
+      if (JSON.stringify(next) === JSON.stringify(record) && JSON.stringify(readAgent(session.doc, record.id)) === JSON.stringify(record)) return;
+      record = next;
       this.write(session, record);
     };
     await runAgent(
