@@ -227,6 +227,8 @@ function expected(kind: Kind, event: ClientEventName): ErrorCode | 'ok' {
     if (event === 'hunk:claim') return 'hunkNotFound'; // the target's hunk, named by its id
     if (event === 'blob:get') return 'blobNotFound'; // its own session names no such blob
     if (event === 'project:push') return 'badRequest'; // its own session was not cloned from git
+    // The target's agent, named by its id: not an agent of its own session.
+    if (event === 'agent:stop' || event === 'agent:result' || event === 'agent:open') return 'agentNotFound';
     return 'ok'; // acts on its own session (checked below)
   }
   if (event === 'session:join') return 'linkInvalid';
