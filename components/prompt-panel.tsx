@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { selectCanEdit, selectIsStreaming, type IdeStore } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
+import { BackgroundButton } from './agent-list';
 
 const selectTtft = (s: IdeStore) => s.stream.ttftMs;
 const selectTps = (s: IdeStore) => s.stream.tokensPerSecond;
@@ -243,6 +244,7 @@ export function PromptPanel() {
           <input type="checkbox" data-testid="auto-retry-toggle" checked={autoRetry} onChange={(e) => setAutoRetry(e.target.checked)} /> Retry failed changes
         </label>
         <span className="spacer" />
+        <BackgroundButton input={input} path={openPath} mode={mode} disabled={!ready || !openPath} />
         {streaming ? (
           <>
             <button data-testid="interrupt" className="danger" onClick={() => runtime.interrupt()}>

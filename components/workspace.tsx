@@ -13,6 +13,7 @@ import { PresenceBar } from './presence-bar';
 import { ShareMenu } from './share-menu';
 import { ChangesPanel } from './changes-panel';
 import { BinaryView } from './binary-view';
+import { AgentList } from './agent-list';
 
 /** `sandboxOrigin`: FLINT_SANDBOX_ORIGIN when configured (lib/sandbox/origin.ts picks otherwise). */
 export function Workspace({ sessionId, token, sandboxOrigin = null }: { sessionId: string; token?: string; sandboxOrigin?: string | null }) {
@@ -95,6 +96,7 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
         <TierNotice />
         <AiThread />
         <ReviewPanel />
+        <AgentList sandboxOrigin={sandboxOrigin} />
         <PromptPanel />
       </section>
     </div>

@@ -28,6 +28,8 @@ import { createTierStates } from './handlers/tier-states';
 import { blobStore } from './projects/blob-store';
 import { DEFAULT_PROJECT_SETTINGS, Projects, type ProjectSettings } from './projects/projects';
 import type { GuardedHttpOptions } from './projects/git-http';
+import { AgentService, type AgentServiceLimits } from './agents/agent-service';
+import { agentLimitsFromEnv } from './agents/config';
 
 export interface AppDeps {
   sessions: SessionStore;
@@ -46,6 +48,8 @@ export interface AppDeps {
   projects?: Partial<ProjectSettings>;
   /** Tests only: the resolver behind the git clone's guarded lookup. */
   resolveForClone?: GuardedHttpOptions['resolve'];
+  /** Background agents' limits; default FLINT_AGENT_* from the environment (server/agents/config.ts). */
+  agents?: Partial<AgentServiceLimits>;
 }
 
 export interface AppLimits {
@@ -152,6 +156,18 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     streamHeld: deps.redis ? (sessionId) => streamLeases.heldAnywhere(sessionId) : undefined,
     log,
   });
+  // Background agents: their own copy of the files, rounds until the tests (run in a browser) pass.
+  const agents = new AgentService({
+    io,
+    sessions,
+    providers: deps.providers,
+    limits: { ...agentLimitsFromEnv(process.env), promptBudgetTokens: limits.contextTokens - limits.answerTokens, ...deps.agents },
+    docLimits,
+    log,
+  });
+  // An agent left `running` by a process that went away is ended when its session loads again;
+  // with Redis another process may be running it, so the record is left to that process.
+  const stopAgentOrphans = deps.redis ? () => {} : sessions.onLoaded((session) => agents.endOrphans(session));
   const links = deps.links ?? new MemoryLinkStore();
   const access = new AccessControl(links, { linkFailures: limits.linkFailures, linkFailureWindowSeconds: limits.linkFailureWindowSeconds }, shared);
   const presence = new PresenceHub((sessionId, update, except) =>
@@ -176,6 +192,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
       ai,
       interrupt,
       docLimits,
+      agents,
       claims: new HunkClaims(shared),
       sessionCreations,
       linkCreations: new CreationLimiter('share links', limits.createsPerMinute, shared),
@@ -205,6 +222,8 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     close: () =>
       new Promise<void>((resolve) => {
         ai.close();
+        agents.close();
+        stopAgentOrphans();
         stopSocketServer();
         tiers.close();
         stopFanOut();

@@ -197,6 +197,10 @@ function validPayloads(doc: Y.Doc): Record<ClientEventName, unknown> {
     'project:template': { template: 'ts-library' },
     'blob:get': { sha256: '0'.repeat(64) },
     'project:push': { branch: 'flint/x', token: 't' },
+    'agent:start': { prompt: 'viewer agent', path: 'src/cart.ts' },
+    'agent:stop': { agentId: 'x' },
+    'agent:result': { agentId: 'x', round: 1, report: { runId: 'r1', status: 'done', scope: { kind: 'all' }, files: [] } },
+    'agent:open': { agentId: 'x' },
   };
 }
 

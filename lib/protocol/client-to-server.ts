@@ -1,6 +1,7 @@
 import { z } from '@/lib/zod';
 import { LIMITS } from './limits';
 import type { Response } from './errors';
+import { AgentIdPayload, AgentOpenResult, AgentResultPayload, AgentStartPayload, AgentStartResult } from './agents';
 import { binaryUpdate, Bytes, FilePath, LinkRole, Role, Selection, SessionId, Sha256, StreamId, TemplateName, TestsResultPayload, TierInfo, TierName } from './values';
 
 /**
@@ -157,6 +158,10 @@ export const CLIENT_EVENT_SCHEMAS = {
   'project:template': ProjectTemplatePayload,
   'blob:get': BlobGetPayload,
   'project:push': ProjectPushPayload,
+  'agent:start': AgentStartPayload,
+  'agent:stop': AgentIdPayload,
+  'agent:result': AgentResultPayload,
+  'agent:open': AgentIdPayload,
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
@@ -245,6 +250,12 @@ export const CLIENT_EVENT_ANSWERS = {
   'blob:get': z.object({ bytes: Bytes() }),
   /** The pushed branch, its commit, and where to see it (the forge's branch page when the host is known, else the repository URL). */
   'project:push': z.object({ branch: z.string(), commit: z.string(), url: z.string() }),
+  /** The new agents' ids, one per attempt. */
+  'agent:start': AgentStartResult,
+  'agent:stop': Empty,
+  'agent:result': Empty,
+  /** The review turn that holds the agent's change, placed against the current files. */
+  'agent:open': AgentOpenResult,
 } as const satisfies Record<ClientEventName, z.ZodType>;
 
 /** Events a client may send without an acknowledgement (an error then comes as `protocol:error`). */

@@ -1,5 +1,6 @@
 import { z } from '@/lib/zod';
 import { ProtocolErrorSchema } from './errors';
+import { AgentRunEvent } from './agents';
 import { Bytes, TestsResultPayload, TierInfo, TierName } from './values';
 
 /**
@@ -81,6 +82,8 @@ export const SERVER_EVENT_SCHEMAS = {
    * then `Unpacking` and `Storing`. `total` when known. Example: `{phase:'Receiving objects', loaded:42, total:120}`
    */
   'project:progress': z.object({ phase: z.string().max(100), loaded: z.number(), total: z.number().optional() }),
+  /** To the browser driving an agent: run the tests on the agent's copy of the files (lib/protocol/agents.ts). */
+  'agent:run': AgentRunEvent,
   /** The link this socket joined with was revoked: it has left the session. */
   'session:closed': ProtocolErrorSchema,
   /** An error not tied to an acknowledgement (an unknown event, or a request sent without one). */

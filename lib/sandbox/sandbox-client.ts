@@ -57,6 +57,8 @@ export class SandboxClient {
   constructor(
     private readonly container: HTMLElement,
     configuredOrigin: string | null = null,
+    /** The iframe's `data-testid` (a second sandbox, the agents', has its own). */
+    private readonly testId = 'test-sandbox',
   ) {
     this.placement = placeSandbox(window.location.origin, configuredOrigin);
     window.addEventListener('message', this.onMessage);
@@ -66,7 +68,7 @@ export class SandboxClient {
   private mount() {
     this.iframe = document.createElement('iframe');
     this.iframe.setAttribute('sandbox', 'allow-scripts');
-    this.iframe.setAttribute('data-testid', 'test-sandbox');
+    this.iframe.setAttribute('data-testid', this.testId);
     this.iframe.setAttribute('title', 'Test sandbox');
     this.iframe.setAttribute('aria-hidden', 'true');
     this.iframe.tabIndex = -1;

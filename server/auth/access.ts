@@ -37,6 +37,11 @@ export const EVENT_ROLE: Record<ClientEventName, 'none' | Role> = {
   'blob:get': 'viewer',
   // Pushing the session's files with the person's own token.
   'project:push': 'editor',
+  // Background agents edit a copy and propose a review: what an editor's prompt does.
+  'agent:start': 'editor',
+  'agent:stop': 'editor',
+  'agent:result': 'editor',
+  'agent:open': 'editor',
 };
 
 const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 };

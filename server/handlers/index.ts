@@ -1,4 +1,5 @@
 import type { HandlerGroup } from '../edge/types';
+import { agentsHandlers, type AgentsContext } from './agents';
 import { aiHandlers, type AiContext } from './ai';
 import { documentHandlers, type DocumentContext } from './document';
 import { projectsHandlers, type ProjectsContext } from './projects';
@@ -9,7 +10,7 @@ import { sharingHandlers, type SharingContext } from './sharing';
 import { testsHandlers, type TestsContext } from './tests';
 
 /** Everything the handler groups need together; each group takes only its own part. */
-export type HandlerContext = SessionContext & PresenceContext & SharingContext & DocumentContext & AiContext & TestsContext & ReviewContext & ProjectsContext;
+export type HandlerContext = SessionContext & PresenceContext & SharingContext & DocumentContext & AiContext & TestsContext & ReviewContext & ProjectsContext & AgentsContext;
 
 /**
  * The one table of handler groups the edge serves (edge/dispatch.ts): every protocol event is
@@ -26,5 +27,6 @@ export function createHandlers(ctx: HandlerContext): HandlerGroup[] {
     testsHandlers(ctx),
     reviewHandlers(ctx),
     projectsHandlers(ctx),
+    agentsHandlers(ctx),
   ];
 }

@@ -31,6 +31,7 @@ export function chatRequestBody(opts: OpenAICompatibleOptions, request: Inferenc
     stream: true,
     stream_options: { include_usage: true },
   };
+  if (request.temperature !== undefined) body.temperature = request.temperature;
   if (opts.prediction && request.original !== undefined) body.prediction = { type: 'content', content: request.original };
   for (const field of opts.unsupportedFields ?? []) delete body[field];
   return body;

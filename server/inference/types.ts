@@ -13,6 +13,8 @@ export interface InferenceRequest {
    * Outputs receives it as `prediction: {type:'content', content}`; others ignore it.
    */
   original?: string;
+  /** Sampling temperature for this request (parallel attempts vary it); the tier's own setting otherwise. */
+  temperature?: number;
 }
 
 /** What a provider yields: text as it arrives, then usage when the tier reports it. */

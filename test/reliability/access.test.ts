@@ -142,6 +142,11 @@ function payloadFor(t: Target, heldToken: string | undefined): Record<ClientEven
     'project:template': { template: 'ts-library' },
     'blob:get': { sha256: '0'.repeat(64) },
     'project:push': { branch: 'flint/x', token: 't' },
+    // would start agents on (and so read) the target's files
+    'agent:start': { prompt: 'injected agent', path: 'src/cart.ts', attempts: 8 },
+    'agent:stop': { agentId: t.streamId },
+    'agent:result': { agentId: t.streamId, round: 1, report: { runId: 'injected', status: 'done', scope: { kind: 'all' }, files: [] } },
+    'agent:open': { agentId: t.streamId },
   };
 }
 
@@ -222,6 +227,8 @@ function expected(kind: Kind, event: ClientEventName): ErrorCode | 'ok' {
     if (event === 'hunk:claim') return 'hunkNotFound'; // the target's hunk, named by its id
     if (event === 'blob:get') return 'blobNotFound'; // its own session names no such blob
     if (event === 'project:push') return 'badRequest'; // its own session was not cloned from git
+    // The target's agent, named by its id: not an agent of its own session.
+    if (event === 'agent:stop' || event === 'agent:result' || event === 'agent:open') return 'agentNotFound';
     return 'ok'; // acts on its own session (checked below)
   }
   if (event === 'session:join') return 'linkInvalid';
