@@ -13,6 +13,16 @@ export interface InferenceRequest {
    * Outputs receives it as `prediction: {type:'content', content}`; others ignore it.
    */
   original?: string;
+  /**
+   * Filled in by a provider that can tell (performance.now() times): when the request was handed
+   * to the HTTP client, and when the response headers arrived. For the per-stage TTFT breakdown.
+   */
+  marks?: RequestMarks;
+}
+
+export interface RequestMarks {
+  sentAt?: number;
+  headersAt?: number;
 }
 
 /** What a provider yields: text as it arrives, then usage when the tier reports it. */
