@@ -183,7 +183,7 @@ async function scaleSection(r: Results, pids: { flintPid: number; simPid: number
     const s = await scaleStep(m, { ...pids, warmupMs: 3000, measureMs: env('BENCH_SCALE_MS', 6000), tokens: 1000, watchers: env('BENCH_SCALE_WATCHERS', 1) });
     steps.push(s);
     const why = Object.entries(s.errorCodes).map(([k, v]) => `${k} ×${v}`).join(', ');
-    log(`scale ${m} streams (${s.socketsPerStream} sockets each): added p50 ${s.addedP50Ms.toFixed(1)} p99 ${s.addedP99Ms.toFixed(1)} ms, Flint CPU ${s.flintCpuPct.toFixed(0)}% (${s.cpuMsPerKTok.toFixed(1)} ms per 1k tokens, ${Math.round(s.tokensPerSecond)} tok/s delivered), sim CPU ${s.simCpuPct.toFixed(0)}%, errors ${s.errors}${why ? ` (${why})` : ''}`);
+    log(`scale ${m} streams (${s.socketsPerStream} sockets each): added p50 ${s.addedP50Ms.toFixed(1)} p99 ${s.addedP99Ms.toFixed(1)} ms, Flint CPU ${s.flintCpuPct.toFixed(0)}% (${s.cpuMsPerKTok.toFixed(1)} ms per 1k tokens, ${Math.round(s.messagesPerKTok)} ai:delta per 1k tokens, ${Math.round(s.tokensPerSecond)} tok/s delivered), sim CPU ${s.simCpuPct.toFixed(0)}%, errors ${s.errors}${why ? ` (${why})` : ''}`);
     if (!(s.addedP99Ms < 50) && ++over >= 2) break;
     await new Promise((res) => setTimeout(res, 2000)); // let the last streams drain
   }

@@ -94,11 +94,12 @@ export function markdown(r: Results): string {
     out.push('| measure | Flint | peer | Flint/peer | target |', '|:--|---:|---:|---:|:--|', ...rows, '');
   }
   if (r.scale) {
-    out.push('**Server scale** (load generator: socket.io clients in 2 worker threads; every stream 1,000 tok/s; added = `ai:delta` arrival − simulator write):', '');
-    out.push('| concurrent streams | added p50 / p99, ms | TTFT added p50, ms | tok/s delivered | Flint CPU (% of a core) | per stream | Flint CPU per 1k tokens, ms | simulator CPU | Flint RSS per stream, MB | streams measured | errors |');
-    out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const sockets = r.scale.steps[0]?.socketsPerStream;
+    out.push(`**Server scale** (load generator: socket.io clients in 2 worker threads; every stream 1,000 tok/s${sockets ? `, seen by ${sockets} sockets (the one prompting + ${sockets - 1} watching)` : ''}; added = \`ai:delta\` arrival at each socket − simulator write):`, '');
+    out.push('| concurrent streams | added p50 / p99, ms | TTFT added p50, ms | tok/s delivered | Flint CPU (% of a core) | per stream | Flint CPU per 1k tokens, ms | ai:delta per 1k tokens | simulator CPU | Flint RSS per stream, MB | streams measured | errors |');
+    out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const s of r.scale.steps) {
-      out.push(`| ${s.streams} | ${f(s.addedP50Ms)} / ${f(s.addedP99Ms)} | ${f(s.ttftP50Ms)} | ${f(s.tokensPerSecond, 0)} | ${f(s.flintCpuPct, 0)} | ${f(s.cpuPctPerStream, 2)} | ${f(s.cpuMsPerKTok, 2)} | ${f(s.simCpuPct, 0)} | ${f(s.rssMbPerStream, 2)} | ${s.streamsMeasured} | ${s.errors} |`);
+      out.push(`| ${s.streams} | ${f(s.addedP50Ms)} / ${f(s.addedP99Ms)} | ${f(s.ttftP50Ms)} | ${f(s.tokensPerSecond, 0)} | ${f(s.flintCpuPct, 0)} | ${f(s.cpuPctPerStream, 2)} | ${f(s.cpuMsPerKTok, 2)} | ${f(s.messagesPerKTok, 0)} | ${f(s.simCpuPct, 0)} | ${f(s.rssMbPerStream, 2)} | ${s.streamsMeasured} | ${s.errors} |`);
     }
     out.push('', `Largest tried M with p99 added latency under 50 ms: **${r.scale.maxStreamsUnder50ms ?? 'none'}** (target ≥200).`, '');
   }

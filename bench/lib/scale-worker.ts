@@ -35,7 +35,10 @@ class Watcher {
   constructor(readonly socket: Socket, prompter: boolean) {
     socket.on('ai:delta', (e: { streamId: string; text: string; tokens: number }) => {
       const t = now();
-      if (prompter && t >= win.measureFrom && t < win.endAt) windowTokens += e.tokens;
+      if (prompter && t >= win.measureFrom && t < win.endAt) {
+        windowTokens += e.tokens;
+        windowMessages++;
+      }
       const s = this.of(e.streamId);
       s.chars += e.text.length;
       s.arrivals.push(t, s.chars);
@@ -93,6 +96,8 @@ const countError = (code: string) => {
 };
 /** Upstream tokens delivered to the prompting sockets inside the measurement window. */
 let windowTokens = 0;
+/** `ai:delta` messages the prompting sockets received inside the window (coalescing: far fewer than tokens). */
+let windowMessages = 0;
 
 /** One session: the socket that prompts, and `watchers` more sockets joined to it; each one's lags count. */
 async function runSession(sockets: Watcher[], offset: number) {
@@ -141,4 +146,4 @@ parentPort!.postMessage({ type: 'ready' });
 win = await new Promise<typeof win>((resolve) => parentPort!.once('message', resolve));
 await Promise.all(sessions.map((g) => runSession(g, offset)));
 for (const g of sessions) for (const w of g) w.socket.disconnect();
-parentPort!.postMessage({ type: 'done', lags: Float64Array.from(lags), ttfts, streams, errors, errorCodes, windowTokens });
+parentPort!.postMessage({ type: 'done', lags: Float64Array.from(lags), ttfts, streams, errors, errorCodes, windowTokens, windowMessages });

@@ -30,9 +30,11 @@ export interface ScaleStep {
   tokensPerSecond: number;
   /** Flint's CPU time per 1,000 delivered tokens: steadier than latency on a shared machine. */
   cpuMsPerKTok: number;
+  /** `ai:delta` messages per 1,000 upstream tokens, at one socket of each session. */
+  messagesPerKTok: number;
 }
 
-type Done = { type: 'done'; lags: Float64Array; ttfts: number[]; streams: number; errors: number; errorCodes: Record<string, number>; windowTokens: number };
+type Done = { type: 'done'; lags: Float64Array; ttfts: number[]; streams: number; errors: number; errorCodes: Record<string, number>; windowTokens: number; windowMessages: number };
 
 export async function scaleStep(m: number, o: { flintPid: number; simPid: number; warmupMs: number; measureMs: number; tokens: number; watchers: number }): Promise<ScaleStep> {
   const threads = Math.min(2, m);
@@ -87,5 +89,6 @@ export async function scaleStep(m: number, o: { flintPid: number; simPid: number
     rssMbPerStream: Math.max(0, rssPeak - idle.rssBytes) / m / 1e6,
     tokensPerSecond: windowTokens / (o.measureMs / 1000),
     cpuMsPerKTok: windowTokens ? ((f1.cpuMs - f0.cpuMs) / windowTokens) * 1000 : NaN,
+    messagesPerKTok: windowTokens ? (results.reduce((n, r) => n + r.windowMessages, 0) / windowTokens) * 1000 : NaN,
   };
 }
