@@ -4,13 +4,13 @@ import { APIError, APIConnectionError, APIUserAbortError } from 'openai';
 import type { Server } from 'socket.io';
 import { ERROR_MESSAGES, type ClientToServerEvents, type PromptPayload, type ServerToClientEvents, type StreamUsage, type TierName } from '@/lib/protocol';
 import { readFile } from '@/lib/collab/workspace-doc';
-import { markRetried, readThread, turnFailures } from '@/lib/collab/thread';
+import { markRetried, readRecentTurns, readThread, turnFailures } from '@/lib/collab/thread';
 import { failureReport } from '@/lib/edits/report';
 import type { InferenceEvent, InferenceProvider, RequestMarks } from '../inference/types';
 import type { Session } from '../sessions/session-store';
 import type { Metrics } from '../metrics';
 import { FlintError } from '../errors';
-import { buildContext } from './prompt';
+import { buildContext, MAX_TURNS } from './prompt';
 import { AI_ORIGIN, TurnRecorder } from './turn-recorder';
 import { StreamSlots } from './stream-slots';
 import { DeltaTicker, TurnOutput } from './turn-output';
@@ -239,7 +239,8 @@ export class AiController {
       selection: payload.selection,
       mentions: payload.mentions,
       openFiles: payload.openFiles,
-      turns: readThread(session.doc).filter((t) => t.id !== turnId),
+      // Only the turns the context can use (buildContext keeps the last MAX_TURNS not reverted).
+      turns: readRecentTurns(session.doc, MAX_TURNS, (t) => t.id !== turnId && (t.revertedBy === null || t.revertedBy === undefined)),
       read: (p) => readFile(session.doc, p),
       budgetTokens: promptBudget(this.opts.promptBudgetTokens, this.providers[payload.mode]),
     });
