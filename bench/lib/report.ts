@@ -101,7 +101,8 @@ export function markdown(r: Results): string {
     for (const s of r.scale.steps) {
       out.push(`| ${s.streams} | ${f(s.addedP50Ms)} / ${f(s.addedP99Ms)} | ${f(s.ttftP50Ms)} | ${f(s.tokensPerSecond, 0)} | ${f(s.flintCpuPct, 0)} | ${f(s.cpuPctPerStream, 2)} | ${f(s.cpuMsPerKTok, 2)} | ${f(s.messagesPerKTok, 0)} | ${f(s.simCpuPct, 0)} | ${f(s.rssMbPerStream, 2)} | ${s.streamsMeasured} | ${s.errors} |`);
     }
-    out.push('', `Largest tried M with p99 added latency under 50 ms: **${r.scale.maxStreamsUnder50ms ?? 'none'}** (target ≥200).`, '');
+    const cpu = r.scale.steps.map((x) => x.cpuMsPerKTok).filter(Number.isFinite);
+    out.push('', `Largest tried M with p99 added latency under 50 ms: **${r.scale.maxStreamsUnder50ms ?? 'none'}** (target ≥200); Flint CPU per 1k tokens ${cpu.length ? `${f(Math.min(...cpu), 1)}–${f(Math.max(...cpu), 1)} ms` : '–'} (target ≤3).`, '');
   }
   if (r.retries?.length) {
     out.push(`Samples retried after a failure (${r.retries.length}; each was taken again, the retry's figure is the one above):`, '');
