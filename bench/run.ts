@@ -157,7 +157,9 @@ async function editorSection(b: BrowserBench, r: Results) {
 async function interruptSection(b: BrowserBench, r: Results) {
   const acc: Record<HarnessName, Array<{ toLastPaintMs: number; toUpstreamCloseMs: number }>> = { flint: [], peer: [] };
   for (let rep = 0; rep < CONFIG.interruptReps; rep++) {
-    for (const name of (rep % 2 === 0 ? ['flint', 'peer'] : ['peer', 'flint']) as HarnessName[]) acc[name].push(await b.interrupt(b.harness(name), { tps: 3000 }));
+    for (const name of (rep % 2 === 0 ? ['flint', 'peer'] : ['peer', 'flint']) as HarnessName[]) {
+      acc[name].push(await sampled(r, `interrupt ${name} #${rep + 1}`, () => b.interrupt(b.harness(name), { tps: 3000 })));
+    }
   }
   const sum = (name: HarnessName) => {
     const paint = acc[name].map((x) => x.toLastPaintMs);
