@@ -269,6 +269,8 @@ export class BrowserBench {
     });
     await this.settle(h, h.name === 'flint' ? 'interrupted' : 'done').catch(() => undefined);
     const t = await this.timing(m);
+    // An answer that had finished upstream before the click measured no interrupt: a failed sample (retried, reported).
+    if (t.closedAt! - h.offset < r.click) throw new Error(`${h.name}: the answer had finished upstream ${(r.click - (t.closedAt! - h.offset)).toFixed(0)} ms before the click`);
     return { toLastPaintMs: r.last - r.click, toUpstreamCloseMs: t.closedAt! - h.offset - r.click };
   }
 
