@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { selectCanEdit, selectIsStreaming, type IdeStore } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
 import { BackgroundButton } from './agent-list';
+import { TtftDetail } from './ttft-detail';
 
 const selectTtft = (s: IdeStore) => s.stream.ttftMs;
 const selectTps = (s: IdeStore) => s.stream.tokensPerSecond;
@@ -110,6 +111,7 @@ export function PromptPanel() {
           </span>
         )}
       </div>
+      <TtftDetail />
       {status === 'queued' && queuePosition !== null && (
         <p className="note">
           Waiting for a free slot: position <b data-testid="queue-position">{queuePosition}</b> in the queue. Esc cancels.

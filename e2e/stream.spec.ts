@@ -82,6 +82,13 @@ test.describe('streaming', () => {
     await expect(ws.ttft).toHaveText(/^\d+ ms$/);
     await expect(ws.tps).toHaveText(/^\d+$/);
     expect(Number(await ws.tps.textContent())).toBeGreaterThan(0);
+    // The metrics detail: the first token's way, stage by stage, each with a number.
+    const detail = ws.page.getByTestId('ttft-detail');
+    await detail.locator('summary').click();
+    const stages = detail.getByTestId('ttft-stage');
+    await expect(stages).toHaveCount(7);
+    expect(await stages.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-stage')))).toEqual(['send', 'context', 'request', 'firstByte', 'firstToken', 'received', 'painted']);
+    for (const ms of await detail.getByTestId('ttft-stage-ms').allTextContents()) expect(ms).toMatch(/^-?\d+\.\d ms$/);
     await expect(ws.page.getByTestId('context-info')).toHaveAttribute('data-files', PATH);
     await expect(ws.interruptButton).toBeHidden();
     await expect(ws.promptInput).toHaveValue('');

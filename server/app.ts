@@ -55,6 +55,8 @@ export interface AppDeps {
 export interface AppLimits {
   /** A stream that produces nothing for this long is ended with an error. */
   streamIdleMs: number;
+  /** A stream's deltas are coalesced into one `ai:delta` per this many ms (server/ai/turn-output.ts). */
+  deltaTickMs: number;
   /** Streams running upstream at once, across all sessions; the rest queue (FIFO). */
   maxConcurrentStreams: number;
   /** Upstream 429s waited out (honouring retry-after) before a stream fails. */
@@ -83,6 +85,7 @@ export interface AppLimits {
 
 export const DEFAULT_LIMITS: AppLimits = {
   streamIdleMs: 30_000,
+  deltaTickMs: 8,
   maxConcurrentStreams: 8,
   upstreamRetries: 3,
   promptsPerMinute: 60,
@@ -137,6 +140,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
     deps.providers,
     {
       idleMs: limits.streamIdleMs,
+      deltaTickMs: limits.deltaTickMs,
       maxConcurrentStreams: limits.maxConcurrentStreams,
       upstreamRetries: limits.upstreamRetries,
       promptBudgetTokens: limits.contextTokens - limits.answerTokens,

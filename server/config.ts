@@ -100,6 +100,7 @@ const FileConfig = z
     limits: z
       .object({
         streamIdleMs: z.number().int().positive().optional(),
+        deltaTickMs: z.number().nonnegative().max(1000).optional(),
         maxConcurrentStreams: z.number().int().positive().optional(),
         upstreamRetries: z.number().int().nonnegative().optional(),
         promptsPerMinute: z.number().int().positive().optional(),
@@ -154,6 +155,8 @@ const Env = z.object({
   FLINT_SIM_TTFT_MS: num.nonnegative().optional(),
   /** A stream that produces nothing for this long is ended with an error. */
   FLINT_STREAM_IDLE_MS: num.int().positive().optional(),
+  /** A stream's deltas are coalesced into one `ai:delta` per this many ms (one shared timer). */
+  FLINT_DELTA_TICK_MS: num.nonnegative().max(1000).optional(),
   /** Streams running upstream at once; more wait in a FIFO queue with their position shown. */
   FLINT_MAX_CONCURRENT_STREAMS: num.int().positive().optional(),
   /** Upstream 429s waited out (honouring retry-after) before a stream fails. */
@@ -365,6 +368,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     limits: {
       streamIdleMs: e.FLINT_STREAM_IDLE_MS ?? file.limits?.streamIdleMs ?? 30_000,
+      deltaTickMs: e.FLINT_DELTA_TICK_MS ?? file.limits?.deltaTickMs ?? 8,
       maxConcurrentStreams: e.FLINT_MAX_CONCURRENT_STREAMS ?? file.limits?.maxConcurrentStreams ?? 8,
       upstreamRetries: e.FLINT_UPSTREAM_RETRIES ?? file.limits?.upstreamRetries ?? 3,
       promptsPerMinute: e.FLINT_PROMPTS_PER_MINUTE ?? file.limits?.promptsPerMinute ?? 60,

@@ -14,6 +14,8 @@ import { cumulative, deliveryLags, mean } from '../../test/support/stats';
  */
 
 export type HarnessName = 'flint' | 'peer';
+/** One row of lib/client/ttft-stages.ts, as the page hook got it. */
+export type Stage = { stage: string; ms: number | null };
 const PATH = 'src/cart.ts';
 
 /** An answer of about `tokens` tokens: a sentence, then one SEARCH/REPLACE block with a long REPLACE. */
@@ -114,6 +116,37 @@ export class BrowserBench {
     return b;
   }
 
+  /**
+   * The first prompt of a new session, as a person opening one would send it: Flint's page on a
+   * session it has never streamed in; the peer's page reloaded (a new chat, nothing warmed).
+   */
+  async coldStart(h: Hooked) {
+    if (h.name === 'flint') {
+      this.sessionId = await newSession();
+      await openWorkspace(h.page, this.sessionId);
+    } else {
+      await h.page.reload();
+      await h.page.locator('[data-testid="editor"][data-ready="true"] .view-line').first().waitFor({ timeout: 60_000 });
+    }
+    h.offset = await calibrate(h.page);
+  }
+
+  /** The display frame of this run: median requestAnimationFrame interval over `ms` in an idle page. */
+  async displayFrame(h: Hooked, ms = 1000): Promise<number> {
+    return h.page.evaluate((dur) => new Promise<number>((resolve) => {
+      const ts: number[] = [];
+      const loop = (t: number) => {
+        ts.push(t);
+        if (t - ts[0] < dur) requestAnimationFrame(loop);
+        else {
+          const d = ts.slice(1).map((x, i) => x - ts[i]).sort((a, b) => a - b);
+          resolve(d[Math.floor(d.length / 2)]);
+        }
+      };
+      requestAnimationFrame(loop);
+    }), ms);
+  }
+
   async calibrate() {
     this.flint.offset = await calibrate(this.flint.page);
     this.peer.offset = await calibrate(this.peer.page);
@@ -181,17 +214,24 @@ export class BrowserBench {
       { timeout: 120_000, polling: 50 },
     );
     const hook = await h.page.evaluate((sample) => {
-      const b = (window as unknown as { __flintBench: { frames: number[]; arrivals: number[]; rafs: number[]; longtasks: number[]; stopSampling(): void } }).__flintBench;
+      const b = (window as unknown as { __flintBench: { frames: number[]; arrivals: number[]; rafs: number[]; longtasks: number[]; submits: number[]; stopSampling(): void } }).__flintBench;
       if (sample) b.stopSampling();
-      return { frames: b.frames, arrivals: b.arrivals, rafs: b.rafs, longtasks: b.longtasks };
+      return { frames: b.frames, arrivals: b.arrivals, rafs: b.rafs, longtasks: b.longtasks, submits: b.submits };
     }, !!o.sample);
     await this.settle(h, 'done');
+    // Flint: its runtime hands the stages over when the turn's ai:end has been handled.
+    const stages = h.name === 'flint'
+      ? await h.page.waitForFunction(() => (window as unknown as { __flintBench: { lastStages: Stage[] | null } }).__flintBench.lastStages, undefined, { timeout: 10_000 }).then((j) => j.jsonValue() as Promise<Stage[]>)
+      : null;
     const t = await this.timing(m);
     const lags = deliveryLags(t.writes, cumulative(hook.frames), h.offset);
     const weighted = lags.reduce((s, l) => s + l.lag * l.chars, 0) / lags.reduce((s, l) => s + l.chars, 0);
     // Flint only: when the first delta reached the page, before any parsing or painting.
     const arrival = hook.arrivals.length ? deliveryLags(t.writes, cumulative(hook.arrivals), h.offset) : [];
     return {
+      /** Submit (Enter / the click) → the first frame that painted answer text, on the page's own clock. */
+      e2eMs: hook.submits.length ? hook.frames[0] - hook.submits[hook.submits.length - 1] : NaN,
+      stages,
       addedTtftMs: lags[0].lag,
       arrivalMs: arrival.length ? arrival[0].lag : NaN,
       perTokenMs: weighted,
@@ -214,7 +254,10 @@ export class BrowserBench {
       return c >= 4000 && !!document.querySelector('[data-kind="live"]');
     }, undefined, { timeout: 60_000, polling: 20 });
     await h.page.evaluate(() => (window as unknown as { __flintBench: { watchZones(on: boolean): void } }).__flintBench.watchZones(true));
-    await h.page.getByTestId('interrupt').click();
+    // A click event straight on the button: under heavy load a page re-rendering on every chunk
+    // (the peer's useChat) never holds the button still long enough for Playwright's actionability
+    // checks, and the stream ended before the click landed.
+    await h.page.getByTestId('interrupt').dispatchEvent('click');
     await h.page.waitForTimeout(700);
     const r = await h.page.evaluate(() => {
       const b = (window as unknown as { __flintBench: { frames: number[]; clicks: number[]; zoneChanges: number[]; watchZones(on: boolean): void } }).__flintBench;
@@ -226,6 +269,8 @@ export class BrowserBench {
     });
     await this.settle(h, h.name === 'flint' ? 'interrupted' : 'done').catch(() => undefined);
     const t = await this.timing(m);
+    // An answer that had finished upstream before the click measured no interrupt: a failed sample (retried, reported).
+    if (t.closedAt! - h.offset < r.click) throw new Error(`${h.name}: the answer had finished upstream ${(r.click - (t.closedAt! - h.offset)).toFixed(0)} ms before the click`);
     return { toLastPaintMs: r.last - r.click, toUpstreamCloseMs: t.closedAt! - h.offset - r.click };
   }
 

@@ -18,9 +18,12 @@ export const PAGE_HOOK = `
     zoneChanges: [], // epoch times of DOM changes to live diff zones
     sampling: false,
     arrivals: [],    // [t, chars, …] per ai:delta received on Flint's socket (before any parsing)
+    submits: [],     // epoch times of each submit: Enter in the prompt box (keydown) or a click on its button, capture phase
+    lastStages: null, // Flint only: the last own turn's TTFT stages (lib/client/ttft-stages.ts), from the runtime
     attach(s) { hook.socket = s; s.on('ai:delta', (e) => hook.arrivals.push(now(), e.text.length)); },
     frame(_id, text) { hook.frames.push(now(), text.length); },
-    reset() { hook.frames = []; hook.arrivals = []; hook.clicks = []; hook.zoneChanges = []; },
+    stages(_id, stages) { hook.lastStages = stages; },
+    reset() { hook.frames = []; hook.arrivals = []; hook.clicks = []; hook.zoneChanges = []; hook.submits = []; hook.lastStages = null; },
     startSampling() {
       hook.rafs = []; hook.longtasks = []; hook.sampling = true;
       const loop = (t) => { if (!hook.sampling) return; hook.rafs.push(t); requestAnimationFrame(loop); };
@@ -38,6 +41,11 @@ export const PAGE_HOOK = `
   document.addEventListener('click', (e) => {
     const t = e.target;
     if (t instanceof Element && t.closest('[data-testid="interrupt"]')) hook.clicks.push(now());
+    if (t instanceof Element && t.closest('[data-testid="prompt-submit"]')) hook.submits.push(now());
+  }, true);
+  document.addEventListener('keydown', (e) => {
+    const t = e.target;
+    if (e.key === 'Enter' && !e.shiftKey && t instanceof Element && t.closest('[data-testid="prompt-input"]')) hook.submits.push(now());
   }, true);
   const isLive = (n) => n instanceof Element && (n.matches('[data-kind="live"]') || !!n.closest('[data-kind="live"]'));
   // Only while measuring an interrupt: observing all of Monaco's DOM costs time on every frame.

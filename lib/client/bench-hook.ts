@@ -8,6 +8,8 @@ export interface BenchHook {
   attach?(socket: unknown): void;
   /** `text` of stream `streamId` has just been parsed and the diff repainted. */
   frame?(streamId: string, text: string): void;
+  /** This tab's turn `streamId` ended: its first token's way, stage by stage (lib/client/ttft-stages.ts). */
+  stages?(streamId: string, stages: ReadonlyArray<{ stage: string; ms: number | null }>): void;
 }
 
 export function benchHook(): BenchHook | undefined {

@@ -14,7 +14,11 @@ export interface LiveTurn {
   /** This browser sent the prompt: it measures TTFT and rate. */
   own: boolean;
   submittedAt: number;
+  /** `ai:prompt` handed to the socket (this browser's own turn). */
+  sentAt: number;
   firstArrival: number | null;
+  /** The end of the frame that first painted its text. */
+  paintedAt: number | null;
   lastArrival: number;
   tokens: number;
   painted: boolean;
@@ -35,7 +39,9 @@ export function newLiveTurn(id: string, path: string, files: () => Iterable<stri
     closed: 0,
     own: false,
     submittedAt: performance.now(),
+    sentAt: performance.now(),
     firstArrival: null,
+    paintedAt: null,
     lastArrival: 0,
     tokens: 0,
     painted: false,

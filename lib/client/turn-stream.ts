@@ -5,6 +5,7 @@ import { benchHook } from './bench-hook';
 import type { RuntimeContext } from './context';
 import { newLiveTurn, parseEnd, rate, type LiveTurn } from './live-turn';
 import { report, request } from './requests';
+import { ttftStages } from './ttft-stages';
 import type { PromptOptions } from './types';
 
 type ServerEvent<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
@@ -72,9 +73,13 @@ export class TurnStream {
     store.showError(null);
     const sending = (this.sending = { interruptRequested: false });
     const submittedAt = performance.now();
+    let sentAt = submittedAt;
     store.updateStream({ ...IDLE_STREAM, status: 'streaming' });
     store.updateLive({ ...IDLE_LIVE });
-    const r = await request<{ streamId: string }>(ctx, emit);
+    const r = await request<{ streamId: string }>(ctx, (ack) => {
+      sentAt = performance.now();
+      emit(ack);
+    });
     if (this.sending === sending) this.sending = null;
     if (!r.ok) {
       if (!sending.interruptRequested) store.updateStream({ status: 'error' });
@@ -90,6 +95,7 @@ export class TurnStream {
     const live = this.live?.id === id ? this.live : this.beginLive(id, path);
     live.own = true;
     live.submittedAt = submittedAt;
+    live.sentAt = sentAt;
     store.updateStream({ id });
     return r;
   }
@@ -193,7 +199,8 @@ export class TurnStream {
     const patch: Partial<StreamState> = { tokens: live.tokens, chars: live.prose.length + (block?.chars ?? 0), tokensPerSecond: rate(live) };
     if (!live.painted) {
       live.painted = true;
-      patch.ttftMs = performance.now() - live.submittedAt;
+      live.paintedAt = performance.now();
+      patch.ttftMs = live.paintedAt - live.submittedAt;
       this.ctx.socket.emit('ai:report', { streamId: live.id, browserTtftMs: patch.ttftMs });
     }
     store.updateStream(patch);
@@ -209,6 +216,12 @@ export class TurnStream {
       this.publish(live);
       this.live = null;
       store.updateStream({ status: e.status, tokensPerSecond: rate(live) ?? store.stream.tokensPerSecond, tokens: live.tokens });
+      if (live.own && live.paintedAt !== null) {
+        // The first token's way, stage by stage (the metrics detail; the benchmark prints it too).
+        const stages = ttftStages({ submittedAt: live.submittedAt, sentAt: live.sentAt, firstArrivalAt: live.firstArrival, paintedAt: live.paintedAt }, e.timing.stages);
+        store.updateStream({ ttftStages: stages });
+        benchHook()?.stages?.(live.id, stages);
+      }
       this.hooks.refreshReview();
       if (text) benchHook()?.frame?.(live.id, text);
     } else if (store.stream.id === e.streamId) {

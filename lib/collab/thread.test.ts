@@ -7,6 +7,7 @@ import {
   addHunk,
   createTurn,
   finishTurn,
+  readRecentTurns,
   readRestores,
   readThread,
   recordCheckpoint,
@@ -164,4 +165,21 @@ test('a turn stored before protocol 3 (flag named `instant`) reads as autoApply'
   turn.delete('autoApply');
   turn.set('instant', true);
   assert.equal(readThread(doc)[0].autoApply, true);
+});
+
+test('readRecentTurns: the last n turns that qualify, oldest first, the same records readThread gives', () => {
+  const { doc, target } = setup();
+  finishTurn(doc, 't1', { status: 'done', response: 'one', error: null, dropped: null });
+  for (let i = 2; i <= 14; i++) {
+    createTurn(doc, { id: `t${i}`, prompt: `p${i}`, mode: 'instant', path: 'src/cart.ts', autoApply: false });
+    finishTurn(doc, `t${i}`, { status: 'done', response: `r${i}`, error: null, dropped: null });
+  }
+  // t12 onwards reverted: they do not count, and older turns fill their places.
+  assert.ok(restoreCheckpoint(doc, 't12', target, 'r1'));
+  const keep = (t: { id: string; revertedBy: string | null }) => t.id !== 't5' && t.revertedBy === null;
+  const expected = readThread(doc).filter(keep).slice(-4);
+  assert.deepEqual(expected.map((t) => t.id), ['t8', 't9', 't10', 't11']);
+  assert.deepEqual(readRecentTurns(doc, 4, keep), expected);
+  assert.deepEqual(readRecentTurns(doc, 100, keep).map((t) => t.id), readThread(doc).filter(keep).map((t) => t.id));
+  assert.deepEqual(readRecentTurns(doc, 0, keep), []);
 });

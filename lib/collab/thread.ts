@@ -111,18 +111,35 @@ export function restoresOf(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
 
 /** A plain snapshot of the thread, oldest turn first. */
 export function readThread(doc: Y.Doc): TurnRecord[] {
-  return turnList(doc).map((t) => {
-    const checkpoint = t.get('checkpoint');
-    const json = t.toJSON() as TurnRecord & { instant?: boolean };
-    return {
-      ...json,
-      // Turns stored before protocol 3 named this flag `instant`.
-      autoApply: json.autoApply ?? json.instant === true,
-      hunks: hunkList(t).map((h) => h.toJSON() as HunkRecord),
-      failedBlocks: failedBlocksOf(t),
-      checkpoint: checkpoint instanceof Y.Map ? (checkpoint.toJSON() as TurnRecord['checkpoint']) : {},
-    };
-  });
+  return turnList(doc).map(turnRecord);
+}
+
+/**
+ * The last `n` turns for which `keep` holds, oldest first — what `readThread(doc).filter(keep)
+ * .slice(-n)` returns, converting only those turns: a prompt's context needs a few recent turns,
+ * not the whole thread (each with its checkpoint files) on its way upstream.
+ */
+export function readRecentTurns(doc: Y.Doc, n: number, keep: (t: TurnRecord) => boolean): TurnRecord[] {
+  const all = turnList(doc);
+  const out: TurnRecord[] = [];
+  for (let i = all.length - 1; i >= 0 && out.length < n; i--) {
+    const t = turnRecord(all[i]);
+    if (keep(t)) out.push(t);
+  }
+  return out.reverse();
+}
+
+function turnRecord(t: YTurn): TurnRecord {
+  const checkpoint = t.get('checkpoint');
+  const json = t.toJSON() as TurnRecord & { instant?: boolean };
+  return {
+    ...json,
+    // Turns stored before protocol 3 named this flag `instant`.
+    autoApply: json.autoApply ?? json.instant === true,
+    hunks: hunkList(t).map((h) => h.toJSON() as HunkRecord),
+    failedBlocks: failedBlocksOf(t),
+    checkpoint: checkpoint instanceof Y.Map ? (checkpoint.toJSON() as TurnRecord['checkpoint']) : {},
+  };
 }
 
 /**

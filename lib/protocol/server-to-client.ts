@@ -63,8 +63,20 @@ export const SERVER_EVENT_SCHEMAS = {
     status: StreamEndStatus,
     error: ProtocolErrorSchema.optional(),
     usage: StreamUsage,
-    /** Server-side: accepted → upstream request sent (queue and retries), request sent → first token, accepted → end. */
-    timing: z.object({ queueMs: z.number(), serverTtftMs: z.number().nullable(), totalMs: z.number() }),
+    /**
+     * Server-side: accepted → upstream request sent (queue and retries), request sent → first token, accepted → end.
+     * `stages`: the first token's way through the server, each in ms after the prompt was accepted
+     * (null when it did not get there): context built, upstream request sent, response headers
+     * (first upstream byte), first `ai:delta` emitted. Example: `{contextMs:0.4, requestMs:0.6, firstByteMs:2.1, firstTokenMs:2.5}`
+     */
+    timing: z.object({
+      queueMs: z.number(),
+      serverTtftMs: z.number().nullable(),
+      totalMs: z.number(),
+      stages: z
+        .object({ contextMs: z.number().nullable(), requestMs: z.number().nullable(), firstByteMs: z.number().nullable(), firstTokenMs: z.number().nullable() })
+        .optional(),
+    }),
   }),
   /**
    * A tier's status changed (sent to everyone), or the current status of both tiers (sent to a

@@ -40,6 +40,8 @@ export interface StreamState {
   status: StreamStatus;
   /** Submit → first character painted, in ms; measured in this browser. */
   ttftMs: number | null;
+  /** The same, stage by stage (lib/client/ttft-stages.ts), once this browser's turn has ended. */
+  ttftStages: ReadonlyArray<{ stage: string; ms: number | null }> | null;
   /** Tokens per second between the first and the last delta received. */
   tokensPerSecond: number | null;
   tokens: number;
@@ -188,6 +190,7 @@ export const IDLE_STREAM: StreamState = {
   id: null,
   status: 'idle',
   ttftMs: null,
+  ttftStages: null,
   tokensPerSecond: null,
   tokens: 0,
   chars: 0,

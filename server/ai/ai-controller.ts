@@ -4,15 +4,16 @@ import { APIError, APIConnectionError, APIUserAbortError } from 'openai';
 import type { Server } from 'socket.io';
 import { ERROR_MESSAGES, type ClientToServerEvents, type PromptPayload, type ServerToClientEvents, type StreamUsage, type TierName } from '@/lib/protocol';
 import { readFile } from '@/lib/collab/workspace-doc';
-import { markRetried, readThread, turnFailures } from '@/lib/collab/thread';
+import { markRetried, readRecentTurns, readThread, turnFailures } from '@/lib/collab/thread';
 import { failureReport } from '@/lib/edits/report';
-import type { InferenceEvent, InferenceProvider } from '../inference/types';
+import type { InferenceEvent, InferenceProvider, RequestMarks } from '../inference/types';
 import type { Session } from '../sessions/session-store';
 import type { Metrics } from '../metrics';
 import { FlintError } from '../errors';
-import { buildContext } from './prompt';
+import { buildContext, MAX_TURNS } from './prompt';
 import { AI_ORIGIN, TurnRecorder } from './turn-recorder';
 import { StreamSlots } from './stream-slots';
+import { DeltaTicker, TurnOutput } from './turn-output';
 import { StreamLeases } from './stream-lease';
 import { MemorySharedLimits } from '../collab/shared-limits';
 import type { DocLimits } from '../sessions/doc-limits';
@@ -35,13 +36,16 @@ export interface AiOptions {
   upstreamRetries: number;
   /** Prompt tokens a turn may use (context window minus the answer's share). */
   promptBudgetTokens: number;
+  /** Deltas of a stream are coalesced into one `ai:delta` per this many ms (turn-output.ts); default 8. */
+  deltaTickMs?: number;
 }
 
 /**
  * Runs AI turns: one active stream per session, at most `maxConcurrentStreams` upstream at
- * once (FIFO queue beyond). Deltas are forwarded the moment they arrive; deltas parsed from
- * the same upstream read are merged into one message (flushed on `setImmediate`, i.e. before
- * the next read), so a burst costs one socket frame, not one per token.
+ * once (FIFO queue beyond). A stream's deltas are coalesced per tick (`deltaTickMs`, one shared
+ * timer, turn-output.ts): the first after a quiet spell goes out once the upstream read is done,
+ * the rest at most one `ai:delta` per stream per tick, so a stream costs one socket frame and one
+ * recorder (parser) call per tick, not one per token.
  *
  * Invariants:
  * - after `interrupt`, nothing more of that stream is emitted except its `ai:end`;
@@ -55,6 +59,8 @@ export class AiController {
   private readonly recording = new Set<string>();
   /** One concurrency cap and queue per tier. */
   private readonly slots: Record<TierName, StreamSlots>;
+  /** One timer for every stream's coalesced deltas. */
+  private readonly ticker: DeltaTicker;
 
   constructor(
     private readonly io: Io,
@@ -69,6 +75,7 @@ export class AiController {
     // A tier that answers one prompt at a time (a local model) queues here, with positions shown;
     // two modes served by the same provider share its queue.
     const slotsFor = (p: InferenceProvider) => new StreamSlots(Math.min(opts.maxConcurrentStreams, p.maxConcurrentStreams ?? Infinity));
+    this.ticker = new DeltaTicker(opts.deltaTickMs ?? DEFAULT_DELTA_TICK_MS);
     const instant = slotsFor(providers.instant);
     this.slots = { instant, deep: providers.deep === providers.instant ? instant : slotsFor(providers.deep) };
   }
@@ -79,6 +86,7 @@ export class AiController {
    * includes that turn's partial answer; otherwise a running turn makes this `busy`.
    */
   async start(session: Session, payload: PromptPayload, retryOf?: string): Promise<string> {
+    const acceptedAt = performance.now();
     if (this.draining) throw new FlintError('shuttingDown');
     if (this.active.has(session.id) && !payload.sendNow) throw new FlintError('busy');
     if (readFile(session.doc, payload.path) === undefined) throw new FlintError('fileNotFound', `No file ${payload.path} in this session.`);
@@ -103,7 +111,7 @@ export class AiController {
     if (previous) previous.controller.abort(new Error('interrupted'));
     this.recording.add(id);
     // Never an unhandled rejection (it would stop the process): a turn that fails is logged.
-    void this.run(session, stream, payload, recorder, previous?.done)
+    void this.run(session, stream, payload, recorder, previous?.done, acceptedAt)
       .catch((err) => console.error('[flint] an AI turn failed', err))
       .finally(settle);
     return id;
@@ -192,11 +200,11 @@ export class AiController {
    * One turn, in its steps: context → queue → prompt (with 429 retries) → stream → record →
    * finish. Nothing here awaits storage: deltas go from the upstream read to the room directly.
    */
-  private async run(session: Session, stream: ActiveStream, payload: PromptPayload, recorder: TurnRecorder, after: Promise<void> | undefined) {
+  private async run(session: Session, stream: ActiveStream, payload: PromptPayload, recorder: TurnRecorder, after: Promise<void> | undefined, acceptedAt: number) {
     const { signal } = stream.controller;
     // The ack of `ai:prompt` is sent in a microtask of this same turn; a macrotask later it has gone.
     const acked = new Promise<void>((resolve) => setImmediate(resolve));
-    const turn = new TurnStream(stream.id, this.io.to(session.id), stream.controller, recorder, this.opts.idleMs);
+    const turn = new TurnStream(stream.id, this.io.to(session.id), stream.controller, recorder, this.opts.idleMs, this.ticker, acceptedAt);
     let outcome: TurnOutcome = { status: 'done' };
     let release: (() => void) | undefined;
     try {
@@ -204,6 +212,7 @@ export class AiController {
       if (after) await after;
       if (signal.aborted) throw signal.reason;
       const context = this.context(session, stream.id, payload);
+      turn.contextAt = performance.now();
       release = await this.queue(turn, payload.mode, signal, acked);
       await this.prompt(turn, payload, context, signal, acked);
       // The openai client ends the iteration quietly on abort; an aborted stream is not "done".
@@ -213,6 +222,8 @@ export class AiController {
       outcome = this.failure(err, turn, recorder);
     } finally {
       turn.disarm();
+      // What the last read left buffered: to the room (or, interrupted, only to the record).
+      turn.flush();
       release?.();
       outcome = this.record(session, stream, recorder, outcome);
     }
@@ -228,7 +239,8 @@ export class AiController {
       selection: payload.selection,
       mentions: payload.mentions,
       openFiles: payload.openFiles,
-      turns: readThread(session.doc).filter((t) => t.id !== turnId),
+      // Only the turns the context can use (buildContext keeps the last MAX_TURNS not reverted).
+      turns: readRecentTurns(session.doc, MAX_TURNS, (t) => t.id !== turnId && (t.revertedBy === null || t.revertedBy === undefined)),
       read: (p) => readFile(session.doc, p),
       budgetTokens: promptBudget(this.opts.promptBudgetTokens, this.providers[payload.mode]),
     });
@@ -253,8 +265,9 @@ export class AiController {
     const provider = this.providers[payload.mode];
     for (let attempt = 0; ; attempt++) {
       turn.requestedAt = performance.now();
+      turn.marks = {};
       turn.armWatchdog();
-      const events = provider.stream({ messages: context.messages, original: context.original }, signal)[Symbol.asyncIterator]();
+      const events = provider.stream({ messages: context.messages, original: context.original, marks: turn.marks }, signal)[Symbol.asyncIterator]();
       try {
         return await this.stream(turn, events, acked, {
           streamId: turn.id,
@@ -331,12 +344,17 @@ export class AiController {
         queueMs: requestedAt - acceptedAt,
         serverTtftMs: firstByteAt === null ? null : firstByteAt - requestedAt,
         totalMs: now - acceptedAt,
+        stages: turn.stages(),
       },
     });
   }
 }
 
 type Room = ReturnType<Io['to']>;
+type TurnStages = NonNullable<Parameters<ServerToClientEvents['ai:end']>[0]['timing']['stages']>;
+
+/** FLINT_DELTA_TICK_MS's default: about half a display frame. */
+export const DEFAULT_DELTA_TICK_MS = 8;
 type AiStart = Parameters<ServerToClientEvents['ai:start']>[0];
 type TurnContext = ReturnType<typeof buildContext> & { original: string | undefined };
 
@@ -346,22 +364,26 @@ interface TurnOutcome {
 }
 
 /**
- * One turn's stream on its way to the room: its timings, the batch of deltas from the current
- * upstream read, and the idle watchdog.
+ * One turn's stream on its way to the room: its timings, its output (deltas coalesced per tick,
+ * turn-output.ts) and the idle watchdog.
  */
 class TurnStream {
-  readonly acceptedAt = performance.now();
-  requestedAt = this.acceptedAt;
+  /** When the controller took the prompt (the server-side stages are offsets from it). */
+  readonly acceptedAt: number;
+  contextAt: number | null = null;
+  requestedAt: number;
+  /** The current attempt's request as the provider reports it (sent, response headers). */
+  marks: RequestMarks = {};
   firstByteAt: number | null = null;
+  firstEmitAt: number | null = null;
   lastByteAt = 0;
   tokens = 0;
   usage: StreamUsage | undefined;
   /** The watchdog stopped the stream: the upstream sent nothing for `idleMs`. */
   stalled = false;
-  private seq = 0;
-  private pending = '';
-  private pendingTokens = 0;
-  private flushScheduled = false;
+  readonly output: TurnOutput;
+  /** Last upstream activity: the watchdog re-arms from it instead of one timer per token. */
+  private lastActivity = 0;
   private idle: NodeJS.Timeout | undefined;
 
   constructor(
@@ -370,53 +392,75 @@ class TurnStream {
     private readonly controller: AbortController,
     private readonly recorder: TurnRecorder,
     private readonly idleMs: number,
-  ) {}
+    ticker: DeltaTicker,
+    acceptedAt: number,
+  ) {
+    this.acceptedAt = acceptedAt;
+    this.requestedAt = acceptedAt;
+    this.output = new TurnOutput(ticker, {
+      record: (text) => {
+        this.recorder.push(text);
+        // A write the document's limits refused: the turn stops here, what it proposed before stays.
+        if (this.recorder.limitError && !this.aborted) this.controller.abort(this.recorder.limitError);
+      },
+      emit: (d) => {
+        if (this.aborted) return;
+        this.firstEmitAt ??= performance.now();
+        this.room.emit('ai:delta', { streamId: this.id, seq: d.seq, text: d.text, tokens: d.tokens });
+      },
+    });
+  }
 
   get aborted(): boolean {
     return this.controller.signal.aborted;
   }
 
   armWatchdog(): void {
+    this.lastActivity = performance.now();
     clearTimeout(this.idle);
-    this.idle = setTimeout(() => {
-      this.stalled = true;
-      this.controller.abort(new Error('stalled'));
-    }, this.idleMs);
+    const check = (wait: number) => {
+      this.idle = setTimeout(() => {
+        const quiet = performance.now() - this.lastActivity;
+        if (quiet < this.idleMs) return check(this.idleMs - quiet);
+        this.stalled = true;
+        this.controller.abort(new Error('stalled'));
+      }, wait);
+    };
+    check(this.idleMs);
   }
 
   disarm(): void {
     clearTimeout(this.idle);
   }
 
-  /** One upstream event: its text goes to the recorder now and to the room with the rest of this read. */
+  /** One upstream event: its text is buffered for this stream's next flush (turn-output.ts). */
   push(ev: InferenceEvent): void {
     if (ev.type === 'usage') {
       this.usage = { promptTokens: ev.promptTokens, completionTokens: ev.completionTokens };
       return;
     }
-    this.lastByteAt = performance.now();
+    this.lastByteAt = this.lastActivity = performance.now();
     this.firstByteAt ??= this.lastByteAt;
-    this.armWatchdog();
-    this.pending += ev.text;
-    this.recorder.push(ev.text);
-    // A write the document's limits refused: the turn stops here, what it proposed before stays.
-    if (this.recorder.limitError && !this.aborted) this.controller.abort(this.recorder.limitError);
-    this.pendingTokens++;
     this.tokens++;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flush);
-    }
+    this.output.push(ev.text);
   }
 
-  /** Sends the batched deltas as one `ai:delta` (nothing once the stream is aborted). */
-  readonly flush = (): void => {
-    this.flushScheduled = false;
-    if (!this.pending || this.aborted) return;
-    this.room.emit('ai:delta', { streamId: this.id, seq: this.seq++, text: this.pending, tokens: this.pendingTokens });
-    this.pending = '';
-    this.pendingTokens = 0;
-  };
+  /** Sends what is buffered now (before `ai:end`); nothing reaches the room once aborted. */
+  flush(): void {
+    if (this.aborted) this.output.drop();
+    else this.output.flush();
+  }
+
+  /** The server's stages, ms from `acceptedAt` (lib/protocol `ai:end` timing.stages). */
+  stages(): TurnStages {
+    const at = (t: number | null | undefined) => (t === null || t === undefined ? null : t - this.acceptedAt);
+    return {
+      contextMs: at(this.contextAt),
+      requestMs: at(this.marks.sentAt ?? this.requestedAt),
+      firstByteMs: at(this.marks.headersAt ?? this.firstByteAt),
+      firstTokenMs: at(this.firstEmitAt),
+    };
+  }
 }
 
 /** Flint's budget, or three quarters of a smaller tier's own window (the rest for the answer). */

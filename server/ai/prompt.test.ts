@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TurnRecord } from '@/lib/collab/thread';
-import { buildContext, countTokens, SYSTEM_PROMPT } from './prompt';
+import { buildContext, cachedTokenCounts, countTokens, SYSTEM_PROMPT } from './prompt';
 
 const files: Record<string, string> = {
   'src/open.ts': Array.from({ length: 400 }, (_, i) => `export const line${i} = ${i};\n`).join(''),
@@ -114,5 +114,18 @@ describe('the budget follows a smaller tier window', () => {
     assert.equal(promptBudget(119_808, tier(4096)), 3072);
     assert.equal(promptBudget(119_808, tier(1_000_000)), 119_808);
     assert.equal(promptBudget(119_808, tier()), 119_808);
+  });
+});
+
+describe('token counts', () => {
+  it('a long text is counted once and remembered; the count is the same either way', () => {
+    const text = `const unique${Date.now()} = 1;\n`.repeat(40);
+    const before = cachedTokenCounts();
+    const first = countTokens(text);
+    assert.equal(cachedTokenCounts(), before + 1);
+    assert.equal(countTokens(`${text}`), first);
+    assert.equal(cachedTokenCounts(), before + 1, 'the second count came from the cache');
+    assert.equal(countTokens('hello world'), 2);
+    assert.equal(cachedTokenCounts(), before + 1, 'short texts are not kept');
   });
 });

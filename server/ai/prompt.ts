@@ -41,9 +41,35 @@ Rules:
 /** Recent turns considered for the context. */
 export const MAX_TURNS = 10;
 
-/** Tokens of `text` under o200k_base; text that looks like special tokens counts as plain text. */
+/** Counted texts kept (files, earlier answers, the system prompt): each prompt re-reads them unchanged. */
+const TOKEN_CACHE_ENTRIES = 2048;
+/** Shorter texts are counted each time (cheaper than keeping them). */
+const TOKEN_CACHE_MIN_CHARS = 256;
+const tokenCache = new Map<string, number>();
+const NO_SPECIAL = new Set<string>();
+
+/**
+ * Tokens of `text` under o200k_base; text that looks like special tokens counts as plain text.
+ * Counts of longer texts are remembered (by content, least recently used dropped first), so a
+ * prompt in a long session does not re-tokenize every earlier turn and file on its way upstream.
+ */
 export function countTokens(text: string): number {
-  return encode(text, { disallowedSpecial: new Set() }).length;
+  if (text.length < TOKEN_CACHE_MIN_CHARS) return encode(text, { disallowedSpecial: NO_SPECIAL }).length;
+  const known = tokenCache.get(text);
+  if (known !== undefined) {
+    tokenCache.delete(text);
+    tokenCache.set(text, known);
+    return known;
+  }
+  const n = encode(text, { disallowedSpecial: NO_SPECIAL }).length;
+  tokenCache.set(text, n);
+  if (tokenCache.size > TOKEN_CACHE_ENTRIES) tokenCache.delete(tokenCache.keys().next().value!);
+  return n;
+}
+
+/** How many counts are remembered (tests). */
+export function cachedTokenCounts(): number {
+  return tokenCache.size;
 }
 
 export interface ContextInput {

@@ -264,3 +264,41 @@ describe('a hostile document cannot break turn recording', () => {
     assert.ok((await joinedClient(server.url, a.sessionId)).state.byteLength > 0, 'the session still opens');
   });
 });
+
+describe('Deltas on the wire', () => {
+  it('a fast stream is coalesced per tick: far fewer ai:delta than upstream tokens, in order, the whole answer before ai:end', async () => {
+    server = await startTestServer({ limits: { deltaTickMs: 100 } });
+    const text = scriptedResponse(CART_THREE_HUNKS);
+    server.sim.addRule({ match: 'coalesce me', text, tokensPerSecond: 500, times: 1 });
+    const a = await joinedClient(server.url);
+    const deltas: Array<{ seq: number; text: string; tokens: number }> = [];
+    let endedBeforeAll = false;
+    a.socket.on('ai:delta', (d) => deltas.push(d));
+    const ended = nextEvent(a.socket, 'ai:end').then(([e]) => {
+      endedBeforeAll = deltas.map((d) => d.text).join('') !== text;
+      return e;
+    });
+    assert.ok((await request(a.socket, 'ai:prompt', { prompt: 'coalesce me', path: 'src/cart.ts' })).ok);
+    const end = await ended;
+    assert.equal(end.status, 'done');
+    assert.equal(endedBeforeAll, false, 'every delta went out before ai:end');
+    assert.deepEqual(deltas.map((d) => d.seq), deltas.map((_, i) => i));
+    const upstreamTokens = deltas.reduce((n, d) => n + d.tokens, 0);
+    assert.ok(upstreamTokens > 100, `the answer came in many upstream chunks (${upstreamTokens})`);
+    assert.ok(deltas.length * 4 < upstreamTokens, `${deltas.length} messages for ${upstreamTokens} upstream chunks`);
+  });
+
+  it('ai:end carries the first token’s stages through the server, in order', async () => {
+    server = await startTestServer();
+    server.sim.addRule({ match: 'stages please', text: scriptedResponse(CART_THREE_HUNKS), times: 1 });
+    const a = await joinedClient(server.url);
+    assert.ok((await request(a.socket, 'ai:prompt', { prompt: 'stages please', path: 'src/cart.ts' })).ok);
+    const [end] = await nextEvent(a.socket, 'ai:end');
+    const s = end.timing.stages!;
+    const order = [s.contextMs, s.requestMs, s.firstByteMs, s.firstTokenMs];
+    for (const ms of order) assert.equal(typeof ms, 'number');
+    for (let i = 1; i < order.length; i++) assert.ok(order[i]! >= order[i - 1]!, `stage ${i} after stage ${i - 1}: ${order.join(', ')}`);
+    assert.ok(order[0]! >= 0);
+    assert.ok(s.firstTokenMs! <= end.timing.totalMs);
+  });
+});

@@ -94,10 +94,13 @@ export function createOpenAICompatibleProvider(opts: OpenAICompatibleOptions): I
       // The client sends the request and turns HTTP errors into APIErrors (429s retry upstream
       // of here); the body is read with Flint's own SSE reader (see sse.ts for why).
       let response: Response;
+      const body0 = chatRequestBody(opts, request) as unknown as OpenAI.ChatCompletionCreateParamsStreaming;
+      if (request.marks) request.marks.sentAt = performance.now();
       try {
         response = await client.chat.completions
-          .create(chatRequestBody(opts, request) as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal })
+          .create(body0, { signal })
           .asResponse();
+        if (request.marks) request.marks.headersAt = performance.now();
       } catch (err) {
         const after = statusAfter(err);
         if (after && !signal.aborted) status.set(after);

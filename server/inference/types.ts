@@ -15,6 +15,16 @@ export interface InferenceRequest {
   original?: string;
   /** Sampling temperature for this request (parallel attempts vary it); the tier's own setting otherwise. */
   temperature?: number;
+  /**
+   * Filled in by a provider that can tell (performance.now() times): when the request was handed
+   * to the HTTP client, and when the response headers arrived. For the per-stage TTFT breakdown.
+   */
+  marks?: RequestMarks;
+}
+
+export interface RequestMarks {
+  sentAt?: number;
+  headersAt?: number;
 }
 
 /** What a provider yields: text as it arrives, then usage when the tier reports it. */

@@ -49,8 +49,10 @@ export async function startStack(opts: { maxConcurrentStreams?: number } = {}): 
   const outer = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FLINT_')));
   // e.g. BENCH_FLINT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/flint-prof" to profile the server.
   const nodeArgs = (process.env.BENCH_FLINT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  // The compiled server `npm start` runs (bench/run.ts builds it when stale).
-  const flint = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', 'dist/server/main.js'], {
+  // The compiled server `npm start` runs (bench/run.ts builds it when stale); BENCH_FLINT_ENTRY:
+  // another build of it (e.g. an older commit's, for a before/after profile on the same machine).
+  const entry = process.env.BENCH_FLINT_ENTRY || 'dist/server/main.js';
+  const flint = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', entry], {
     env: {
       ...outer,
       NODE_ENV: 'production',
