@@ -28,6 +28,8 @@ import { createTierStates } from './handlers/tier-states';
 import { blobStore } from './projects/blob-store';
 import { DEFAULT_PROJECT_SETTINGS, Projects, type ProjectSettings } from './projects/projects';
 import type { GuardedHttpOptions } from './projects/git-http';
+import type { Packages } from './packages/packages';
+import { SessionPackages } from './packages/session-packages';
 
 export interface AppDeps {
   sessions: SessionStore;
@@ -44,6 +46,8 @@ export interface AppDeps {
   origins?: OriginPolicy;
   /** Project import limits and the git address rule (FLINT_IMPORT_*, FLINT_GIT_*). */
   projects?: Partial<ProjectSettings>;
+  /** npm packages of sessions (server/packages/); absent: `packages:install` says this server has none. */
+  packages?: Packages;
   /** Tests only: the resolver behind the git clone's guarded lookup. */
   resolveForClone?: GuardedHttpOptions['resolve'];
 }
@@ -166,6 +170,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   serveEvents(
     io,
     createHandlers({
+      packages: deps.packages ? new SessionPackages(deps.packages, docLimits) : undefined,
       projects,
       blobs,
       io,

@@ -197,6 +197,7 @@ function validPayloads(doc: Y.Doc): Record<ClientEventName, unknown> {
     'project:template': { template: 'ts-library' },
     'blob:get': { sha256: '0'.repeat(64) },
     'project:push': { branch: 'flint/x', token: 't' },
+    'packages:install': {},
   };
 }
 

@@ -1,7 +1,7 @@
 import { z } from '@/lib/zod';
 import { LIMITS } from './limits';
 import type { Response } from './errors';
-import { binaryUpdate, Bytes, FilePath, LinkRole, Role, Selection, SessionId, Sha256, StreamId, TemplateName, TestsResultPayload, TierInfo, TierName } from './values';
+import { binaryUpdate, Bytes, FilePath, LinkRole, Role, Selection, SessionId, Sha256, StreamId, TemplateName, TestsResultPayload, TierInfo, TierName, PackagesStatus } from './values';
 
 /**
  * Client → server: one payload schema and one answer schema per event. The server validates
@@ -157,6 +157,7 @@ export const CLIENT_EVENT_SCHEMAS = {
   'project:template': ProjectTemplatePayload,
   'blob:get': BlobGetPayload,
   'project:push': ProjectPushPayload,
+  'packages:install': z.object({}).strict(),
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
@@ -245,6 +246,8 @@ export const CLIENT_EVENT_ANSWERS = {
   'blob:get': z.object({ bytes: Bytes() }),
   /** The pushed branch, its commit, and where to see it (the forge's branch page when the host is known, else the repository URL). */
   'project:push': z.object({ branch: z.string(), commit: z.string(), url: z.string() }),
+  /** The session's package.json resolved, fetched and ready to bundle (or each package's error); progress came as `packages:status`. */
+  'packages:install': PackagesStatus,
 } as const satisfies Record<ClientEventName, z.ZodType>;
 
 /** Events a client may send without an acknowledgement (an error then comes as `protocol:error`). */

@@ -1,6 +1,6 @@
 import { z } from '@/lib/zod';
 import { ProtocolErrorSchema } from './errors';
-import { Bytes, TestsResultPayload, TierInfo, TierName } from './values';
+import { Bytes, PackagesStatus, TestsResultPayload, TierInfo, TierName } from './values';
 
 /**
  * Server → client: one payload schema per event, and the socket's TypeScript event map derived
@@ -81,6 +81,8 @@ export const SERVER_EVENT_SCHEMAS = {
    * then `Unpacking` and `Storing`. `total` when known. Example: `{phase:'Receiving objects', loaded:42, total:120}`
    */
   'project:progress': z.object({ phase: z.string().max(100), loaded: z.number(), total: z.number().optional() }),
+  /** The session's packages while they resolve and when they are ready (sent to the whole session). */
+  'packages:status': PackagesStatus,
   /** The link this socket joined with was revoked: it has left the session. */
   'session:closed': ProtocolErrorSchema,
   /** An error not tied to an acknowledgement (an unknown event, or a request sent without one). */

@@ -37,6 +37,8 @@ export const EVENT_ROLE: Record<ClientEventName, 'none' | Role> = {
   'blob:get': 'viewer',
   // Pushing the session's files with the person's own token.
   'project:push': 'editor',
+  // Resolves the session's package.json (anyone who can run its tests needs its packages).
+  'packages:install': 'viewer',
 };
 
 const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 };

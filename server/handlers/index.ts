@@ -7,9 +7,10 @@ import { reviewHandlers, type ReviewContext } from './review';
 import { sessionHandlers, type SessionContext } from './session';
 import { sharingHandlers, type SharingContext } from './sharing';
 import { testsHandlers, type TestsContext } from './tests';
+import { packagesHandlers, type PackagesContext } from './packages';
 
 /** Everything the handler groups need together; each group takes only its own part. */
-export type HandlerContext = SessionContext & PresenceContext & SharingContext & DocumentContext & AiContext & TestsContext & ReviewContext & ProjectsContext;
+export type HandlerContext = SessionContext & PresenceContext & SharingContext & DocumentContext & AiContext & TestsContext & ReviewContext & ProjectsContext & PackagesContext;
 
 /**
  * The one table of handler groups the edge serves (edge/dispatch.ts): every protocol event is
@@ -26,5 +27,6 @@ export function createHandlers(ctx: HandlerContext): HandlerGroup[] {
     testsHandlers(ctx),
     reviewHandlers(ctx),
     projectsHandlers(ctx),
+    packagesHandlers(ctx),
   ];
 }

@@ -24,7 +24,7 @@ export interface PackageSettings {
   maxTotalBytes: number;
 }
 
-export const DEFAULT_PACKAGE_LIMITS = { maxTarballBytes: 32 * 1024 * 1024, maxTotalBytes: 200 * 1024 * 1024 };
+export { DEFAULT_PACKAGE_LIMITS } from './limits';
 
 /** One direct dependency as the browser sees it (`packages:status`). */
 export interface PackageItem {

@@ -142,6 +142,7 @@ function payloadFor(t: Target, heldToken: string | undefined): Record<ClientEven
     'project:template': { template: 'ts-library' },
     'blob:get': { sha256: '0'.repeat(64) },
     'project:push': { branch: 'flint/x', token: 't' },
+    'packages:install': {},
   };
 }
 
@@ -222,6 +223,7 @@ function expected(kind: Kind, event: ClientEventName): ErrorCode | 'ok' {
     if (event === 'hunk:claim') return 'hunkNotFound'; // the target's hunk, named by its id
     if (event === 'blob:get') return 'blobNotFound'; // its own session names no such blob
     if (event === 'project:push') return 'badRequest'; // its own session was not cloned from git
+    if (event === 'packages:install') return 'packageInvalid'; // this test server resolves no packages
     return 'ok'; // acts on its own session (checked below)
   }
   if (event === 'session:join') return 'linkInvalid';
