@@ -5,7 +5,7 @@ import type { TestCaseReport, TestFailure, TestFileReport } from '@/lib/protocol
 import { getSocket } from '@/lib/client/connection';
 import { filesOf } from '@/lib/collab/workspace-doc';
 import { countResults, failCount } from '@/lib/sandbox/aggregate';
-import { registerTestGlobals, revealLocation, showFailureMarkers } from '@/lib/sandbox/editor-bridge';
+import { addPackageTypes, registerTestGlobals, revealLocation, showFailureMarkers } from '@/lib/sandbox/editor-bridge';
 import { buildFixPrompt } from '@/lib/sandbox/fix-prompt';
 import { fullName } from '@/lib/sandbox/harness';
 import { isTestFile } from '@/lib/sandbox/resolve';
@@ -54,7 +54,7 @@ export function TestPanel({ sandboxOrigin = null }: { sandboxOrigin?: string | n
     const sandbox = new SandboxClient(hostRef.current, sandboxOrigin);
     setOwnProcess(sandbox.placement.ownProcess);
     // Package bundles come from the sandbox's origin (served there with immutable headers).
-    const packages = new PackagesClient(runtime.doc, getSocket(), sandbox.placement.origin);
+    const packages = new PackagesClient(runtime.doc, getSocket(), sandbox.placement.origin, (files) => void addPackageTypes(files));
     setPackagesStore(packages.store);
     const runner = new TestRunner({
       doc: runtime.doc,

@@ -53,7 +53,7 @@ async function main() {
   const registry = config.packages.registry ?? (await npmConfiguredRegistry());
   const packages = new Packages(config.dataDir, { ...config.packages, registry }, { allowPrivate: config.projects.allowPrivate });
   console.log(`[flint] npm packages from ${registry}${config.packages.registry ? ' (FLINT_NPM_REGISTRY)' : " (npm's configuration)"}`);
-  const httpServer = http.createServer(createHttpHandler({ next, pages: { dev: config.dev, sandboxOrigin: config.sandbox.origin }, health, packages: (id, sub) => packages.bundle(id, sub) }));
+  const httpServer = http.createServer(createHttpHandler({ next, pages: { dev: config.dev, sandboxOrigin: config.sandbox.origin }, health, packages: { bundle: (id, sub) => packages.bundle(id, sub), types: (id) => packages.types(id) } }));
   const origins = { appOrigins: config.sandbox.appOrigins, sandboxOrigin: config.sandbox.origin };
   if (origins.sandboxOrigin && origins.appOrigins.includes(origins.sandboxOrigin)) {
     console.warn(`[flint] FLINT_SANDBOX_ORIGIN ${origins.sandboxOrigin} is also an app origin: code the sandbox runs is not kept from the socket by its origin (SECURITY.md)`);

@@ -33,12 +33,25 @@ export class PackagesClient {
     private readonly socket: FlintSocket,
     /** Where bundles are fetched from: the sandbox's origin. */
     baseOrigin: string,
+    /** Each ready package's declaration files, once (for the editor). */
+    onTypes?: (files: Record<string, string>) => void,
   ) {
+    const typesFetched = new Set<string>();
     this.load = cachedLoader(async (url) => {
       const res = await fetch(new URL(url, baseOrigin), { credentials: 'omit' });
       const text = await res.text();
       if (!res.ok) throw new Error(text.slice(0, 500) || `HTTP ${res.status}`);
       return text;
+    });
+    this.store.subscribe(({ status }) => {
+      for (const item of status?.items ?? []) {
+        if (!item.types || !onTypes || typesFetched.has(item.types)) continue;
+        typesFetched.add(item.types);
+        void fetch(new URL(item.types, baseOrigin), { credentials: 'omit' })
+          .then((r) => (r.ok ? (r.json() as Promise<{ files: Record<string, string> }>) : null))
+          .then((body) => body && onTypes(body.files))
+          .catch(() => typesFetched.delete(item.types!));
+      }
     });
     const onStatus = (status: PackagesStatus) => this.store.setState({ status });
     socket.on('packages:status', onStatus);

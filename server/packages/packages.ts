@@ -34,6 +34,8 @@ export interface PackageItem {
   status: 'resolving' | 'ready' | 'error';
   /** The URL prefix of its bundles: `/_flint/pkg/<id>/`. */
   url?: string;
+  /** Its `.d.ts` files (its own, or those of `@types/<name>`): `/_flint/types/<id>`. */
+  types?: string;
   error?: { code: string; message: string };
 }
 
@@ -45,6 +47,14 @@ export interface InstallResult {
 }
 
 export const PACKAGE_URL_PREFIX = '/_flint/pkg/';
+export const TYPES_URL_PREFIX = '/_flint/types/';
+/** At most this much declaration text for one package and what it needs. */
+const MAX_TYPES_BYTES = 16 * 1024 * 1024;
+
+/** The DefinitelyTyped name of a package: `@scope/name` → `@types/scope__name`. */
+export function typesPackageOf(name: string): string {
+  return `@types/${name.startsWith('@') ? name.slice(1).replace('/', '__') : name}`;
+}
 
 export function packageId(pkg: Pick<LockedPackage, 'name' | 'version' | 'integrity'>): string {
   const digest = ssri.parse(pkg.integrity, { single: true });
@@ -113,16 +123,30 @@ export class Packages {
       Object.assign(item, { status: 'error', error: { code: err.code, message: err.message } });
       delete item.url;
     };
-    const { lock: next, roots } = await this.resolver.resolve(manifest, {
+    // Type acquisition: `@types/<name>` for each direct dependency, resolved alongside (quietly:
+    // most packages have none there). Used only by the editor, for those without their own.
+    const typesFor = new Map<string, string>();
+    const withTypes = { ...manifest, devDependencies: { ...manifest.devDependencies } };
+    for (const name of items.keys()) {
+      const t = typesPackageOf(name);
+      if (name.startsWith('@types/') || items.has(t)) continue;
+      typesFor.set(t, name);
+      withTypes.devDependencies[t] = '*';
+    }
+    const { lock: next, roots: allRoots } = await this.resolver.resolve(withTypes, {
       lock,
       onRoot: (root) => {
-        const item = items.get(root.name)!;
+        const item = items.get(root.name);
+        if (!item) return; // an @types/ companion
         if (root.error) fail(root, root.error);
         else item.version = root.key!.slice(root.key!.lastIndexOf('@') + 1);
         report();
       },
     });
 
+    const roots = allRoots.filter((r) => items.has(r.name));
+    const typeRoots = allRoots.filter((r) => typesFor.has(r.name) && r.key);
+    for (const r of allRoots) if (typesFor.has(r.name) && !r.key) delete next.roots[r.name];
     // Fetch every node of every resolved root; the session's total is checked as tarballs arrive.
     let total = 0;
     const fetched = new Map<PackageKey, Promise<void>>();
@@ -151,8 +175,21 @@ export class Packages {
         try {
           await Promise.all([...closure(root.key)].map(ensure));
           const item = items.get(root.name)!;
+          const id = packageId(next.packages[root.key]);
           item.status = 'ready';
-          item.url = `${PACKAGE_URL_PREFIX}${packageId(next.packages[root.key])}/`;
+          item.url = `${PACKAGE_URL_PREFIX}${id}/`;
+          if (await this.hasOwnTypes(id, root.name)) item.types = `${TYPES_URL_PREFIX}${id}`;
+          else {
+            const companion = typeRoots.find((t) => typesFor.get(t.name) === root.name);
+            if (companion) {
+              try {
+                await Promise.all([...closure(companion.key!)].map(ensure));
+                item.types = `${TYPES_URL_PREFIX}${packageId(next.packages[companion.key!])}`;
+              } catch {
+                delete next.roots[companion.name]; // no types: the package still works
+              }
+            }
+          }
         } catch (err) {
           fail(root, err instanceof FlintError ? err : new FlintError('internal', `"${root.name}" could not be installed.`));
           delete next.roots[root.name];
@@ -182,6 +219,55 @@ export class Packages {
       p.catch(() => this.installing.delete(id));
     }
     return p;
+  }
+
+  private async hasOwnTypes(id: string, name: string): Promise<boolean> {
+    const dir = this.packageDir(id, name);
+    const pj = await fs
+      .readFile(path.join(dir, 'package.json'), 'utf8')
+      .then((t) => JSON.parse(t) as Record<string, unknown>)
+      .catch(() => ({}) as Record<string, unknown>);
+    if (typeof pj.types === 'string' || typeof pj.typings === 'string') return true;
+    return !!(await fs.stat(path.join(dir, 'index.d.ts')).catch(() => null));
+  }
+
+  /**
+   * The declaration files of a package and of everything it depends on, as the editor wants
+   * them: `node_modules/<name>/<file>` → text (`.d.ts`, `.d.mts`, `.d.cts` and each
+   * package.json). Null when the package is not installed here.
+   */
+  async types(id: string): Promise<Record<string, string> | null> {
+    if (!parseId(id)) return null;
+    const out: Record<string, string> = {};
+    let bytes = 0;
+    const seen = new Set<string>();
+    const visit = async (pkgId: string): Promise<boolean> => {
+      if (seen.has(pkgId)) return true;
+      seen.add(pkgId);
+      const meta = await fs
+        .readFile(path.join(this.moduleRoot(pkgId), 'flint-meta.json'), 'utf8')
+        .then((t) => JSON.parse(t) as Meta)
+        .catch(() => null);
+      if (!meta) return false;
+      const dir = this.packageDir(pkgId, meta.name);
+      const walk = async (rel: string): Promise<void> => {
+        for (const e of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+          const p = rel ? `${rel}/${e.name}` : e.name;
+          if (e.isDirectory()) {
+            if (e.name !== 'node_modules') await walk(p);
+          } else if (e.isFile() && (/\.d\.[cm]?ts$/.test(e.name) || p === 'package.json')) {
+            const text = await fs.readFile(path.join(dir, p), 'utf8');
+            bytes += text.length;
+            if (bytes > MAX_TYPES_BYTES) return;
+            out[`node_modules/${meta.name}/${p}`] = text;
+          }
+        }
+      };
+      await walk('');
+      for (const dep of Object.values(meta.deps)) await visit(dep);
+      return true;
+    };
+    return (await visit(id)) ? out : null;
   }
 
   /**
