@@ -103,4 +103,28 @@ test.describe('npm packages', () => {
     // The lock was written into the session.
     await expect(page.locator('[data-testid="file-item"][data-path=".flint/packages-lock.json"]')).toBeVisible();
   });
+
+  test('the editor gets the packages’ types: a wrong type against zod and @types/react is marked', async ({ page }) => {
+    const id = await sessionWith(page, {
+      'package.json': JSON.stringify({ dependencies: { react: '^19.0.0', zod: '^4.0.0' } }),
+      // Without the packages' types both lines would say "Cannot find module"; with them, only these type errors remain.
+      'src/types.ts': `import { z } from 'zod';\nimport { useState } from 'react';\nexport const n: number = z.string().parse('x');\nexport function useFlag(): string {\n  const [v] = useState(1);\n  return v;\n}\n`,
+    });
+    const ws = new Workspace(page);
+    await ws.open(id);
+    await expect(item(page, 'zod')).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+    await expect(item(page, 'react')).toHaveAttribute('data-status', 'ready');
+    await ws.fileItem('src/types.ts').click();
+    await expect(ws.editor).toHaveAttribute('data-path', 'src/types.ts');
+    await expect(ws.editor.locator('.squiggly-error').first()).toBeAttached({ timeout: 30_000 });
+    const problems = page.locator('.marker-widget');
+    await expect(async () => {
+      await page.keyboard.press('Escape');
+      await ws.editor.locator('.view-lines').click();
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.press('F8');
+      await expect(problems.first()).toContainText(/Type 'string' is not assignable to type 'number'|Type 'number' is not assignable to type 'string'/, { timeout: 2_000 });
+    }).toPass({ timeout: 45_000 });
+    await expect(problems.first()).not.toContainText('Cannot find module');
+  });
 });

@@ -21,7 +21,7 @@ import { npmConfiguredRegistry, registryFor } from './registry';
 
 let registry: Registry;
 let dataDir: string;
-const PUBLISHED = ['react', 'react-dom', 'scheduler', 'zod', 'lodash', '@jridgewell/trace-mapping', '@jridgewell/resolve-uri', '@jridgewell/sourcemap-codec'];
+const PUBLISHED = ['react', 'react-dom', 'scheduler', 'zod', 'lodash', '@types/react', 'csstype', '@jridgewell/trace-mapping', '@jridgewell/resolve-uri', '@jridgewell/sourcemap-codec'];
 
 const make = (over: Partial<{ registry: string; maxTarballBytes: number; maxTotalBytes: number; dir: string }> = {}) =>
   new Packages(over.dir ?? dataDir, { registry: over.registry ?? registry.url, maxTarballBytes: over.maxTarballBytes ?? 50e6, maxTotalBytes: over.maxTotalBytes ?? 500e6 }, { allowPrivate: false });
@@ -137,6 +137,26 @@ describe('resolve, fetch, bundle', () => {
     const cacache = await fs.readdir(path.join(dir, 'packages', 'cacache'));
     assert.ok(cacache.includes('content-v2'), cacache.join());
     await fs.rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('types for the editor', () => {
+  it('a package’s own declarations, or those of @types/<name> with their dependencies', async () => {
+    const pk = make();
+    const { items } = await pk.install(pj({ react: '^19', zod: '^4', lodash: '^4' }), undefined);
+    const it = byName(items);
+    const typesOf = async (name: string) => pk.types(it[name].types!.split('/').pop()!);
+    const zod = (await typesOf('zod'))!;
+    assert.ok(zod['node_modules/zod/package.json']);
+    assert.ok(Object.keys(zod).some((p) => /^node_modules\/zod\/.*\.d\.c?ts$/.test(p)));
+    // react ships none: @types/react is acquired, with its dependency csstype.
+    assert.match(it.react.types!, /@types\+react@19\.3\.0~/);
+    const react = (await typesOf('react'))!;
+    assert.ok(react['node_modules/@types/react/index.d.ts']?.includes('function useState'));
+    assert.ok(react['node_modules/csstype/index.d.ts']);
+    // lodash has no types here (no @types/lodash in this registry): it still works, without types.
+    assert.equal(it.lodash.status, 'ready');
+    assert.equal(it.lodash.types, undefined);
   });
 });
 

@@ -5,7 +5,7 @@ import { startRegistry } from './verdaccio';
  * holding tarballs packed from this repository's node_modules. Ready (for Playwright's URL
  * check) once the last package is published.
  */
-const PACKAGES = ['react', 'react-dom', 'scheduler', 'zod', '@jridgewell/trace-mapping', '@jridgewell/resolve-uri', '@jridgewell/sourcemap-codec', 'lodash'];
+const PACKAGES = ['react', 'react-dom', 'scheduler', 'zod', '@types/react', '@types/react-dom', 'csstype', '@jridgewell/trace-mapping', '@jridgewell/resolve-uri', '@jridgewell/sourcemap-codec', 'lodash'];
 const registry = await startRegistry({ port: Number(process.env.PORT ?? 3405) });
 for (const name of PACKAGES) await registry.publishInstalled(name);
 console.log(`[registry] ${registry.url} with ${PACKAGES.join(', ')}`);

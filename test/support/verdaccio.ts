@@ -116,8 +116,10 @@ export async function startRegistry(opts: { port?: number; storage?: string } = 
       }
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets (pacote's agent) would hold close() open.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closed;
       if (!opts.storage) await fs.rm(storage, { recursive: true, force: true });
     },
   };
