@@ -54,6 +54,7 @@ before(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'flint-packages-'));
 });
 after(async () => {
+  await esbuild.stop(); // its service process would keep the test process alive
   await registry?.close();
   await fs.rm(dataDir, { recursive: true, force: true });
 });

@@ -285,7 +285,8 @@ export class Packages {
     let b = this.bundles.get(key);
     if (!b) {
       b = (async () => {
-        const file = path.join(this.root, 'bundles', id, `${encodeURIComponent(subpath || '.')}.js`);
+        // `v2`: the bundle format (minified); a change of bundle.ts's output bumps it.
+        const file = path.join(this.root, 'bundles', 'v2', id, `${encodeURIComponent(subpath || '.')}.js`);
         const cached = await fs.readFile(file, 'utf8').catch(() => null);
         if (cached !== null) return cached;
         const deps = Object.fromEntries(Object.entries(meta.deps).map(([n, depId]) => [n, `${PACKAGE_URL_PREFIX}${depId}/`]));
