@@ -70,6 +70,8 @@ test.describe('npm packages', () => {
   test('a test importing zod, lodash/chunk, react and react-dom/server runs green; a missing package is named', async ({ page }) => {
     const id = await sessionWith(page, {
       'package.json': PACKAGE_JSON,
+      // Loading ≈1.5 MB of react-dom + zod in a fresh worker takes seconds on a loaded 2-core machine (default limit 5 s).
+      'flint.test.json': JSON.stringify({ testTimeoutMs: 60_000, runTimeoutMs: 180_000 }),
       'src/app.test.tsx': APP_TEST,
       'src/missing.test.ts': `import x from 'no-such-package-flint';\nit('uses it', () => { void x; });\n`,
     });
