@@ -2,7 +2,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
-import { APP_PORT, APP_URL, LIMITS_E2E_MAX_DOC_BYTES, LOCAL_APP_PORT, LOCAL_APP_URL, METRICS_PORT, SIM_PORT } from './e2e/env';
+import { APP_PORT, APP_URL, LIMITS_E2E_MAX_DOC_BYTES, LOCAL_APP_PORT, LOCAL_APP_URL, METRICS_PORT, REGISTRY_PORT, REGISTRY_URL, SIM_PORT } from './e2e/env';
 import { tinyGguf } from './server/inference/tiny-gguf';
 
 // The local-model server's model: a tiny random-weights GGUF written here, never downloaded.
@@ -62,6 +62,15 @@ export default defineConfig({
     },
   },
   webServer: [{
+    // A real npm registry with no uplink; ready once its last package (lodash) is published.
+    command: 'node --import tsx test/support/registry-main.ts',
+    url: `${REGISTRY_URL}lodash`,
+    env: { PORT: String(REGISTRY_PORT) },
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe',
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+  }, {
     command: 'node scripts/start.mjs',
     url: APP_URL,
     env: {
@@ -81,6 +90,8 @@ export default defineConfig({
       FLINT_METRICS_PORT: String(METRICS_PORT),
       // e2e/projects.spec.ts clones from a git server on 127.0.0.1 (link-local and metadata stay refused).
       FLINT_IMPORT_ALLOW_PRIVATE: 'true',
+      // e2e/packages.spec.ts: session packages from the run's own Verdaccio (below), never the internet.
+      FLINT_NPM_REGISTRY: REGISTRY_URL,
     },
     reuseExistingServer: false,
     timeout: 180_000,

@@ -5,11 +5,13 @@ import type { TestCaseReport, TestFailure, TestFileReport } from '@/lib/protocol
 import { getSocket } from '@/lib/client/connection';
 import { filesOf } from '@/lib/collab/workspace-doc';
 import { countResults, failCount } from '@/lib/sandbox/aggregate';
-import { registerTestGlobals, revealLocation, showFailureMarkers } from '@/lib/sandbox/editor-bridge';
+import { addPackageTypes, registerTestGlobals, revealLocation, showFailureMarkers } from '@/lib/sandbox/editor-bridge';
 import { buildFixPrompt } from '@/lib/sandbox/fix-prompt';
 import { fullName } from '@/lib/sandbox/harness';
 import { isTestFile } from '@/lib/sandbox/resolve';
 import { SandboxClient } from '@/lib/sandbox/sandbox-client';
+import { PackagesClient, type PackagesStoreApi } from '@/lib/sandbox/packages-client';
+import { PackagesStatus } from './packages-status';
 import { TestRunner, type RunScope } from '@/lib/sandbox/test-runner';
 import { createTestStore, type TestState } from '@/lib/sandbox/test-store';
 import { useIdeStore, useRuntime } from './session-provider';
@@ -44,22 +46,28 @@ export function TestPanel({ sandboxOrigin = null }: { sandboxOrigin?: string | n
   const runnerRef = useRef<TestRunner | null>(null);
   /** False when the sandbox shares the IDE's site (no FLINT_SANDBOX_ORIGIN on a custom host). */
   const [ownProcess, setOwnProcess] = useState(true);
+  const [packagesStore, setPackagesStore] = useState<PackagesStoreApi | null>(null);
 
   useEffect(() => {
     if (!hostRef.current) return;
     void registerTestGlobals();
     const sandbox = new SandboxClient(hostRef.current, sandboxOrigin);
     setOwnProcess(sandbox.placement.ownProcess);
+    // Package bundles come from the sandbox's origin (served there with immutable headers).
+    const packages = new PackagesClient(runtime.doc, getSocket(), sandbox.placement.origin, (files) => void addPackageTypes(files));
+    setPackagesStore(packages.store);
     const runner = new TestRunner({
       doc: runtime.doc,
       socket: getSocket(),
       sandbox,
       store,
+      packages,
       onReport: (r) => void showFailureMarkers(r),
     });
     runnerRef.current = runner;
     return () => {
       runner.dispose();
+      packages.dispose();
       sandbox.dispose();
       runnerRef.current = null;
     };
@@ -133,6 +141,7 @@ export function TestPanel({ sandboxOrigin = null }: { sandboxOrigin?: string | n
           </span>
         )}
       </div>
+      {packagesStore && <PackagesStatus store={packagesStore} />}
       <div className={styles.counts}>
         <span>
           <b className={styles.pass} data-testid="test-pass-count">{counts.passed}</b> passed

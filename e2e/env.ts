@@ -25,3 +25,7 @@ export const LOCAL_APP_URL = `http://127.0.0.1:${LOCAL_APP_PORT}`;
 
 /** FLINT_MAX_DOC_BYTES of the local-model server, which e2e/limits.spec.ts fills past it. */
 export const LIMITS_E2E_MAX_DOC_BYTES = 256 * 1024;
+
+/** The e2e run's npm registry (a Verdaccio with no uplink, test/support/registry-main.ts); FLINT_NPM_REGISTRY of the main server. */
+export const REGISTRY_PORT = Number(process.env.FLINT_E2E_REGISTRY_PORT ?? APP_PORT + 5);
+export const REGISTRY_URL = `http://127.0.0.1:${REGISTRY_PORT}/`;

@@ -30,6 +30,8 @@ import { DEFAULT_PROJECT_SETTINGS, Projects, type ProjectSettings } from './proj
 import type { GuardedHttpOptions } from './projects/git-http';
 import { AgentService, type AgentServiceLimits } from './agents/agent-service';
 import { agentLimitsFromEnv } from './agents/config';
+import type { Packages } from './packages/packages';
+import { SessionPackages } from './packages/session-packages';
 
 export interface AppDeps {
   sessions: SessionStore;
@@ -46,6 +48,8 @@ export interface AppDeps {
   origins?: OriginPolicy;
   /** Project import limits and the git address rule (FLINT_IMPORT_*, FLINT_GIT_*). */
   projects?: Partial<ProjectSettings>;
+  /** npm packages of sessions (server/packages/); absent: `packages:install` says this server has none. */
+  packages?: Packages;
   /** Tests only: the resolver behind the git clone's guarded lookup. */
   resolveForClone?: GuardedHttpOptions['resolve'];
   /** Background agents' limits; default FLINT_AGENT_* from the environment (server/agents/config.ts). */
@@ -186,6 +190,7 @@ export function createApplication(httpServer: http.Server, deps: AppDeps): Flint
   serveEvents(
     io,
     createHandlers({
+      packages: deps.packages ? new SessionPackages(deps.packages, docLimits) : undefined,
       projects,
       blobs,
       io,

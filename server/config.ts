@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { LIMITS, type TierName } from '@/lib/protocol';
 import { normalizeOrigin } from '@/lib/sandbox/origin';
 import { DEFAULT_PROJECT_SETTINGS, type ProjectSettings } from './projects/settings';
+import { DEFAULT_PACKAGE_LIMITS } from './packages/limits';
 
 /**
  * Flint's configuration: environment variables over an optional `flint.config.json` (path in
@@ -189,6 +190,10 @@ const Env = z.object({
   FLINT_IMPORT_MAX_FILE_BYTES: z.coerce.number().pipe(ImportBytes).optional(),
   /** `true`: git servers on private and loopback addresses may be cloned (self-hosted git); link-local and metadata stay refused. */
   FLINT_IMPORT_ALLOW_PRIVATE: z.enum(['true', 'false']).optional(),
+  /** The npm registry session packages come from (default: the one npm is configured with). */
+  FLINT_NPM_REGISTRY: z.union([z.literal(''), z.string().regex(/^https?:\/\//, 'expected http(s)://…')]).optional(),
+  FLINT_NPM_MAX_TARBALL_BYTES: z.coerce.number().int().positive().optional(),
+  FLINT_NPM_MAX_TOTAL_BYTES: z.coerce.number().int().positive().optional(),
   /** A git clone that takes longer is stopped. */
   FLINT_GIT_TIMEOUT_MS: z.coerce.number().pipe(GitTimeoutMs).optional(),
   /** Bytes a git clone may fetch from its server. */
@@ -390,5 +395,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       gitTimeoutMs: e.FLINT_GIT_TIMEOUT_MS ?? file.limits?.gitTimeoutMs ?? DEFAULT_PROJECT_SETTINGS.gitTimeoutMs,
       gitMaxBytes: e.FLINT_GIT_MAX_BYTES ?? file.limits?.gitMaxBytes ?? DEFAULT_PROJECT_SETTINGS.gitMaxBytes,
     } satisfies ProjectSettings,
+    /** Session npm packages (server/packages/): `registry` undefined = npm's configured one (read at start). */
+    packages: {
+      registry: e.FLINT_NPM_REGISTRY || undefined,
+      maxTarballBytes: e.FLINT_NPM_MAX_TARBALL_BYTES ?? DEFAULT_PACKAGE_LIMITS.maxTarballBytes,
+      maxTotalBytes: e.FLINT_NPM_MAX_TOTAL_BYTES ?? DEFAULT_PACKAGE_LIMITS.maxTotalBytes,
+    },
   };
 }

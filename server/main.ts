@@ -11,6 +11,8 @@ import { startSimServer, type SimServer } from './sim/sim-server';
 import { Storage } from './storage/storage';
 import { connectRedis } from './collab/redis';
 import { createHttpHandler, prepareNext, publishSandboxSettings } from './edge/http';
+import { Packages } from './packages/packages';
+import { npmConfiguredRegistry } from './packages/registry';
 import { startMetricsServer } from './edge/metrics-server';
 import { healthReporter } from './edge/health';
 
@@ -48,12 +50,15 @@ async function main() {
     { database: () => storage.ping(), ...(redis ? { redis: async () => void (await redis.client.ping()) } : {}) },
     () => stopping,
   );
-  const httpServer = http.createServer(createHttpHandler({ next, pages: { dev: config.dev, sandboxOrigin: config.sandbox.origin }, health }));
+  const registry = config.packages.registry ?? (await npmConfiguredRegistry());
+  const packages = new Packages(config.dataDir, { ...config.packages, registry }, { allowPrivate: config.projects.allowPrivate });
+  console.log(`[flint] npm packages from ${registry}${config.packages.registry ? ' (FLINT_NPM_REGISTRY)' : " (npm's configuration)"}`);
+  const httpServer = http.createServer(createHttpHandler({ next, pages: { dev: config.dev, sandboxOrigin: config.sandbox.origin }, health, packages: { bundle: (id, sub) => packages.bundle(id, sub), types: (id) => packages.types(id) } }));
   const origins = { appOrigins: config.sandbox.appOrigins, sandboxOrigin: config.sandbox.origin };
   if (origins.sandboxOrigin && origins.appOrigins.includes(origins.sandboxOrigin)) {
     console.warn(`[flint] FLINT_SANDBOX_ORIGIN ${origins.sandboxOrigin} is also an app origin: code the sandbox runs is not kept from the socket by its origin (SECURITY.md)`);
   }
-  const app = createApplication(httpServer, { sessions, links: storage.links, providers, metrics, limits: config.limits, projects: config.projects, redis, origins });
+  const app = createApplication(httpServer, { sessions, links: storage.links, providers, metrics, limits: config.limits, projects: config.projects, packages, redis, origins });
   const metricsServer = config.metrics ? await startMetricsServer(metrics, config.metrics) : null;
   if (metricsServer) console.log(`[flint] metrics on ${metricsServer.url}`);
 

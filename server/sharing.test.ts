@@ -201,15 +201,16 @@ function validPayloads(doc: Y.Doc): Record<ClientEventName, unknown> {
     'agent:stop': { agentId: 'x' },
     'agent:result': { agentId: 'x', round: 1, report: { runId: 'r1', status: 'done', scope: { kind: 'all' }, files: [] } },
     'agent:open': { agentId: 'x' },
+    'packages:install': {},
   };
 }
 
 describe('roles on every event', () => {
-  it('the role table covers every event, and only presence and reading binaries are open to viewers once joined', () => {
+  it('the role table covers every event, and only presence, reading binaries and resolving packages are open to viewers once joined', () => {
     assert.deepEqual(Object.keys(EVENT_ROLE).sort(), [...CLIENT_EVENTS].sort());
     const viewerOk = CLIENT_EVENTS.filter((e) => EVENT_ROLE[e] === 'viewer' || EVENT_ROLE[e] === 'none');
     // project:import|clone|template create a new session of the sender's own, like session:create.
-    assert.deepEqual(viewerOk.sort(), ['awareness:update', 'blob:get', 'project:clone', 'project:import', 'project:template', 'session:create', 'session:hello', 'session:join']);
+    assert.deepEqual(viewerOk.sort(), ['awareness:update', 'blob:get', 'packages:install', 'project:clone', 'project:import', 'project:template', 'session:create', 'session:hello', 'session:join']);
   });
 
   const mutating = CLIENT_EVENTS.filter((e) => EVENT_ROLE[e] === 'editor' || EVENT_ROLE[e] === 'owner');

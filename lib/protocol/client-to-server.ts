@@ -2,7 +2,7 @@ import { z } from '@/lib/zod';
 import { LIMITS } from './limits';
 import type { Response } from './errors';
 import { AgentIdPayload, AgentOpenResult, AgentResultPayload, AgentStartPayload, AgentStartResult } from './agents';
-import { binaryUpdate, Bytes, FilePath, LinkRole, Role, Selection, SessionId, Sha256, StreamId, TemplateName, TestsResultPayload, TierInfo, TierName } from './values';
+import { binaryUpdate, Bytes, FilePath, LinkRole, Role, Selection, SessionId, Sha256, StreamId, TemplateName, TestsResultPayload, TierInfo, TierName, PackagesStatus } from './values';
 
 /**
  * Client → server: one payload schema and one answer schema per event. The server validates
@@ -162,6 +162,7 @@ export const CLIENT_EVENT_SCHEMAS = {
   'agent:stop': AgentIdPayload,
   'agent:result': AgentResultPayload,
   'agent:open': AgentIdPayload,
+  'packages:install': z.object({}).strict(),
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
 export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_SCHEMAS) as ClientEventName[];
@@ -256,6 +257,8 @@ export const CLIENT_EVENT_ANSWERS = {
   'agent:result': Empty,
   /** The review turn that holds the agent's change, placed against the current files. */
   'agent:open': AgentOpenResult,
+  /** The session's package.json resolved, fetched and ready to bundle (or each package's error); progress came as `packages:status`. */
+  'packages:install': PackagesStatus,
 } as const satisfies Record<ClientEventName, z.ZodType>;
 
 /** Events a client may send without an acknowledgement (an error then comes as `protocol:error`). */

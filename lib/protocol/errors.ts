@@ -34,6 +34,12 @@ export const ErrorCode = z.enum([
   'gitFailed',
   'blobNotFound',
   'pushRejected',
+  'packageNotFound',
+  'versionNotFound',
+  'integrityMismatch',
+  'tarballTooLarge',
+  'registryUnreachable',
+  'packageInvalid',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -77,6 +83,12 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   gitFailed: 'The git server did not give the repository.',
   blobNotFound: 'That file content is not in this session.',
   pushRejected: 'The git server did not accept the push.',
+  packageNotFound: 'That package is not in the npm registry.',
+  versionNotFound: 'No version of that package matches the range asked for.',
+  integrityMismatch: 'A package tarball did not match its integrity checksum; it was not used.',
+  tarballTooLarge: 'A package is larger than this server allows.',
+  registryUnreachable: 'The npm registry could not be reached.',
+  packageInvalid: 'A package or the session’s package.json could not be used.',
   internal: 'Something went wrong on the server.',
 };
 

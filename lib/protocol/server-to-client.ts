@@ -1,7 +1,7 @@
 import { z } from '@/lib/zod';
 import { ProtocolErrorSchema } from './errors';
 import { AgentRunEvent } from './agents';
-import { Bytes, TestsResultPayload, TierInfo, TierName } from './values';
+import { Bytes, PackagesStatus, TestsResultPayload, TierInfo, TierName } from './values';
 
 /**
  * Server → client: one payload schema per event, and the socket's TypeScript event map derived
@@ -96,6 +96,8 @@ export const SERVER_EVENT_SCHEMAS = {
   'project:progress': z.object({ phase: z.string().max(100), loaded: z.number(), total: z.number().optional() }),
   /** To the browser driving an agent: run the tests on the agent's copy of the files (lib/protocol/agents.ts). */
   'agent:run': AgentRunEvent,
+  /** The session's packages while they resolve and when they are ready (sent to the whole session). */
+  'packages:status': PackagesStatus,
   /** The link this socket joined with was revoked: it has left the session. */
   'session:closed': ProtocolErrorSchema,
   /** An error not tied to an acknowledgement (an unknown event, or a request sent without one). */

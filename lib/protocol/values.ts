@@ -166,3 +166,29 @@ export type TemplateName = z.infer<typeof TemplateName>;
 
 /** A SHA-256, lowercase hex: the name of a binary file's content in the blob store. */
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 in hex');
+
+/**
+ * One direct dependency of the session's package.json as the server resolved it: `resolving`,
+ * then `ready` (its bundles under `url`, on the sandbox origin) or `error` (a message naming the
+ * package). Example: `{name:'zod', range:'^4', version:'4.6.7', status:'ready', url:'/_flint/pkg/zod@4.6.7~83c5…/'}`
+ */
+export const PackageItem = z.object({
+  name: z.string().max(214),
+  range: z.string().max(1000),
+  version: z.string().max(256).optional(),
+  status: z.enum(['resolving', 'ready', 'error']),
+  url: z.string().max(600).optional(),
+  /** Its `.d.ts` files for the editor: path under `node_modules/` → URL (the package's own, or @types/<name>). */
+  types: z.string().max(600).optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type PackageItem = z.infer<typeof PackageItem>;
+
+export const PackagesStatus = z.object({
+  items: z.array(PackageItem).max(1000),
+  /** Set while the server works on this package.json. */
+  resolving: z.boolean(),
+  /** package.json itself could not be read (its dependencies are then taken as none). */
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type PackagesStatus = z.infer<typeof PackagesStatus>;

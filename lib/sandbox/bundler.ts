@@ -1,6 +1,7 @@
 'use client';
 import type * as Esbuild from 'esbuild-wasm/esm/browser.js';
 import { resolveImport } from './resolve';
+import { packageUrl, type PackageSources } from './packages';
 import type { SerializedError } from './protocol';
 
 /**
@@ -59,16 +60,33 @@ interface Inputs {
   resolved: Array<{ importer: string; spec: string; to: string | null }>;
 }
 
-function plugin(files: ReadonlyMap<string, string>, inputs?: Inputs): Esbuild.Plugin {
+const PACKAGE = 'flint-pkg';
+
+function plugin(files: ReadonlyMap<string, string>, inputs?: Inputs, packages?: PackageSources): Esbuild.Plugin {
   return {
     name: 'flint-session-files',
     setup(build) {
+      // Inside a package bundle every import is a URL of another package bundle (or relative to one).
+      build.onResolve({ filter: /.*/, namespace: PACKAGE }, (args) => ({ path: new URL(args.path, `https://pkg.invalid${args.importer}`).pathname, namespace: PACKAGE }));
+      build.onLoad({ filter: /.*/, namespace: PACKAGE }, async (args) => {
+        try {
+          return { contents: await packages!.load(args.path), loader: 'js' };
+        } catch (err) {
+          return { errors: [{ text: `Could not load the package bundle ${args.path}: ${err instanceof Error ? err.message : String(err)}` }] };
+        }
+      });
       build.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === 'entry-point') return { path: args.path, namespace: NAMESPACE };
         const resolved = resolveImport(files, args.importer, args.path);
         inputs?.resolved.push({ importer: args.importer, spec: args.path, to: resolved });
         if (resolved) return { path: resolved, namespace: NAMESPACE };
         const relative = args.path.startsWith('.') || args.path.startsWith('/');
+        if (!relative && packages) {
+          const pkg = packageUrl(packages, args.path);
+          inputs?.resolved.push({ importer: args.importer, spec: args.path, to: 'url' in pkg ? pkg.url : null });
+          if ('url' in pkg) return { path: pkg.url, namespace: PACKAGE };
+          return { errors: [{ text: pkg.error }] };
+        }
         return {
           errors: [
             {
@@ -102,7 +120,7 @@ export function sourcePath(source: string): string {
  * at most `max` entries, the least recently used one goes first.
  */
 export class BundleCache {
-  private readonly entries = new Map<string, { inputs: Inputs; result: Extract<BundleResult, { ok: true }> }>();
+  private readonly entries = new Map<string, { inputs: Inputs; packagesKey: string; result: Extract<BundleResult, { ok: true }> }>();
 
   constructor(private readonly max = 200) {}
 
@@ -110,18 +128,20 @@ export class BundleCache {
     return this.entries.size;
   }
 
-  async bundle(esbuild: Pick<typeof Esbuild, 'build'>, files: ReadonlyMap<string, string>, entry: string): Promise<BundleResult> {
+  async bundle(esbuild: Pick<typeof Esbuild, 'build'>, files: ReadonlyMap<string, string>, entry: string, packages?: PackageSources): Promise<BundleResult> {
+    // Package bundles are immutable per URL: the bundle still holds while the packages map does.
+    const packagesKey = packages ? JSON.stringify([packages.urls, packages.errors]) : '';
     const hit = this.entries.get(entry);
-    if (hit && stillHolds(hit.inputs, files)) {
+    if (hit && hit.packagesKey === packagesKey && stillHolds(hit.inputs, files)) {
       this.entries.delete(entry); // most recently used last
       this.entries.set(entry, hit);
       return hit.result;
     }
     const inputs: Inputs = { loaded: new Map(), resolved: [] };
-    const result = await bundleWith(esbuild, files, entry, inputs);
+    const result = await bundleWith(esbuild, files, entry, inputs, packages);
     this.entries.delete(entry);
     if (result.ok) {
-      this.entries.set(entry, { inputs, result });
+      this.entries.set(entry, { inputs, packagesKey, result });
       while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
     }
     return result;
@@ -136,12 +156,12 @@ function stillHolds(inputs: Inputs, files: ReadonlyMap<string, string>): boolean
 
 const cache = new BundleCache();
 
-export async function bundleTestFile(files: ReadonlyMap<string, string>, entry: string): Promise<BundleResult> {
-  return cache.bundle(await loadEsbuild(), files, entry);
+export async function bundleTestFile(files: ReadonlyMap<string, string>, entry: string, packages?: PackageSources): Promise<BundleResult> {
+  return cache.bundle(await loadEsbuild(), files, entry, packages);
 }
 
 /** The bundling itself, given an esbuild (the wasm one in the page; unit tests pass Node's, same version). */
-export async function bundleWith(esbuild: Pick<typeof Esbuild, 'build'>, files: ReadonlyMap<string, string>, entry: string, inputs?: Inputs): Promise<BundleResult> {
+export async function bundleWith(esbuild: Pick<typeof Esbuild, 'build'>, files: ReadonlyMap<string, string>, entry: string, inputs?: Inputs, packages?: PackageSources): Promise<BundleResult> {
   try {
     const result = await esbuild.build({
       entryPoints: [entry],
@@ -155,7 +175,7 @@ export async function bundleWith(esbuild: Pick<typeof Esbuild, 'build'>, files: 
       sourcesContent: false,
       jsx: 'transform',
       logLevel: 'silent',
-      plugins: [plugin(files, inputs)],
+      plugins: [plugin(files, inputs, packages)],
     });
     const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
     const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
@@ -169,6 +189,8 @@ export async function bundleWith(esbuild: Pick<typeof Esbuild, 'build'>, files: 
       errors: failure.errors.slice(0, 20).map((m) => {
         const loc = m.location;
         const where = loc ? `${sourcePath(loc.file)}:${loc.line}:${loc.column + 1}` : entry;
+        // Errors inside a package bundle are located in the package, not in a session file.
+        if (loc?.file.startsWith(`${PACKAGE}:`)) return { name: 'BuildError', message: `${loc.file.slice(PACKAGE.length + 1)}: ${m.text}` };
         return {
           name: 'BuildError',
           message: `${where}: ${m.text}`,

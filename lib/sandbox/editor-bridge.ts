@@ -22,6 +22,23 @@ export async function registerTestGlobals(): Promise<void> {
   monaco.typescript.javascriptDefaults.addExtraLib(TEST_GLOBALS_DTS, 'file:///flint-sandbox-test-globals.d.ts');
 }
 
+const packageLibs = new Set<string>();
+
+/**
+ * A package's declaration files (`node_modules/<name>/…` → text) for the editor's TypeScript
+ * service, as `file:///node_modules/…`, so imports of it type-check and complete (Automatic Type
+ * Acquisition, from the server). A path already given is not given again.
+ */
+export async function addPackageTypes(files: Record<string, string>): Promise<void> {
+  const monaco = await loadMonaco();
+  for (const [path, text] of Object.entries(files)) {
+    if (packageLibs.has(path)) continue;
+    packageLibs.add(path);
+    monaco.typescript.typescriptDefaults.addExtraLib(text, `file:///${path}`);
+    monaco.typescript.javascriptDefaults.addExtraLib(text, `file:///${path}`);
+  }
+}
+
 /** Replaces the test markers of every model with the failures of `report`. */
 export async function showFailureMarkers(report: TestsResultPayload): Promise<void> {
   const monaco = await loadMonaco();

@@ -5,6 +5,7 @@ import type { Response, TestsResultPayload } from '@/lib/protocol';
 import type { FlintSocket } from '@/lib/client/connection';
 import { applyEvent, createProgress, createSnapshotter, emptyReport, markInterrupted, toFailure, trackProgress } from './aggregate';
 import { bundleTestFile } from './bundler';
+import type { PackageSources } from './packages';
 import { jsRuntimeSource, pyRuntimeSource } from './bundles';
 import { StackMapper, locatePython } from './locate';
 import { readTestConfig } from './project-config';
@@ -34,6 +35,8 @@ export class TestRunner {
       sandbox: SandboxClient;
       store: TestStoreApi;
       limits?: Partial<Limits>;
+      /** The session's npm packages (bare imports); without it a package import is a file error. */
+      packages?: { sources(): Promise<PackageSources> };
       /** Called with each final report (markers in the editor). */
       onReport?: (report: TestsResultPayload) => void;
     },
@@ -84,13 +87,14 @@ export class TestRunner {
       const paths = scope.kind === 'all' ? this.testFiles() : files.has(scope.path) && testKindOf(scope.path) ? [scope.path] : [];
       const mappers = new Map<string, StackMapper>();
       const units: RunUnit[] = [];
+      const packages = paths.some((p) => testKindOf(p) === 'js') ? await this.deps.packages?.sources() : undefined;
       for (const path of paths) {
         const kind = testKindOf(path)!;
         if (kind === 'py') {
           units.push({ kind: 'py', file: path });
           continue;
         }
-        const bundled = await bundleTestFile(files, path);
+        const bundled = await bundleTestFile(files, path, packages);
         if (bundled.ok) {
           mappers.set(path, new StackMapper(bundled.map));
           units.push({ kind: 'js', file: path, code: bundled.code });

@@ -42,6 +42,8 @@ export const EVENT_ROLE: Record<ClientEventName, 'none' | Role> = {
   'agent:stop': 'editor',
   'agent:result': 'editor',
   'agent:open': 'editor',
+  // Resolves the session's package.json (anyone who can run its tests needs its packages).
+  'packages:install': 'viewer',
 };
 
 const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 };

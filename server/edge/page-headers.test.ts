@@ -42,6 +42,9 @@ describe('IDE page headers', () => {
     assert.equal(directives(pageCsp({ nonce: 'n', origin: 'https://flint.example.com', dev: false, sandboxOrigin: 'https://sb.example.net' })).get('frame-src'), "'self' https://sb.example.net");
     assert.equal(directives(pageCsp({ nonce: 'n', origin: 'https://flint.example.com', dev: false })).get('frame-src'), "'self'");
   });
+  it('may fetch package bundles from the sandbox origin, and nothing else there', () => {
+    assert.equal(directives(pageCsp({ nonce: 'n', origin: 'https://flint.example.com', dev: false, sandboxOrigin: 'https://sb.example.net' })).get('connect-src'), "'self' wss://flint.example.com https://sb.example.net/_flint/pkg/ https://sb.example.net/_flint/types/");
+  });
   it('does not put a hostile Host header into the policy', () => {
     const x = fakeExchange("evil; script-src * 'unsafe-inline'");
     applyPageHeaders(x.req, x.res, { dev: false });

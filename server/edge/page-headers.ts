@@ -49,7 +49,8 @@ export function pageCsp(opts: { nonce: string; origin: string | null; dev: boole
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
-    `connect-src 'self'${ws}`,
+    // Package bundles and their types are fetched from the sandbox origin (server/packages/), and only they.
+    `connect-src 'self'${ws}${sandbox && sandbox !== opts.origin ? ` ${sandbox}/_flint/pkg/ ${sandbox}/_flint/types/` : ''}`,
     "worker-src 'self' blob:",
     `frame-src ${!sandbox || sandbox === opts.origin ? "'self'" : `'self' ${sandbox}`}`,
     "frame-ancestors 'self'",

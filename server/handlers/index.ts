@@ -8,9 +8,10 @@ import { reviewHandlers, type ReviewContext } from './review';
 import { sessionHandlers, type SessionContext } from './session';
 import { sharingHandlers, type SharingContext } from './sharing';
 import { testsHandlers, type TestsContext } from './tests';
+import { packagesHandlers, type PackagesContext } from './packages';
 
 /** Everything the handler groups need together; each group takes only its own part. */
-export type HandlerContext = SessionContext & PresenceContext & SharingContext & DocumentContext & AiContext & TestsContext & ReviewContext & ProjectsContext & AgentsContext;
+export type HandlerContext = SessionContext & PresenceContext & SharingContext & DocumentContext & AiContext & TestsContext & ReviewContext & ProjectsContext & AgentsContext & PackagesContext;
 
 /**
  * The one table of handler groups the edge serves (edge/dispatch.ts): every protocol event is
@@ -28,5 +29,6 @@ export function createHandlers(ctx: HandlerContext): HandlerGroup[] {
     reviewHandlers(ctx),
     projectsHandlers(ctx),
     agentsHandlers(ctx),
+    packagesHandlers(ctx),
   ];
 }

@@ -147,6 +147,7 @@ function payloadFor(t: Target, heldToken: string | undefined): Record<ClientEven
     'agent:stop': { agentId: t.streamId },
     'agent:result': { agentId: t.streamId, round: 1, report: { runId: 'injected', status: 'done', scope: { kind: 'all' }, files: [] } },
     'agent:open': { agentId: t.streamId },
+    'packages:install': {},
   };
 }
 
@@ -229,6 +230,7 @@ function expected(kind: Kind, event: ClientEventName): ErrorCode | 'ok' {
     if (event === 'project:push') return 'badRequest'; // its own session was not cloned from git
     // The target's agent, named by its id: not an agent of its own session.
     if (event === 'agent:stop' || event === 'agent:result' || event === 'agent:open') return 'agentNotFound';
+    if (event === 'packages:install') return 'packageInvalid'; // this test server resolves no packages
     return 'ok'; // acts on its own session (checked below)
   }
   if (event === 'session:join') return 'linkInvalid';
