@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { selectCanEdit, selectIsStreaming, type IdeStore } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
+import { useCommand } from './command-provider';
 
 const selectTtft = (s: IdeStore) => s.stream.ttftMs;
 const selectTps = (s: IdeStore) => s.stream.tokensPerSecond;
@@ -50,6 +51,11 @@ export function PromptPanel() {
     input.current.focus();
   }, [draft]);
 
+  useCommand('prompt.focus', () => input.current?.focus());
+  useCommand('prompt.send', () => void submit(streaming ? 'queue' : 'send'));
+  useCommand('prompt.sendNow', () => void submit('now'));
+  useCommand('stream.interrupt', () => runtime.interrupt());
+
   const suggestions = mention
     ? files.filter((f) => f.toLowerCase().includes(mention.query.toLowerCase())).slice(0, 8)
     : [];
@@ -88,7 +94,7 @@ export function PromptPanel() {
   return (
     <div className="prompt-panel">
       <div className="stream-bar">
-        <span className={`status status-${status}`} data-testid="stream-status">
+        <span className={`status status-${status}`} data-testid="stream-status" role="status" aria-live="polite" aria-label={`Model: ${status}`}>
           {status}
         </span>
         <span className="metric" title="Time to first token: submit → first change painted">
@@ -182,6 +188,7 @@ export function PromptPanel() {
         <textarea
           ref={input}
           data-testid="prompt-input"
+          aria-label="Prompt"
           disabled={!canEdit}
           placeholder={
             !canEdit
