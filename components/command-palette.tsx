@@ -29,7 +29,7 @@ export function CommandPalette({ open, onClose }: { open: boolean; onClose: () =
   return (
     <Modal open={open} onClose={onClose} label="Command palette" testId="command-palette" className="palette">
       <Command label="Command palette" loop>
-        <Command.Input data-testid="command-input" placeholder="Type a command…" aria-label="Command" autoFocus />
+        <Command.Input data-testid="command-input" placeholder="Type a command…" aria-label="Command" data-autofocus />
         <Command.List aria-label="Commands">
           <Command.Empty>No command matches.</Command.Empty>
           {(COMMANDS as readonly CommandSpec[]).map((c) => (

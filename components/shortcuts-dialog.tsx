@@ -18,7 +18,7 @@ export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () 
       <header className="dialog-head">
         <h2>Keyboard shortcuts</h2>
         <span className="spacer" />
-        <button type="button" data-testid="shortcuts-close" onClick={onClose} autoFocus>
+        <button type="button" data-testid="shortcuts-close" onClick={onClose} data-autofocus>
           Close
         </button>
       </header>

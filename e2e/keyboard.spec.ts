@@ -34,13 +34,16 @@ test('prompt, interrupt, prompt again, review hunk by hunk, restore, run the tes
   await expect(ws.promptInput).toBeFocused();
   await expectFocusVisible(page, 'Alt+P');
   const slow = uniqueMarker('slow');
-  await sim.rule({ match: slow, text: scriptedResponse(CART_THREE_HUNKS), tokensPerSecond: 20, times: 1 });
+  // A long sentence before the first block: the interrupt comes before any change is complete.
+  const preamble = Array.from({ length: 40 }, (_, i) => `Step ${i + 1} of the plan is being thought through.`).join(' ');
+  await sim.rule({ match: slow, text: scriptedResponse(CART_THREE_HUNKS, preamble), tokensPerSecond: 20, times: 1 });
   await page.keyboard.type(`Add the ${slow}`);
   await page.keyboard.press('Enter');
   await ws.waitForStatus('streaming');
   await page.keyboard.press('Escape');
   await ws.waitForStatus('interrupted');
   await expectFocusVisible(page, 'Esc');
+  await expect(ws.hunks).toHaveCount(0);
 
   // A second prompt, answered in full: three hunks.
   const marker = uniqueMarker('discount');

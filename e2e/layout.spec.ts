@@ -25,31 +25,38 @@ test('dragging a separator and collapsing a panel from the keyboard are kept acr
   await expect.poll(() => ai.evaluate(width)).toBeGreaterThan(aiBefore + 100);
   const aiAfter = await ai.evaluate(width);
 
-  // The test panel's separator, from the keyboard: Enter collapses the panel.
+  // The test panel's edge from the keyboard: ArrowUp makes it taller, 5 % a step.
+  const testsBefore = await tests.evaluate(height);
   await page.getByTestId('resize-tests').focus();
-  await page.keyboard.press('Enter');
-  await expect.poll(() => tests.evaluate(height)).toBeLessThan(2);
-  await expect(tests).toHaveAttribute('data-collapsed', 'true');
-  // The file list with the arrow keys: narrower by a few steps.
-  const filesBefore = await files.evaluate(width);
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await expect.poll(() => tests.evaluate(height)).toBeGreaterThan(testsBefore + 40);
+  const testsAfter = await tests.evaluate(height);
+  // The file list's edge: Enter collapses the list.
   await page.getByTestId('resize-files').focus();
-  await page.keyboard.press('ArrowLeft');
-  await page.keyboard.press('ArrowLeft');
-  await expect.poll(() => files.evaluate(width)).toBeLessThan(filesBefore - 5);
-  const filesAfter = await files.evaluate(width);
+  await page.keyboard.press('Enter');
+  await expect.poll(() => files.evaluate(width)).toBeLessThan(2);
+  await expect(files).toHaveAttribute('data-collapsed', 'true');
 
   await page.reload();
   await ws.waitReady();
   await expect.poll(() => ai.evaluate(width)).toBeGreaterThan(aiAfter - 3);
   expect(Math.abs((await ai.evaluate(width)) - aiAfter)).toBeLessThan(3);
-  expect(Math.abs((await files.evaluate(width)) - filesAfter)).toBeLessThan(3);
-  await expect(tests).toHaveAttribute('data-collapsed', 'true');
+  expect(Math.abs((await tests.evaluate(height)) - testsAfter)).toBeLessThan(3);
+  await expect(files).toHaveAttribute('data-collapsed', 'true');
 
-  // Ctrl+J brings the tests back (a command of the registry), and they still run.
+  // Ctrl+B brings the file list back, Ctrl+J hides the tests and brings them back (commands of
+  // the registry, from the editor too); the tests still run.
   await ws.editor.locator('.view-line').first().click();
+  await page.keyboard.press('Control+KeyB');
+  await expect.poll(() => files.evaluate(width)).toBeGreaterThan(150);
+  await expect(files).toHaveAttribute('data-collapsed', 'false');
+  await expect(ws.fileItem('src/cart.ts')).toBeVisible();
   await page.keyboard.press('Control+KeyJ');
-  await expect.poll(() => tests.evaluate(height)).toBeGreaterThan(80);
+  await expect(tests).toHaveAttribute('data-collapsed', 'true');
+  await page.keyboard.press('Control+KeyJ');
   await expect(tests).toHaveAttribute('data-collapsed', 'false');
+  expect(await tests.evaluate(height)).toBeGreaterThan(80);
   await page.getByTestId('run-tests').click();
   await expect(page.getByTestId('test-pass-count')).toHaveText('3');
 });
