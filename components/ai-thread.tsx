@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { EditStreamParser } from '@/lib/edits';
 import type { TurnRecord } from '@/lib/collab/thread';
 import { useIdeStore, useRuntime } from './session-provider';
-import { useCommand } from './command-provider';
+import { useCommand } from './commands-context';
 
 /** The prose of an answer (its blocks are shown as hunks). */
 function proseOf(response: string): string {

@@ -2,7 +2,7 @@
 import { useSyncExternalStore } from 'react';
 import { Command } from 'cmdk';
 import { COMMANDS, formatShortcut, isMacPlatform, type CommandId, type CommandSpec } from '@/lib/client/commands';
-import { useCommandBus } from './command-provider';
+import { useCommandBus } from './commands-context';
 import { Modal } from './modal';
 
 /**

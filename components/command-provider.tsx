@@ -1,25 +1,10 @@
 'use client';
-import { createContext, useContext, useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { CommandBus, commandForKey, isMacPlatform, type CommandId } from '@/lib/client/commands';
 import { toggleTheme } from '@/lib/client/theme';
 import { CommandPalette } from './command-palette';
 import { ShortcutsDialog } from './shortcuts-dialog';
-
-const BusContext = createContext<CommandBus | null>(null);
-
-export function useCommandBus(): CommandBus {
-  const bus = useContext(BusContext);
-  if (!bus) throw new Error('useCommandBus outside <CommandProvider>');
-  return bus;
-}
-
-/** Registers `run` as the handler of `id` while the component is mounted (always its latest `run`). */
-export function useCommand(id: CommandId, run: () => void): void {
-  const bus = useContext(BusContext);
-  const latest = useRef(run);
-  latest.current = run;
-  useEffect(() => bus?.on(id, () => latest.current()), [bus, id]);
-}
+import { BusContext } from './commands-context';
 
 /** A text field, where a bare printable key (`?`) is typing, not a command. Monaco's input is a textarea. */
 function isTextField(el: EventTarget | null): boolean {

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { selectCanEdit, selectIsStreaming, type IdeStore } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
-import { useCommand } from './command-provider';
+import { useCommand } from './commands-context';
 
 const selectTtft = (s: IdeStore) => s.stream.ttftMs;
 const selectTps = (s: IdeStore) => s.stream.tokensPerSecond;

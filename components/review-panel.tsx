@@ -4,7 +4,7 @@ import { conflictMessage, type HunkView, type TurnRecord } from '@/lib/collab/th
 import { selectCanEdit } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
 import { HunkDiffDialog } from './hunk-diff-dialog';
-import { useCommand } from './command-provider';
+import { useCommand } from './commands-context';
 import { commandForKey, formatShortcut, isMacPlatform } from '@/lib/client/commands';
 
 const isMac = isMacPlatform();

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { LinkRole } from '@/lib/protocol';
 import { loadLinks, saveLinks } from '@/lib/client/profile';
 import { useRuntime } from './session-provider';
-import { useCommand } from './command-provider';
+import { useCommand } from './commands-context';
 
 const ROWS: Array<{ role: LinkRole; label: string; testid: string; help: string }> = [
   { role: 'editor', label: 'Can edit', testid: 'edit', help: 'Whoever opens it can edit files, prompt the model and review' },

@@ -13,7 +13,7 @@ import { SandboxClient } from '@/lib/sandbox/sandbox-client';
 import { TestRunner, type RunScope } from '@/lib/sandbox/test-runner';
 import { createTestStore, type TestState } from '@/lib/sandbox/test-store';
 import { useIdeStore, useRuntime } from './session-provider';
-import { useCommand } from './command-provider';
+import { useCommand } from './commands-context';
 import styles from './test-panel.module.css';
 
 /** This tab is running tests: the per-file and per-test run buttons are disabled meanwhile. */

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { Group, Panel, Separator, useDefaultLayout, usePanelRef, type PanelImperativeHandle } from 'react-resizable-panels';
 import type { RefObject } from 'react';
-import { useCommand } from './command-provider';
+import { useCommand } from './commands-context';
 
 /** localStorage keys of the saved layouts (react-resizable-panels' `useDefaultLayout`). */
 const MAIN = 'flint-layout-main';

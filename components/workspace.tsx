@@ -13,7 +13,8 @@ import { PresenceBar } from './presence-bar';
 import { ShareMenu } from './share-menu';
 import { ChangesPanel } from './changes-panel';
 import { BinaryView } from './binary-view';
-import { CommandProvider, useCommandBus } from './command-provider';
+import { CommandProvider } from './command-provider';
+import { useCommandBus } from './commands-context';
 import { ThemeToggle } from './theme-toggle';
 import { WorkspacePanels } from './workspace-panels';
 
@@ -84,10 +85,10 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
       </header>
       <WorkspacePanels
         files={
-          <nav className="sidebar" aria-label="Files" onMouseDownCapture={() => stopFollowing()}>
+          <div className="sidebar" onMouseDownCapture={() => stopFollowing()}>
             <FileTree />
             <ChangesPanel sessionId={sessionId} token={token} />
-          </nav>
+          </div>
         }
         editor={
           <section className="editor-pane" aria-label="Editor">

@@ -1,7 +1,8 @@
 'use client';
 import type { editor } from 'monaco-editor';
 import type { Theme } from '@/lib/client/theme';
-import type { Monaco } from './monaco-setup';
+
+type Monaco = typeof import('monaco-editor');
 
 /**
  * Flint's Monaco themes, one per page theme (lib/client/theme.ts). The token colours are chosen
