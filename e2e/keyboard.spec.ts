@@ -23,6 +23,7 @@ async function tabTo(page: Page, testid: string, max = 40): Promise<void> {
 const focusedTestId = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
 
 test('prompt, interrupt, prompt again, review hunk by hunk, restore, run the tests, share: keyboard only, focus always visible', async ({ page, workspace: ws }) => {
+  test.setTimeout(180_000);
   await page.goto('/');
   await tabTo(page, 'new-session');
   await page.keyboard.press('Enter');
@@ -88,7 +89,7 @@ test('prompt, interrupt, prompt again, review hunk by hunk, restore, run the tes
 
   // Ctrl+; runs the tests; the result is announced.
   await page.keyboard.press('Control+Semicolon');
-  await expect(page.getByTestId('test-pass-count')).toHaveText('3');
+  await expect(page.getByTestId('test-pass-count')).toHaveText('3', { timeout: 60_000 });
   await expect(page.getByTestId('test-announce')).toHaveText(/3 passed, 0 failed/);
 
   // Alt+S: the share menu, focus on the edit link; Esc closes it and focus is back on its button.

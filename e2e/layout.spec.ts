@@ -6,6 +6,7 @@ const width = (el: Element) => el.getBoundingClientRect().width;
 const height = (el: Element) => el.getBoundingClientRect().height;
 
 test('dragging a separator and collapsing a panel from the keyboard are kept across a reload', async ({ page, workspace: ws }) => {
+  test.setTimeout(120_000);
   await ws.newSession();
   const ai = page.getByTestId('panel-ai');
   const files = page.getByTestId('panel-files');
@@ -58,7 +59,7 @@ test('dragging a separator and collapsing a panel from the keyboard are kept acr
   await expect(tests).toHaveAttribute('data-collapsed', 'false');
   expect(await tests.evaluate(height)).toBeGreaterThan(80);
   await page.getByTestId('run-tests').click();
-  await expect(page.getByTestId('test-pass-count')).toHaveText('3');
+  await expect(page.getByTestId('test-pass-count')).toHaveText('3', { timeout: 60_000 });
 });
 
 test('the theme follows the system until toggled; the toggle is kept across a reload; Monaco follows', async ({ page, workspace: ws }) => {

@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     await page.keyboard.insertText(
       "import { Cart } from './cart';\n\ndescribe('discount', () => {\n  it('removing reports whether it removed', () => {\n    const cart = new Cart();\n    expect(cart.remove('nope')).toBe(false);\n  });\n});\n",
     );
-    await page.getByTestId('file-item').filter({ hasText: 'cart.ts' }).first().click();
+    await page.locator('[data-testid="file-item"][data-path="src/cart.ts"]').click();
     await page.locator('[data-testid="editor"][data-path="src/cart.ts"]').waitFor();
 
     // A slow answer, caught mid-stream.

@@ -29,6 +29,8 @@ export const MONACO_THEMES: Record<Theme, { name: string; data: editor.IStandalo
         'editor.foreground': '#e6edf3',
         'editorLineNumber.foreground': '#8b949e',
         'editorLineNumber.activeForeground': '#e6edf3',
+        // The number after a file's last newline: dimmer, still AA.
+        'editorLineNumber.dimmedForeground': '#7d8590',
         'editorGutter.background': '#0d1117',
       },
     },
@@ -56,6 +58,7 @@ export const MONACO_THEMES: Record<Theme, { name: string; data: editor.IStandalo
         'editor.foreground': '#1f2328',
         'editorLineNumber.foreground': '#57606a',
         'editorLineNumber.activeForeground': '#1f2328',
+        'editorLineNumber.dimmedForeground': '#656d76',
         'editorGutter.background': '#ffffff',
       },
     },
