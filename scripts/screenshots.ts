@@ -4,7 +4,7 @@
  * stale, like `npm start`) with the embedded fast-tier simulator on free loopback ports and a
  * throwaway data directory, drives a session as a person would and writes, in the dark theme:
  *
- *   docs/screenshots/landing.png   the landing page
+ *   docs/screenshots/landing.png   the landing page, its ways to open a project shown
  *   docs/screenshots/stream.png    an answer streaming into the editor as a live diff
  *   docs/screenshots/review.png    the review, one hunk accepted, one rejected
  *   docs/screenshots/tests.png     the test panel after a run, one test failing
@@ -110,7 +110,10 @@ async function main(): Promise<void> {
 
     await page.goto('/');
     await page.getByTestId('new-session').waitFor();
+    await page.getByTestId('open-project').click();
+    await page.getByTestId('import-git-url').waitFor();
     await shot(page, 'landing');
+    await page.getByTestId('open-project').click();
 
     await page.getByTestId('new-session').click();
     await page.waitForURL(/\/s\/[A-Za-z0-9_-]{22}$/);
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
 
     await page.getByTestId('run-tests').click();
     await page.locator('[data-testid="test-case"][data-status="failed"]').first().waitFor({ timeout: 60_000 });
-    await page.locator('[data-testid="test-results"][data-status="failed"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="test-results"][data-status="done"]').waitFor({ timeout: 60_000 });
     await shot(page, 'tests');
 
     // Pairing: a partner opens the edit link in another browser.
