@@ -31,6 +31,8 @@ export const MONACO_THEMES: Record<Theme, { name: string; data: editor.IStandalo
         'editorLineNumber.activeForeground': '#e6edf3',
         // The number after a file's last newline: dimmer, still AA.
         'editorLineNumber.dimmedForeground': '#7d8590',
+        // Unused code is faded, less than Monaco's default, so it keeps AA.
+        'editorUnnecessaryCode.opacity': '#000000e6',
         'editorGutter.background': '#0d1117',
       },
     },
@@ -59,6 +61,7 @@ export const MONACO_THEMES: Record<Theme, { name: string; data: editor.IStandalo
         'editorLineNumber.foreground': '#57606a',
         'editorLineNumber.activeForeground': '#1f2328',
         'editorLineNumber.dimmedForeground': '#656d76',
+        'editorUnnecessaryCode.opacity': '#000000e6',
         'editorGutter.background': '#ffffff',
       },
     },
