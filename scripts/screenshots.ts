@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     await page.getByTestId('prompt-input').fill('Add a discount to the cart (screenshot-discount), and make remove() say whether it removed anything');
     await page.getByTestId('prompt-input').press('Enter');
     await page.getByTestId('stream-status').filter({ hasText: 'streaming' }).waitFor();
-    await page.locator('[data-testid="diff-added"][data-kind="live"]').first().waitFor();
+    await page.locator('[data-testid="diff-added"][data-kind="live"]').first().waitFor({ state: 'attached' }); // rebuilt each frame
     await page.waitForTimeout(1200);
     await shot(page, 'stream');
 
