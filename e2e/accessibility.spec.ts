@@ -30,7 +30,7 @@ for (const scheme of ['dark', 'light'] as const) {
       await expectAccessible(page, 'workspace, idle');
 
       // A slow stream: checked while it runs (live diff in the editor, the streaming hunk).
-      test.setTimeout(180_000); // axe takes seconds per screen on this machine
+      test.setTimeout(300_000); // axe takes seconds per screen, many more on a loaded machine
       // A slow, long block: still streaming (a live diff in the editor) while axe looks at it.
       const slow = uniqueMarker('slow');
       const long = { ...CART_THREE_HUNKS[0], replace: CART_THREE_HUNKS[0].replace + Array.from({ length: 120 }, (_, i) => `  // note ${i + 1}\n`).join('') };
