@@ -20,8 +20,9 @@ function toggle(ref: RefObject<PanelImperativeHandle | null>) {
  * resizes with the pointer or the arrow keys (Enter collapses and expands the panel beside it),
  * each side panel collapsible (also from the command palette), the layout kept per browser.
  *
- * The default sizes are the fixed ones Flint had before (240 px files, 360 px AI column, the
- * tests ≤ 40 % under the editor), and the minimums keep every panel usable.
+ * The default sizes are the ones Flint had before (240 px files, 360 px AI column, the tests
+ * panel about as tall as its header, so the editor keeps its height), and the minimums keep
+ * every panel usable.
  * A collapsed panel stays mounted (the test sandbox keeps running) but is `inert`.
  */
 export function WorkspacePanels({ files, editor, tests, ai }: { files: React.ReactNode; editor: React.ReactNode; tests: React.ReactNode; ai: React.ReactNode }) {
@@ -51,7 +52,7 @@ export function WorkspacePanels({ files, editor, tests, ai }: { files: React.Rea
             {editor}
           </Panel>
           <Separator id="resize-tests" data-testid="resize-tests" className="resize-handle" aria-label="Resize the test panel" />
-          <Panel id="tests" data-testid="panel-tests" data-collapsed={collapsed.tests ? 'true' : 'false'} panelRef={testsRef} defaultSize="28%" minSize={96} collapsible onResize={track('tests')}>
+          <Panel id="tests" data-testid="panel-tests" data-collapsed={collapsed.tests ? 'true' : 'false'} panelRef={testsRef} defaultSize={110} minSize={96} collapsible onResize={track('tests')}>
             <div className="panel-body" inert={collapsed.tests}>
               {tests}
             </div>
