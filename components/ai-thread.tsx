@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { EditStreamParser } from '@/lib/edits';
 import type { TurnRecord } from '@/lib/collab/thread';
 import { useIdeStore, useRuntime } from './session-provider';
+import { useCommand } from './commands-context';
 
 /** The prose of an answer (its blocks are shown as hunks). */
 function proseOf(response: string): string {
@@ -23,15 +24,30 @@ export function AiThread() {
   const live = useIdeStore((s) => s.live);
   const [confirming, setConfirming] = useState<string | null>(null);
   const end = useRef<HTMLDivElement>(null);
+  const undoButton = useRef<HTMLButtonElement>(null);
+  /** A restore was confirmed here: its "Undo restore" takes the focus once it shows (the confirm is gone). */
+  const focusUndo = useRef(false);
   const lastRestore = restores.filter((r) => !r.undone).at(-1);
+
+  useEffect(() => {
+    if (!lastRestore || !focusUndo.current) return;
+    focusUndo.current = false;
+    undoButton.current?.focus();
+  }, [lastRestore]);
 
   useEffect(() => {
     end.current?.scrollIntoView({ block: 'nearest' });
   }, [thread.length, live.prose]);
 
+  // The palette's "Restore the last checkpoint…": the latest turn that can be restored, asked to confirm.
+  useCommand('checkpoint.restore', () => {
+    const turn = [...thread].reverse().find((t) => !t.revertedBy && t.status !== 'streaming' && Object.keys(t.checkpoint).length > 0);
+    if (turn) setConfirming(turn.id);
+  });
+
   if (!thread.length) {
     return (
-      <section className="thread empty">
+      <section className="thread empty" aria-label="AI thread">
         <p className="muted">
           Ask for a change below. The model answers with targeted edits that stream into the editor as a live diff; you review them hunk by hunk.
         </p>
@@ -39,11 +55,11 @@ export function AiThread() {
     );
   }
   return (
-    <section className="thread" aria-label="AI thread">
+    <section className="thread" aria-label="AI thread" role="region" tabIndex={0}>
       {lastRestore && (
         <p className="note restore-note" data-testid="restore-note">
           Restored to before turn {thread.findIndex((t) => t.id === lastRestore.turnId) + 1}.
-          <button data-testid="restore-undo" onClick={() => runtime.undoRestore(lastRestore.id)}>
+          <button ref={undoButton} data-testid="restore-undo" onClick={() => runtime.undoRestore(lastRestore.id)}>
             Undo restore
           </button>
         </p>
@@ -58,6 +74,7 @@ export function AiThread() {
           onRestore={() => setConfirming(turn.id)}
           onCancel={() => setConfirming(null)}
           onConfirm={() => {
+            focusUndo.current = true;
             setConfirming(null);
             runtime.restore(turn.id);
           }}
@@ -104,7 +121,7 @@ function Turn(props: {
                 Undo turn
               </button>
             )}
-            <button data-testid="checkpoint-restore" onClick={props.onRestore} title={`Restore ${touched.join(', ')} to before this turn`}>
+            <button data-testid="checkpoint-restore" onClick={props.onRestore} aria-label={`Restore the checkpoint before turn ${props.n}`} title={`Restore ${touched.join(', ')} to before this turn`}>
               Restore
             </button>
           </>
@@ -129,7 +146,7 @@ function Turn(props: {
             Restore {touched.join(', ')} to how {touched.length === 1 ? 'it was' : 'they were'} before this turn? Changes made by later turns are undone too.
             You can undo the restore.
           </p>
-          <button data-testid="checkpoint-restore-confirm" className="danger" onClick={props.onConfirm}>
+          <button data-testid="checkpoint-restore-confirm" className="danger" onClick={props.onConfirm} autoFocus>
             Restore
           </button>
           <button data-testid="checkpoint-restore-cancel" onClick={props.onCancel}>

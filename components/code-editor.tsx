@@ -4,6 +4,7 @@ import Editor from '@monaco-editor/react';
 import type { editor } from 'monaco-editor';
 import * as Y from 'yjs';
 import { loadMonaco, languageOf, type Monaco } from '@/lib/editor/monaco-setup';
+import { monacoTheme } from '@/lib/editor/themes';
 import { ModelRegistry } from '@/lib/editor/model-registry';
 import { DiffView } from '@/lib/editor/diff-view';
 import { filesOf, readFile } from '@/lib/collab/workspace-doc';
@@ -11,6 +12,7 @@ import type { TextTarget } from '@/lib/collab/thread';
 import type { DiffItem } from '@/lib/client/session-runtime';
 import { selectCanEdit, selectIsStreaming, type Participant } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
+import { useTheme } from './use-theme';
 
 /**
  * The Monaco editor of the open file. Monaco and y-monaco load client-side only, after mount;
@@ -19,6 +21,7 @@ import { useIdeStore, useRuntime } from './session-provider';
  */
 export function CodeEditor() {
   const runtime = useRuntime();
+  const theme = useTheme();
   const openPath = useIdeStore((s) => s.openPath);
   const connection = useIdeStore((s) => s.connection);
   const streaming = useIdeStore(selectIsStreaming);
@@ -156,7 +159,7 @@ export function CodeEditor() {
         <Editor
           path={`file:///${openPath}`}
           language={languageOf(openPath)}
-          theme="vs-dark"
+          theme={monacoTheme(theme)}
           keepCurrentModel
           options={{
             fontSize: 14,

@@ -3,12 +3,15 @@ import { useEffect } from 'react';
 import { DiffEditor } from '@monaco-editor/react';
 import { placeHunk, type HunkView } from '@/lib/collab/thread';
 import { readFile } from '@/lib/collab/workspace-doc';
+import { monacoTheme } from '@/lib/editor/themes';
+import { useTheme } from './use-theme';
 import { languageOf } from '@/lib/editor/monaco-setup';
 import { useRuntime } from './session-provider';
 
 /** One hunk side by side in Monaco's diff editor: the file now, and the file with the hunk applied. */
 export function HunkDiffDialog({ hunk, onClose }: { hunk: HunkView; onClose: () => void }) {
   const runtime = useRuntime();
+  const theme = useTheme();
   const original = readFile(runtime.doc, hunk.path) ?? '';
   const placed = placeHunk(original, hunk);
   const modified = placed.ok ? original.slice(0, placed.start) + placed.text + original.slice(placed.end) : original;
@@ -35,7 +38,7 @@ export function HunkDiffDialog({ hunk, onClose }: { hunk: HunkView; onClose: () 
             original={original}
             modified={modified}
             language={languageOf(hunk.path)}
-            theme="vs-dark"
+            theme={monacoTheme(theme)}
             options={{ readOnly: true, renderSideBySide: true, minimap: { enabled: false }, automaticLayout: true, scrollBeyondLastLine: false }}
           />
         </div>

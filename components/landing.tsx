@@ -7,6 +7,7 @@ import { hello } from '@/lib/client/session-runtime';
 import { touchRecentSession } from '@/lib/client/recent-sessions';
 import { OpenProject } from './open-project';
 import { RecentSessions } from './recent-sessions';
+import { ThemeToggle } from './theme-toggle';
 
 export function Landing() {
   const router = useRouter();
@@ -43,6 +44,9 @@ export function Landing() {
 
   return (
     <main className="landing">
+      <div className="landing-corner">
+        <ThemeToggle />
+      </div>
       <h1>
         <span className="logo">◆</span> Flint
       </h1>

@@ -4,6 +4,7 @@ import { selectCanEdit, selectIsStreaming, type IdeStore } from '@/lib/stores/id
 import { useIdeStore, useRuntime } from './session-provider';
 import { BackgroundButton } from './agent-list';
 import { TtftDetail } from './ttft-detail';
+import { useCommand } from './commands-context';
 
 const selectTtft = (s: IdeStore) => s.stream.ttftMs;
 const selectTps = (s: IdeStore) => s.stream.tokensPerSecond;
@@ -52,6 +53,11 @@ export function PromptPanel() {
     input.current.focus();
   }, [draft]);
 
+  useCommand('prompt.focus', () => input.current?.focus());
+  useCommand('prompt.send', () => void submit(streaming ? 'queue' : 'send'));
+  useCommand('prompt.sendNow', () => void submit('now'));
+  useCommand('stream.interrupt', () => runtime.interrupt());
+
   const suggestions = mention
     ? files.filter((f) => f.toLowerCase().includes(mention.query.toLowerCase())).slice(0, 8)
     : [];
@@ -90,7 +96,7 @@ export function PromptPanel() {
   return (
     <div className="prompt-panel">
       <div className="stream-bar">
-        <span className={`status status-${status}`} data-testid="stream-status">
+        <span className={`status status-${status}`} data-testid="stream-status" role="status" aria-live="polite" aria-label={`Model: ${status}`}>
           {status}
         </span>
         <span className="metric" title="Time to first token: submit → first change painted">
@@ -185,6 +191,7 @@ export function PromptPanel() {
         <textarea
           ref={input}
           data-testid="prompt-input"
+          aria-label="Prompt"
           disabled={!canEdit}
           placeholder={
             !canEdit

@@ -1,11 +1,13 @@
 'use client';
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { conflictMessage, type HunkView, type TurnRecord } from '@/lib/collab/thread';
 import { selectCanEdit } from '@/lib/stores/ide-store';
 import { useIdeStore, useRuntime } from './session-provider';
 import { HunkDiffDialog } from './hunk-diff-dialog';
+import { useCommand } from './commands-context';
+import { commandForKey, formatShortcut, isMacPlatform } from '@/lib/client/commands';
 
-const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+const isMac = isMacPlatform();
 const MOD = isMac ? '⌘' : 'Ctrl';
 
 /**
@@ -57,22 +59,20 @@ export function ReviewPanel() {
     requestAnimationFrame(() => focusHunk(next?.id ?? null));
   }
 
-  // Alt+] / Alt+[ from anywhere, the editor included.
-  const moveRef = useRef(move);
-  moveRef.current = move;
-  const selectedRef = useRef(selected);
-  selectedRef.current = selected;
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (!e.altKey || e.ctrlKey || e.metaKey) return;
-      if (e.code !== 'BracketRight' && e.code !== 'BracketLeft') return;
-      e.preventDefault();
-      e.stopPropagation();
-      moveRef.current(selectedRef.current, e.code === 'BracketRight' ? 1 : -1);
-    };
-    window.addEventListener('keydown', onKey, true);
-    return () => window.removeEventListener('keydown', onKey, true);
-  }, []);
+  // Alt+] / Alt+[ from anywhere, the editor included (the keys: lib/client/commands.ts).
+  useCommand('hunk.next', () => move(selected, 1));
+  useCommand('hunk.previous', () => move(selected, -1));
+  const selectedHunk = () => open.find((h) => h.id === selected) ?? open[0];
+  useCommand('hunk.accept', () => {
+    const h = selectedHunk();
+    if (h?.view === 'pending') decide(h, true);
+  });
+  useCommand('hunk.reject', () => {
+    const h = selectedHunk();
+    if (h) decide(h, false);
+  });
+  useCommand('hunk.acceptAll', () => runtime.accept(runtime.reviewable()));
+  useCommand('hunk.rejectAll', () => runtime.reject(runtime.rejectable()));
 
   if (!hunks.length && !failedBlocks.length && !live.block && !live.dropped) return null;
   return (
@@ -106,12 +106,14 @@ export function ReviewPanel() {
             tabIndex={0}
             onFocus={() => select(h.id)}
             onClick={() => h.placement?.ok && runtime.reveal(h.path, h.placement.start)}
+            role="group"
+            aria-label={`Hunk ${h.index + 1} of ${h.path}: ${h.failed ? 'failed' : h.view}, ${lineCount(h.search)} lines removed, ${lineCount(h.replace)} added`}
             onKeyDown={(e) => {
-              if (!(e.ctrlKey || e.metaKey)) return;
-              if (e.key === 'Enter' && h.view === 'pending') {
+              const command = commandForKey(e, ['hunk'], isMac);
+              if (command === 'hunk.accept' && h.view === 'pending') {
                 e.preventDefault();
                 decide(h, true);
-              } else if (e.key === 'Backspace' && (h.view === 'pending' || h.view === 'conflict')) {
+              } else if (command === 'hunk.reject' && (h.view === 'pending' || h.view === 'conflict')) {
                 e.preventDefault();
                 decide(h, false);
               }
@@ -136,7 +138,7 @@ export function ReviewPanel() {
               <span className="spacer" />
               {(h.view === 'pending' || h.view === 'conflict') && (
                 <>
-                  <button data-testid="hunk-side-by-side" onClick={(e) => (e.stopPropagation(), setSideBySide(h))} title="Side by side">
+                  <button data-testid="hunk-side-by-side" aria-label="Side by side" onClick={(e) => (e.stopPropagation(), setSideBySide(h))} title="Side by side">
                     ⇆
                   </button>
                   <button
@@ -158,7 +160,7 @@ export function ReviewPanel() {
             {h.view === 'conflict' && h.placement && !h.placement.ok && (h.failed || h.placement.reason === 'ambiguous') && (
               <EditFailure hunk={h} failure={h.placement} canEdit={canEdit} />
             )}
-            <pre className="hunk-diff">
+            <pre className="hunk-diff" tabIndex={0} role="region" aria-label={`Diff of hunk ${h.index + 1}`}>
               {lines(h.search).map((l, i) => (
                 <div key={`d${i}`} className="del">
                   −{l}
@@ -185,7 +187,7 @@ export function ReviewPanel() {
                 : `This change names no file of the workspace${block.path ? ` (${block.path})` : ''}, so it was not applied.`}
               {turn.failedBlocksRetriedBy && ' It was sent back to the model; its answer is below.'}
             </p>
-            <pre className="hunk-diff">
+            <pre className="hunk-diff" tabIndex={0} role="region" aria-label={`Failed change ${block.index + 1}`}>
               {lines(block.search).map((l, i) => (
                 <div key={`d${i}`} className="del">
                   −{l}
@@ -215,7 +217,7 @@ export function ReviewPanel() {
         )}
       </div>
       <p className="muted keys">
-        Alt+] / Alt+[ next / previous · {MOD}+Enter accept · {MOD}+Backspace reject
+        {formatShortcut('Alt+]', isMac)} / {formatShortcut('Alt+[', isMac)} next / previous · {MOD}+Enter accept · {MOD}+Backspace reject
       </p>
       {sideBySide && <HunkDiffDialog hunk={sideBySide} onClose={() => setSideBySide(null)} />}
     </section>
@@ -260,7 +262,7 @@ function EditFailure({ hunk: h, failure, canEdit }: { hunk: HunkView; failure: F
           <p className="muted">
             Closest lines in {h.path} (lines {h.closest.startLine}–{h.closest.endLine}, {Math.round(h.closest.similarity * 100)}% alike):
           </p>
-          <pre className="hunk-diff">{h.closest.text}</pre>
+          <pre className="hunk-diff" tabIndex={0} role="region" aria-label="Closest lines">{h.closest.text}</pre>
         </div>
       ) : (
         <p className="muted">No lines of {h.path} are like its SEARCH text.</p>

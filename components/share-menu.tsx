@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { LinkRole } from '@/lib/protocol';
 import { loadLinks, saveLinks } from '@/lib/client/profile';
 import { useRuntime } from './session-provider';
+import { useCommand } from './commands-context';
 
 const ROWS: Array<{ role: LinkRole; label: string; testid: string; help: string }> = [
   { role: 'editor', label: 'Can edit', testid: 'edit', help: 'Whoever opens it can edit files, prompt the model and review' },
@@ -21,6 +22,14 @@ export function ShareMenu({ sessionId }: { sessionId: string }) {
   const [copied, setCopied] = useState<LinkRole | null>(null);
   const creating = useRef(new Set<LinkRole>());
   const root = useRef<HTMLDivElement>(null);
+  const first = useRef<HTMLInputElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+
+  // Alt+S or the palette: open it with focus on the edit link, ready to copy.
+  useCommand('share.open', () => {
+    setOpen(true);
+    requestAnimationFrame(() => first.current?.focus());
+  });
 
   // A click outside the menu or Esc closes it.
   useEffect(() => {
@@ -28,7 +37,12 @@ export function ShareMenu({ sessionId }: { sessionId: string }) {
     const onDown = (e: MouseEvent) => {
       if (root.current && !root.current.contains(e.target as Node)) setOpen(false);
     };
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      // Focus was in the menu: back to its button, not lost with the menu.
+      if (root.current?.contains(document.activeElement)) button.current?.focus();
+      setOpen(false);
+    };
     document.addEventListener('mousedown', onDown, true);
     document.addEventListener('keydown', onKey);
     return () => {
@@ -69,7 +83,7 @@ export function ShareMenu({ sessionId }: { sessionId: string }) {
 
   return (
     <div className="share" ref={root}>
-      <button type="button" data-testid="share-button" className="share-button" aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button ref={button} type="button" data-testid="share-button" className="share-button" aria-expanded={open} onClick={() => setOpen(!open)}>
         Share
       </button>
       {open && (
@@ -80,6 +94,7 @@ export function ShareMenu({ sessionId }: { sessionId: string }) {
               <div className="share-row" key={role} title={help}>
                 <label htmlFor={`share-${testid}`}>{label}</label>
                 <input
+                  ref={role === 'editor' ? first : undefined}
                   id={`share-${testid}`}
                   readOnly
                   data-testid={`share-link-${testid}`}

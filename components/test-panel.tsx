@@ -15,12 +15,8 @@ import { PackagesStatus } from './packages-status';
 import { TestRunner, type RunScope } from '@/lib/sandbox/test-runner';
 import { createTestStore, type TestState } from '@/lib/sandbox/test-store';
 import { useIdeStore, useRuntime } from './session-provider';
+import { useCommand } from './commands-context';
 import styles from './test-panel.module.css';
-
-/** Ctrl+; (⌘; on a Mac) runs every test, from anywhere on the page, the editor included. */
-function isRunShortcut(e: KeyboardEvent): boolean {
-  return (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && (e.key === ';' || e.code === 'Semicolon');
-}
 
 /** This tab is running tests: the per-file and per-test run buttons are disabled meanwhile. */
 const BusyContext = createContext(false);
@@ -85,16 +81,8 @@ export function TestPanel({ sandboxOrigin = null }: { sandboxOrigin?: string | n
     if (!busy && panelRef.current) panelRef.current.style.minHeight = '';
   }, [busy]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (!isRunShortcut(e)) return;
-      e.preventDefault();
-      e.stopPropagation();
-      run({ kind: 'all' });
-    };
-    window.addEventListener('keydown', onKey, true);
-    return () => window.removeEventListener('keydown', onKey, true);
-  }, [run]);
+  // Ctrl+; (⌘; on a Mac) from anywhere on the page, the editor included (lib/client/commands.ts).
+  useCommand('tests.run', () => run({ kind: 'all' }));
 
   const reveal = useCallback((loc: NonNullable<TestFailure['location']>) => void revealLocation(openFile, loc.path, loc.line, loc.column), [openFile]);
 
@@ -111,6 +99,8 @@ export function TestPanel({ sandboxOrigin = null }: { sandboxOrigin?: string | n
   const failed = failCount(counts);
   const status = busy ? 'running' : (report?.status ?? 'idle');
   const openIsTest = openPath !== null && isTestFile(openPath);
+  // Said by screen readers when a run ends or cannot run (the counts above change silently).
+  const announcement = busy ? 'Running the tests…' : problem ? `The tests could not run: ${problem}` : report ? `Tests ${report.status}: ${counts.passed} passed, ${failed} failed, ${counts.skipped} skipped.` : '';
 
   return (
     <section ref={panelRef} className={styles.panel} data-testid="test-results" data-status={status} aria-label="Tests">
@@ -169,16 +159,19 @@ export function TestPanel({ sandboxOrigin = null }: { sandboxOrigin?: string | n
         ))}
       </BusyContext.Provider>
       {report && report.files.length === 0 && !busy && <p className={styles.status}>No test files (name them *.test.ts or test_*.py).</p>}
+      <div className="sr-only" data-testid="test-announce" role="status" aria-live="polite" aria-atomic="true">
+        {announcement}
+      </div>
       <div ref={hostRef} className={styles.sandboxHost} />
     </section>
   );
 }
 
 /** A button disabled while this tab runs tests (only these re-render when a run starts or ends). */
-function RunButton({ testId, title, onClick, children }: { testId: string; title?: string; onClick: () => void; children: React.ReactNode }) {
+function RunButton({ testId, title, label, onClick, children }: { testId: string; title?: string; label?: string; onClick: () => void; children: React.ReactNode }) {
   const busy = useContext(BusyContext);
   return (
-    <button type="button" className={styles.small} data-testid={testId} disabled={busy} title={title} onClick={onClick}>
+    <button type="button" className={styles.small} data-testid={testId} disabled={busy} title={title} aria-label={label} onClick={onClick}>
       {children}
     </button>
   );
@@ -194,7 +187,7 @@ const FileResults = memo(function FileResults({ file, onReveal, onRun }: { file:
     <div className={styles.file} data-testid="test-file" data-path={file.path}>
       <div className={styles.fileHead}>
         <span>{file.path}</span>
-        <RunButton testId="test-file-run" onClick={() => onRun({ kind: 'file', path: file.path })}>
+        <RunButton testId="test-file-run" label={`Run ${file.path}`} onClick={() => onRun({ kind: 'file', path: file.path })}>
           Run
         </RunButton>
       </div>
@@ -209,7 +202,7 @@ const FileResults = memo(function FileResults({ file, onReveal, onRun }: { file:
         ))}
       </ul>
       {(file.console.length > 0 || file.consoleDropped > 0) && (
-        <pre className={styles.console} data-testid="test-console" data-dropped={file.consoleDropped}>
+        <pre className={styles.console} data-testid="test-console" data-dropped={file.consoleDropped} tabIndex={0} role="region" aria-label={`Console output of ${file.path}`}>
           {file.console.map((c, i) => (
             <div key={i} data-testid="test-console-line" className={c.level === 'error' ? styles.consoleError : c.level === 'warn' ? styles.consoleWarn : undefined}>
               {c.text}
@@ -234,7 +227,7 @@ const Case = memo(function Case({ test, path, onReveal, onRun }: { test: TestCas
         <span className={styles.duration} data-testid="test-duration">
           {test.durationMs < 1 ? '<1' : Math.round(test.durationMs)} ms
         </span>
-        <RunButton testId="test-run-one" title="Run only this test" onClick={() => onRun({ kind: 'test', path, name })}>
+        <RunButton testId="test-run-one" title="Run only this test" label={`Run only ${name}`} onClick={() => onRun({ kind: 'test', path, name })}>
           ▶
         </RunButton>
       </div>
@@ -251,11 +244,11 @@ function Failure({ error, onReveal }: { error: TestFailure; onReveal: (l: NonNul
         {error.message}
       </div>
       {error.diff ? (
-        <pre className={styles.diff} data-testid="test-diff">
+        <pre className={styles.diff} data-testid="test-diff" tabIndex={0} role="region" aria-label="Expected and received">
           {error.diff}
         </pre>
       ) : error.expected !== undefined ? (
-        <pre className={styles.diff} data-testid="test-diff">
+        <pre className={styles.diff} data-testid="test-diff" tabIndex={0} role="region" aria-label="Expected and received">
           {`Expected: ${error.expected}\nReceived: ${error.actual ?? ''}`}
         </pre>
       ) : null}

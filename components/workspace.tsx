@@ -14,12 +14,18 @@ import { ShareMenu } from './share-menu';
 import { ChangesPanel } from './changes-panel';
 import { BinaryView } from './binary-view';
 import { AgentList } from './agent-list';
+import { CommandProvider } from './command-provider';
+import { useCommandBus } from './commands-context';
+import { ThemeToggle } from './theme-toggle';
+import { WorkspacePanels } from './workspace-panels';
 
 /** `sandboxOrigin`: FLINT_SANDBOX_ORIGIN when configured (lib/sandbox/origin.ts picks otherwise). */
 export function Workspace({ sessionId, token, sandboxOrigin = null }: { sessionId: string; token?: string; sandboxOrigin?: string | null }) {
   return (
     <SessionProvider sessionId={sessionId} token={token}>
-      <WorkspaceLayout sessionId={sessionId} token={token} sandboxOrigin={sandboxOrigin} />
+      <CommandProvider>
+        <WorkspaceLayout sessionId={sessionId} token={token} sandboxOrigin={sandboxOrigin} />
+      </CommandProvider>
     </SessionProvider>
   );
 }
@@ -56,7 +62,7 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
     );
   }
   return (
-    <div className={`workspace${role === 'viewer' ? ' read-only' : ''}`} data-role={role ?? undefined}>
+    <main className={`workspace${role === 'viewer' ? ' read-only' : ''}`} data-role={role ?? undefined}>
       <header className="topbar">
         <Link href="/" className="brand">
           <span className="logo">◆</span> Flint
@@ -75,30 +81,55 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
         <span className="provider" data-testid="provider-status" data-state={tierState}>
           {mode}: {tier ? `${tier.provider} · ${tier.model}` : '…'} · {tierState}
         </span>
+        <HelpButtons />
+        <ThemeToggle />
       </header>
-      <aside className="sidebar" onMouseDownCapture={() => stopFollowing()}>
-        <FileTree />
-        <ChangesPanel sessionId={sessionId} token={token} />
-      </aside>
-      <section className="editor-pane">
-        {unsaved && (
-          <p className="error-banner unsaved-banner" data-testid="unsaved-banner" role="alert" data-code={unsaved.code}>
-            <strong>Not saved:</strong> {unsaved.message} Your text stays in this tab; it is saved as soon as the session fits again.
-          </p>
-        )}
-        {openBinary && <BinaryView />}
-        <div className="editor-slot" style={openBinary ? { display: 'none' } : undefined}>
-          <CodeEditor />
-        </div>
-        <TestPanel sandboxOrigin={sandboxOrigin} />
-      </section>
-      <section className="ai-pane">
-        <TierNotice />
-        <AiThread />
-        <ReviewPanel />
-        <AgentList sandboxOrigin={sandboxOrigin} />
-        <PromptPanel />
-      </section>
-    </div>
+      <WorkspacePanels
+        files={
+          <div className="sidebar" onMouseDownCapture={() => stopFollowing()}>
+            <FileTree />
+            <ChangesPanel sessionId={sessionId} token={token} />
+          </div>
+        }
+        editor={
+          <section className="editor-pane" aria-label="Editor">
+            {unsaved && (
+              <p className="error-banner unsaved-banner" data-testid="unsaved-banner" role="alert" data-code={unsaved.code}>
+                <strong>Not saved:</strong> {unsaved.message} Your text stays in this tab; it is saved as soon as the session fits again.
+              </p>
+            )}
+            {openBinary && <BinaryView />}
+            <div className="editor-slot" style={openBinary ? { display: 'none' } : undefined}>
+              <CodeEditor />
+            </div>
+          </section>
+        }
+        tests={<TestPanel sandboxOrigin={sandboxOrigin} />}
+        ai={
+          <section className="ai-pane" aria-label="AI">
+            <TierNotice />
+            <AiThread />
+            <ReviewPanel />
+            <AgentList sandboxOrigin={sandboxOrigin} />
+            <PromptPanel />
+          </section>
+        }
+      />
+    </main>
+  );
+}
+
+/** The palette and the shortcuts, for whoever looks for them with a pointer. */
+function HelpButtons() {
+  const bus = useCommandBus();
+  return (
+    <>
+      <button type="button" className="icon-button" data-testid="open-command-palette" aria-label="Command palette" title="Command palette (Ctrl/⌘+K)" onClick={() => bus.run('palette.open')}>
+        ⌘K
+      </button>
+      <button type="button" className="icon-button" data-testid="open-shortcuts" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => bus.run('shortcuts.open')}>
+        ?
+      </button>
+    </>
   );
 }

@@ -9,6 +9,9 @@ import type { Monaco } from './monaco-setup';
  * Because the model is untouched, the person keeps typing anywhere, and nothing reaches the
  * shared document until a hunk is accepted.
  *
+ * Not by colour alone: a removed line has a `−` in its gutter and each added line a `+` before
+ * it (app/globals.css draws both), and the added text says what it is to a screen reader.
+ *
  * `render` is called at most once per animation frame. Zones are keyed: a zone is rebuilt only
  * when its text or anchor line changed (in practice, the block streaming now).
  */
@@ -85,6 +88,8 @@ export class DiffView {
     node.dataset.testid = 'diff-added';
     node.dataset.kind = kind;
     node.dataset.key = key;
+    node.setAttribute('role', 'group');
+    node.setAttribute('aria-label', kind === 'live' ? 'Text the model is adding now' : 'Text this proposal adds');
     node.style.fontFamily = font.fontFamily;
     node.style.fontSize = `${font.fontSize}px`;
     node.style.lineHeight = `${font.lineHeight}px`;

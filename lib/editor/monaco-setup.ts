@@ -1,5 +1,6 @@
 'use client';
 import { loader } from '@monaco-editor/react';
+import { defineMonacoThemes } from './themes';
 
 export type Monaco = typeof import('monaco-editor');
 
@@ -44,6 +45,7 @@ export function loadMonaco(): Promise<Monaco> {
     });
     ts.typescriptDefaults.setEagerModelSync(true);
     ts.typescriptDefaults.addExtraLib(TEST_GLOBALS, 'file:///flint-test-globals.d.ts');
+    defineMonacoThemes(monaco);
     loader.config({ monaco });
     return monaco;
   })();
