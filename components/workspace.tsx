@@ -13,6 +13,8 @@ import { PresenceBar } from './presence-bar';
 import { ShareMenu } from './share-menu';
 import { ChangesPanel } from './changes-panel';
 import { BinaryView } from './binary-view';
+import { PreviewPanel } from './preview-panel';
+import { useState } from 'react';
 
 /** `sandboxOrigin`: FLINT_SANDBOX_ORIGIN when configured (lib/sandbox/origin.ts picks otherwise). */
 export function Workspace({ sessionId, token, sandboxOrigin = null }: { sessionId: string; token?: string; sandboxOrigin?: string | null }) {
@@ -35,6 +37,7 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
   const mode = useIdeStore((s) => s.mode);
   const tierState = useIdeStore(selectTierState);
   const openBinary = useIdeStore((s) => s.openBinary);
+  const [preview, setPreview] = useState(false);
   if (fatal) {
     return (
       <main className="fatal">
@@ -71,6 +74,9 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
         )}
         <PresenceBar />
         {role === 'owner' && <ShareMenu sessionId={sessionId} />}
+        <button type="button" className="preview-toggle" data-testid="preview-toggle" aria-pressed={preview} onClick={() => setPreview((p) => !p)}>
+          Preview
+        </button>
         <span className="provider" data-testid="provider-status" data-state={tierState}>
           {mode}: {tier ? `${tier.provider} · ${tier.model}` : '…'} · {tierState}
         </span>
@@ -89,6 +95,7 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
         <div className="editor-slot" style={openBinary ? { display: 'none' } : undefined}>
           <CodeEditor />
         </div>
+        {preview && <PreviewPanel sandboxOrigin={sandboxOrigin} />}
         <TestPanel sandboxOrigin={sandboxOrigin} />
       </section>
       <section className="ai-pane">
