@@ -8,12 +8,38 @@ import { PackagesClient } from '@/lib/sandbox/packages-client';
 import { placeSandbox } from '@/lib/sandbox/origin';
 import { PreviewClient, type PreviewState } from '@/lib/preview/preview-client';
 import { proposalSize, withProposal } from '@/lib/preview/proposal';
+import { binariesOf } from '@/lib/workspace/project-doc';
+import { readBlob } from './changes-panel';
 import { useIdeStore, useRuntime } from './session-provider';
 import styles from './preview-panel.module.css';
 
-function snapshot(doc: import('yjs').Doc): Map<string, string> {
+const IMAGE = /\.(png|jpe?g|gif|webp|avif|ico|svg)$/i;
+
+/**
+ * The workspace's files as the preview builds them: text files as they are, binary images of an
+ * imported project as base64 data: text once their bytes arrived (`fetched` is called then, to
+ * rebuild); the build turns those into data: URL modules.
+ */
+function snapshot(doc: import('yjs').Doc, images: Map<string, string | null>, fetched: () => void): Map<string, string> {
   const out = new Map<string, string>();
   for (const [path, text] of filesOf(doc).entries()) out.set(path, text.toString());
+  for (const [path, ref] of binariesOf(doc).entries()) {
+    if (!IMAGE.test(path)) continue;
+    const have = images.get(ref.sha256);
+    if (have) out.set(path, have);
+    else if (have === undefined) {
+      images.set(ref.sha256, null);
+      readBlob(ref.sha256).then(
+        (bytes) => {
+          let s = '';
+          for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+          images.set(ref.sha256, `data:;base64,${btoa(s)}`);
+          fetched();
+        },
+        () => images.delete(ref.sha256),
+      );
+    }
+  }
   return out;
 }
 
@@ -36,18 +62,23 @@ export function PreviewPanel({ sandboxOrigin = null }: { sandboxOrigin?: string 
   useEffect(() => {
     if (!frameRef.current) return;
     const packages = new PackagesClient(runtime.doc, getSocket(), placeSandbox(window.location.origin, sandboxOrigin).origin);
+    const images = new Map<string, string | null>();
+    let c: PreviewClient | null = null;
     const files = () => {
-      const live = snapshot(runtime.doc);
+      const live = snapshot(runtime.doc, images, () => c?.schedule());
       return options.current.proposal ? withProposal(live, options.current.hunks) : live;
     };
-    const c = new PreviewClient(frameRef.current, sandboxOrigin, files, () => packages.sources());
-    setClient(c);
-    const onChange = () => c.schedule();
+    c = new PreviewClient(frameRef.current, sandboxOrigin, files, () => packages.sources());
+    const client = c;
+    setClient(client);
+    const onChange = () => client.schedule();
     const map = filesOf(runtime.doc);
     map.observeDeep(onChange);
+    binariesOf(runtime.doc).observe(onChange);
     return () => {
       map.unobserveDeep(onChange);
-      c.dispose();
+      binariesOf(runtime.doc).unobserve(onChange);
+      client.dispose();
       packages.dispose();
       setClient(null);
     };

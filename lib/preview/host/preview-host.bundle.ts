@@ -94,6 +94,8 @@ function pkgs(): Record<string, Record<string, unknown>> {
 }
 
 function interop(ns: Record<string, unknown>): unknown {
+  // A CommonJS package (the packages pipeline marks its ESM wrapper): its own module.exports.
+  if (ns.__flintCjs === true && 'default' in ns) return ns.default;
   // An ESM namespace as CommonJS exports that esbuild's __toESM takes as is.
   const out: Record<string, unknown> = { __esModule: true };
   for (const k of Object.keys(ns)) out[k] = ns[k];
