@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@/lib/zod';
 
 /**
  * Messages between the IDE page and the preview frame (`/sandbox/preview` on the sandbox
