@@ -1,4 +1,4 @@
-import * as host from '@/lib/preview/host/preview-host.bundle';
+import * as host from '@/lib/preview/host/preview-host.dev.bundle';
 import { previewCsp } from '@/lib/preview/csp';
 import { allowedParent, sandboxSettingsFromEnv } from '@/lib/sandbox/origin';
 

@@ -1,4 +1,4 @@
-declare module 'react-refresh/cjs/react-refresh-runtime.development.js' {
+declare module 'react-refresh/runtime' {
   export function injectIntoGlobalHook(w: Window): void;
   export function register(type: unknown, id: string): void;
   export function setSignature(type: unknown, key: string, forceReset?: boolean): void;

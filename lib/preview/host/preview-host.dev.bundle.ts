@@ -8,10 +8,10 @@
  * (`performReactRefresh`, state kept), a stylesheet is replaced in place, anything else asks
  * the IDE for a reload. Console output and uncaught errors go back to the IDE.
  */
-// The CommonJS development build: the loader defines NODE_ENV=production for minified builds,
-// and the production runtime does nothing.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import * as RefreshRuntimeModule from 'react-refresh/cjs/react-refresh-runtime.development.js';
+// react-refresh's runtime is development-only code: the `.dev.bundle.ts` name makes the loader
+// keep NODE_ENV=development for this bundle in production builds too (the app's React, from the
+// packages pipeline, is its development build as well).
+import * as RefreshRuntimeModule from 'react-refresh/runtime';
 import { IdeToPreview, MODULE_URL, PREVIEW_PROTOCOL, type PreviewModule, type PreviewToIde } from '../protocol';
 
 interface Runtime {
