@@ -84,6 +84,8 @@ async function openPreview(page: Page, files: Record<string, string>) {
 }
 
 test.describe('live preview', () => {
+  // The first build waits for the session's packages (resolved and bundled by the server).
+  test.setTimeout(180_000);
   test('a React app renders, reacts to clicks and follows edits: components hot with state kept, others reload', async ({ page }) => {
     const { id } = await openPreview(page, APP_FILES);
     const frame = frameOf(page);

@@ -131,7 +131,7 @@ function execute(path: string): unknown {
   const reg = (type: unknown, name: string, sig: string) => {
     if (typeof type !== 'function' && (typeof type !== 'object' || type === null)) return;
     Refresh.register(type, `${path} ${name}`);
-    Refresh.setSignature(type, sig);
+    Refresh.setSignature(type, sig, false, () => []);
   };
   rec.factory(require, module, module.exports, reg, () => () => {});
   return module.exports;
@@ -183,14 +183,10 @@ async function onUpdate(msg: Extract<IdeToPreview, { type: 'update' }>) {
     post({ type: 'reload', revision: msg.revision });
     return;
   }
+  // Modules that ran before run again (their new components register with react-refresh); the others wait for a require.
+  const ran = new Set(msg.modules.filter((m) => records.get(m.path)?.module).map((m) => m.path));
   await define(msg.modules);
-  for (const m of msg.modules) {
-    const rec = records.get(m.path)!;
-    if (m.css || rec.module) {
-      rec.module = undefined;
-      execute(m.path);
-    }
-  }
+  for (const m of msg.modules) if (m.css || ran.has(m.path)) execute(m.path);
   Refresh.performReactRefresh();
   post({ type: 'updated', revision: msg.revision, hot: true });
 }
