@@ -17,7 +17,7 @@ import { IdeToPreview, MODULE_URL, PREVIEW_PROTOCOL, type PreviewModule, type Pr
 interface Runtime {
   injectIntoGlobalHook(w: Window): void;
   register(type: unknown, id: string): void;
-  setSignature(type: unknown, key: string, forceReset?: boolean): void;
+  setSignature(type: unknown, key: string, forceReset?: boolean, getCustomHooks?: () => unknown[]): void;
   performReactRefresh(): unknown;
   isLikelyComponentType(t: unknown): boolean;
   createSignatureFunctionForTransform(): (type: unknown) => unknown;
