@@ -1,4 +1,5 @@
 'use client';
+import { useState } from 'react';
 import Link from 'next/link';
 import { selectTierState } from '@/lib/stores/ide-store';
 import { SessionProvider, useIdeStore } from './session-provider';
@@ -18,6 +19,7 @@ import { CommandProvider } from './command-provider';
 import { useCommandBus } from './commands-context';
 import { ThemeToggle } from './theme-toggle';
 import { WorkspacePanels } from './workspace-panels';
+import { PreviewPanel } from './preview-panel';
 
 /** `sandboxOrigin`: FLINT_SANDBOX_ORIGIN when configured (lib/sandbox/origin.ts picks otherwise). */
 export function Workspace({ sessionId, token, sandboxOrigin = null }: { sessionId: string; token?: string; sandboxOrigin?: string | null }) {
@@ -42,6 +44,7 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
   const mode = useIdeStore((s) => s.mode);
   const tierState = useIdeStore(selectTierState);
   const openBinary = useIdeStore((s) => s.openBinary);
+  const [preview, setPreview] = useState(false);
   if (fatal) {
     return (
       <main className="fatal">
@@ -78,6 +81,9 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
         )}
         <PresenceBar />
         {role === 'owner' && <ShareMenu sessionId={sessionId} />}
+        <button type="button" className="preview-toggle" data-testid="preview-toggle" aria-pressed={preview} onClick={() => setPreview((p) => !p)}>
+          Preview
+        </button>
         <span className="provider" data-testid="provider-status" data-state={tierState}>
           {mode}: {tier ? `${tier.provider} · ${tier.model}` : '…'} · {tierState}
         </span>
@@ -102,6 +108,7 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
             <div className="editor-slot" style={openBinary ? { display: 'none' } : undefined}>
               <CodeEditor />
             </div>
+            {preview && <PreviewPanel sandboxOrigin={sandboxOrigin} />}
           </section>
         }
         tests={<TestPanel sandboxOrigin={sandboxOrigin} />}

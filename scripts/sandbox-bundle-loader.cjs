@@ -9,7 +9,8 @@ const esbuild = require('esbuild');
 
 module.exports = function sandboxBundleLoader() {
   const callback = this.async();
-  const dev = process.env.NODE_ENV !== 'production';
+  // A `*.dev.bundle.ts` keeps development-only code (react-refresh's runtime, for the live preview).
+  const dev = process.env.NODE_ENV !== 'production' || this.resourcePath.endsWith('.dev.bundle.ts');
   esbuild
     .build({
       entryPoints: [this.resourcePath],
