@@ -39,7 +39,7 @@ export async function startRegistry(opts: { port?: number; storage?: string } = 
     },
     auth: { htpasswd: { file: path.join(storage, 'htpasswd'), max_users: -1 } },
     web: { enable: false },
-    log: { type: 'stdout', format: 'pretty', level: 'fatal' },
+    log: { type: 'stdout', format: 'json', level: 'fatal' },
     max_body_size: '200mb',
   };
   const server: http.Server = await runServer(config as never);
