@@ -1,5 +1,6 @@
 import { SIM_URL } from './env';
 import { expect, sim, test, uniqueMarker, type SessionPeer, type Workspace } from './fixtures';
+import { expectAccessible } from './a11y-support';
 
 const PATH = 'src/cart.ts';
 const TEST_PATH = 'src/cart.test.ts';
@@ -136,6 +137,7 @@ test.describe('background agents', () => {
     const totals = await attempts.evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-tests-total'))));
     expect(passed).toEqual([3, 3, 2, 1]);
     expect(totals).toEqual([3, 3, 3, 3]);
+    await expectAccessible(ws.page, 'agents list and attempt comparison'); // issue #24: every screen
     // Each attempt was sampled differently: four temperatures among the upstream requests.
     const recorded = (await (await fetch(`${SIM_URL}/_sim/requests`)).json()) as Array<{ body: { temperature?: number; messages?: Array<{ content: string }> } }>;
     const mine = recorded.filter((r) => r.body.messages?.some((m) => m.content.includes(marker)));

@@ -4,6 +4,7 @@ import { PROTOCOL_VERSION } from '../lib/protocol/version';
 import { scriptedResponse } from '../lib/seed/scripted-edits';
 import { expect, identityOf, SessionPeer, sim, test, uniqueMarker, Workspace } from './fixtures';
 import { APP_URL, SANDBOX_URL } from './env';
+import { expectAccessible } from './a11y-support';
 
 /**
  * The live preview (issue #22) end to end: a React app from the session's files and npm
@@ -144,6 +145,8 @@ test.describe('live preview', () => {
     // The throw is on line 8 of src/App.tsx.
     const where = overlay.locator('[data-testid="preview-error-location"][data-path="src/App.tsx"]').first();
     await expect(where).toHaveAttribute('data-line', '8');
+    // Issue #24: the preview panel, its console and the overlay pass axe (the app itself is the session's).
+    await expectAccessible(page, 'preview with console and error overlay', ['[data-testid="preview-frame"]']);
     await where.click();
     await expect(page.locator('[data-testid="file-item"][data-path="src/App.tsx"]')).toHaveClass(/active/);
   });
