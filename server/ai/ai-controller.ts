@@ -313,8 +313,7 @@ export class AiController {
   private record(session: Session, stream: ActiveStream, recorder: TurnRecorder, outcome: TurnOutcome): TurnOutcome {
     this.syncGauges();
     if (this.active.get(session.id) === stream) this.active.delete(session.id);
-    // Text flushed after the last upstream read (turn-output.ts) may be what crossed the limit:
-    // the stream ended without throwing, but the turn ends in that error, in the record too.
+    // The flush after the last read (turn-output.ts) may have crossed the limit: record that error.
     if (recorder.limitError && outcome.status !== 'error') outcome = { status: 'error', error: recorder.limitError };
     try {
       recorder.finish(outcome.status, outcome.error?.message ?? null);
