@@ -108,6 +108,11 @@ test.describe('two processes behind a round-robin proxy', () => {
     await ownerProcess.kill();
     await expect(owner.ws.connectionStatus).not.toHaveText('ready');
     await expect(owner.ws.connectionStatus).toHaveText('ready', { timeout: 30_000 });
+    // The last report, replayed by the live process, is still the owner's own run.
+    await expect(owner.page.getByTestId('test-run-status')).toContainText('done');
+    await expect(owner.page.getByTestId('test-run-status')).not.toContainText('collaborator');
+    await expect(partner.page.getByTestId('test-run-status')).toContainText('run by a collaborator');
+    // Typing above the pending hunks keeps the view where the owner types.
     await toTop(owner);
     await owner.page.keyboard.type('// after the crash\n');
     await expect.poll(async () => (await owner.ws.visibleLines()).join('\n')).toContain('// after the crash');

@@ -61,6 +61,7 @@ export class DiffView {
     this.decorations.set(decorations);
 
     const fresh: string[] = [];
+    const hadZones = this.zones.size > 0;
     this.ed.changeViewZones((acc) => {
       for (const [key, zone] of this.zones) {
         const w = wanted.get(key);
@@ -76,8 +77,10 @@ export class DiffView {
         fresh.push(key);
       }
     });
-    // Bring a change into view when it first appears (a live block as it starts streaming).
-    const live = fresh.find((k) => k.startsWith('live:')) ?? (fresh.length === this.zones.size ? fresh[0] : undefined);
+    // Bring a change into view when it first appears: a live block as it starts streaming, or the
+    // first proposal shown in this editor. Zones re-made because the person typed above them (their
+    // line moved) are not new: revealing them would pull the view away from where they type.
+    const live = fresh.find((k) => k.startsWith('live:')) ?? (!hadZones ? fresh[0] : undefined);
     if (live) this.ed.revealLinesInCenterIfOutsideViewport(this.zones.get(live)!.after, this.zones.get(live)!.after + 1);
   }
 

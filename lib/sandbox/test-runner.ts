@@ -26,6 +26,8 @@ export type RunScope = TestsResultPayload['scope'];
 export class TestRunner {
   private runSeq = 0;
   private currentRunId: string | null = null;
+  /** The ids of the last runs started here, to tell our own reports from a collaborator's. */
+  private readonly ownRuns: string[] = [];
   private readonly off: Array<() => void> = [];
 
   constructor(
@@ -43,7 +45,8 @@ export class TestRunner {
   ) {
     const onRemote = (report: TestsResultPayload) => {
       if (this.currentRunId && deps.store.getState().busy) return; // our own run is on screen
-      deps.store.getState().setReport(report, 'remote');
+      // A run of ours comes back this way after a reconnect (the server replays the last report).
+      deps.store.getState().setReport(report, this.ownRuns.includes(report.runId) ? 'local' : 'remote');
       if (report.status !== 'running') deps.onReport?.(report);
     };
     deps.socket.on('tests:result', onRemote);
@@ -71,6 +74,8 @@ export class TestRunner {
     const runId = `${Date.now().toString(36)}-${(++this.runSeq).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     if (this.currentRunId) sandbox.cancel(this.currentRunId);
     this.currentRunId = runId;
+    this.ownRuns.push(runId);
+    if (this.ownRuns.length > 16) this.ownRuns.shift();
     const report = emptyReport(runId, scope);
     const progress = createProgress();
     const snapshot = createSnapshotter();
