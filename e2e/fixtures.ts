@@ -94,6 +94,27 @@ export async function connectHello(cookie?: string): Promise<Socket> {
   return socket;
 }
 
+/**
+ * A new session owned by `page`'s person, holding `files` (path → text), made over the wire
+ * protocol; returns its id, for `Workspace.open`.
+ */
+export async function sessionWith(page: Page, files: Record<string, string>): Promise<string> {
+  const socket = await connectHello(await identityOf(page.context()));
+  try {
+    const call = async <T,>(event: string, payload: unknown): Promise<T> => {
+      const r = (await socket.timeout(5000).emitWithAck(event, payload)) as AckResponse<T>;
+      if (!r.ok) throw new Error(`${event}: ${r.error.code} ${r.error.message}`);
+      return r.data;
+    };
+    const { sessionId } = await call<{ sessionId: string }>('session:create', {});
+    await call('session:join', { sessionId });
+    for (const [path, content] of Object.entries(files)) await call('file:create', { path, content });
+    return sessionId;
+  } finally {
+    socket.disconnect();
+  }
+}
+
 export class SessionPeer {
   readonly doc = new Y.Doc();
 

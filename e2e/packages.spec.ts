@@ -1,8 +1,6 @@
-import { io, type Socket } from 'socket.io-client';
 import type { Locator, Page } from '@playwright/test';
-import { PROTOCOL_VERSION } from '../lib/protocol/version';
-import { expect, identityOf, test, Workspace } from './fixtures';
-import { APP_URL, SANDBOX_URL } from './env';
+import { expect, sessionWith, test, Workspace } from './fixtures';
+import { SANDBOX_URL } from './env';
 
 /**
  * npm packages (issue #21) end to end: a session's package.json resolved by the server against
@@ -10,30 +8,6 @@ import { APP_URL, SANDBOX_URL } from './env';
  * package and served from the sandbox origin, imported by a test that runs in the sandbox.
  */
 
-type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
-
-async function sessionWith(page: Page, files: Record<string, string>): Promise<string> {
-  const cookie = await identityOf(page.context());
-  const socket: Socket = io(APP_URL, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie } });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    const call = async <T,>(event: string, payload: unknown): Promise<T> => {
-      const r = (await socket.timeout(5000).emitWithAck(event, payload)) as Ack<T>;
-      if (!r.ok) throw new Error(`${event}: ${r.error.code} ${r.error.message}`);
-      return r.data;
-    };
-    await call('session:hello', { protocolVersion: PROTOCOL_VERSION });
-    const { sessionId } = await call<{ sessionId: string }>('session:create', {});
-    await call('session:join', { sessionId });
-    for (const [path, content] of Object.entries(files)) await call('file:create', { path, content });
-    return sessionId;
-  } finally {
-    socket.disconnect();
-  }
-}
 
 const item = (page: Page, name: string): Locator => page.locator(`[data-testid="package-item"][data-name="${name}"]`);
 const caseRow = (page: Page, name: string): Locator => page.locator(`[data-testid="test-case"][data-name="${name}"]`);

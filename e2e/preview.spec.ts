@@ -1,8 +1,6 @@
-import { io, type Socket } from 'socket.io-client';
 import type { FrameLocator, Page } from '@playwright/test';
-import { PROTOCOL_VERSION } from '../lib/protocol/version';
 import { scriptedResponse } from '../lib/seed/scripted-edits';
-import { expect, identityOf, SessionPeer, sim, test, uniqueMarker, Workspace } from './fixtures';
+import { expect, identityOf, sessionWith, SessionPeer, sim, test, uniqueMarker, Workspace } from './fixtures';
 import { APP_URL, SANDBOX_URL } from './env';
 import { expectAccessible } from './a11y-support';
 
@@ -13,30 +11,6 @@ import { expectAccessible } from './a11y-support';
  * console and errors, and cannot reach the IDE's cookies or socket.
  */
 
-type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
-
-async function sessionWith(page: Page, files: Record<string, string>): Promise<string> {
-  const cookie = await identityOf(page.context());
-  const socket: Socket = io(APP_URL, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie } });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    const call = async <T,>(event: string, payload: unknown): Promise<T> => {
-      const r = (await socket.timeout(5000).emitWithAck(event, payload)) as Ack<T>;
-      if (!r.ok) throw new Error(`${event}: ${r.error.code} ${r.error.message}`);
-      return r.data;
-    };
-    await call('session:hello', { protocolVersion: PROTOCOL_VERSION });
-    const { sessionId } = await call<{ sessionId: string }>('session:create', {});
-    await call('session:join', { sessionId });
-    for (const [path, content] of Object.entries(files)) await call('file:create', { path, content });
-    return sessionId;
-  } finally {
-    socket.disconnect();
-  }
-}
 
 const PACKAGE_JSON = JSON.stringify({ name: 'app', dependencies: { react: '^19.0.0', 'react-dom': '^19.0.0' } }, null, 2);
 const SOCKET_URL = `${APP_URL.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`;

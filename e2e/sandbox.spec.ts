@@ -1,11 +1,9 @@
 import { scriptedResponse } from '../lib/seed/scripted-edits';
-import { io, type Socket } from 'socket.io-client';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { PROTOCOL_VERSION } from '../lib/protocol/version';
-import { expect, identityOf, sim, test, uniqueMarker, Workspace } from './fixtures';
+import { expect, sessionWith, sim, test, uniqueMarker, Workspace } from './fixtures';
 import { APP_URL, SANDBOX_URL, SIM_URL } from './env';
 
 /**
@@ -14,32 +12,8 @@ import { APP_URL, SANDBOX_URL, SIM_URL } from './env';
  * content), then driven through the UI by data-testid only.
  */
 
-type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
-
 /** Creates a session holding the seed project plus `files`, over the protocol, and returns its id. */
 /** A session owned by `page`'s person (its identity cookie), with `files` added. */
-async function sessionWith(page: Page, files: Record<string, string>): Promise<string> {
-  const cookie = await identityOf(page.context());
-  const socket: Socket = io(APP_URL, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie } });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    const call = async <T,>(event: string, payload: unknown): Promise<T> => {
-      const r = (await socket.timeout(5000).emitWithAck(event, payload)) as Ack<T>;
-      if (!r.ok) throw new Error(`${event}: ${r.error.code} ${r.error.message}`);
-      return r.data;
-    };
-    await call('session:hello', { protocolVersion: PROTOCOL_VERSION });
-    const { sessionId } = await call<{ sessionId: string }>('session:create', {});
-    await call('session:join', { sessionId });
-    for (const [path, content] of Object.entries(files)) await call('file:create', { path, content });
-    return sessionId;
-  } finally {
-    socket.disconnect();
-  }
-}
 
 class Tests {
   constructor(readonly page: Page) {}
