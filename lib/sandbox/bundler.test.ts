@@ -52,6 +52,17 @@ describe('bundleWith', () => {
     assert.match(r.errors[0].message, /"react": packages are not available in the test sandbox/);
   });
 
+  it('JSX: React.createElement by default; the automatic runtime when tsconfig.json says react-jsx (comments allowed)', async () => {
+    const view = { 'src/view.test.tsx': "const el = <b>hi</b>;\nit('x', () => el);\n" };
+    const classic = await bundle(view, 'src/view.test.tsx');
+    assert.ok(classic.ok);
+    if (classic.ok) assert.match(classic.code, /React\.createElement\("b"/);
+    const automatic = await bundle({ ...view, 'tsconfig.json': '{\n  // as in Vite\'s React template\n  "compilerOptions": { "jsx": "react-jsx" }\n}\n' }, 'src/view.test.tsx');
+    // No packages here: the automatic runtime's import of react/jsx-runtime is what fails.
+    assert.equal(automatic.ok, false);
+    if (!automatic.ok) assert.match(automatic.errors[0].message, /react\/jsx-runtime/);
+  });
+
   it('compiles TSX and JSON imports', async () => {
     const r = await bundle(
       {

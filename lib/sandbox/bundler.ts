@@ -129,8 +129,9 @@ export class BundleCache {
   }
 
   async bundle(esbuild: Pick<typeof Esbuild, 'build'>, files: ReadonlyMap<string, string>, entry: string, packages?: PackageSources): Promise<BundleResult> {
-    // Package bundles are immutable per URL: the bundle still holds while the packages map does.
-    const packagesKey = packages ? JSON.stringify([packages.urls, packages.errors]) : '';
+    // Package bundles are immutable per URL: the bundle still holds while the packages map does
+    // (and the tsconfig.json that sets how JSX compiles).
+    const packagesKey = JSON.stringify([packages?.urls, packages?.errors, files.get(TSCONFIG)]);
     const hit = this.entries.get(entry);
     if (hit && hit.packagesKey === packagesKey && stillHolds(hit.inputs, files)) {
       this.entries.delete(entry); // most recently used last
@@ -160,6 +161,20 @@ export async function bundleTestFile(files: ReadonlyMap<string, string>, entry: 
   return cache.bundle(await loadEsbuild(), files, entry, packages);
 }
 
+const TSCONFIG = 'tsconfig.json';
+
+/**
+ * How the session's TypeScript and JSX compile, as Vitest's esbuild does it: from its
+ * tsconfig.json when it has one (`"jsx": "react-jsx"` → React's automatic runtime), else the
+ * automatic runtime when React is among its packages (Vite's React template), else
+ * `React.createElement`.
+ */
+function compilerOptions(files: ReadonlyMap<string, string>, packages?: PackageSources): Pick<Esbuild.BuildOptions, 'jsx' | 'tsconfigRaw'> {
+  const tsconfig = files.get(TSCONFIG);
+  if (tsconfig?.trim()) return { tsconfigRaw: tsconfig };
+  return { jsx: packages?.urls.react ? 'automatic' : 'transform' };
+}
+
 /** The bundling itself, given an esbuild (the wasm one in the page; unit tests pass Node's, same version). */
 export async function bundleWith(esbuild: Pick<typeof Esbuild, 'build'>, files: ReadonlyMap<string, string>, entry: string, inputs?: Inputs, packages?: PackageSources): Promise<BundleResult> {
   try {
@@ -173,7 +188,7 @@ export async function bundleWith(esbuild: Pick<typeof Esbuild, 'build'>, files: 
       outfile: 'bundle.js',
       sourcemap: 'external',
       sourcesContent: false,
-      jsx: 'transform',
+      ...compilerOptions(files, packages),
       logLevel: 'silent',
       plugins: [plugin(files, inputs, packages)],
     });

@@ -68,8 +68,11 @@ export type Limits = z.infer<typeof Limits>;
 
 /** One test file to run, already prepared by the IDE. */
 export const RunUnit = z.discriminatedUnion('kind', [
-  /** `code`: the test file bundled with what it imports (an IIFE); `sourceMap` stays in the IDE. */
-  z.object({ kind: z.literal('js'), file: Str(256), code: Str(20_000_000) }),
+  /**
+   * `code`: the test file bundled with what it imports (an IIFE); `sourceMap` stays in the IDE.
+   * `environment: 'dom'` runs it in a document of its own instead of a Worker (project-config.ts).
+   */
+  z.object({ kind: z.literal('js'), file: Str(256), code: Str(20_000_000), environment: z.enum(['worker', 'dom']).optional() }),
   /** Python files are run from the session's sources; every .py file is written to the FS. */
   z.object({ kind: z.literal('py'), file: Str(256) }),
 ]);
@@ -135,11 +138,16 @@ export const HostToIde = z.discriminatedUnion('type', [
 ]);
 export type HostToIde = z.infer<typeof HostToIde>;
 
+/** The global a DOM-environment test document's bootstrap leaves the host's MessagePort in (host/dom-frame.ts). */
+export const DOM_FRAME_PORT = '__flintHostPort';
+
 export const WorkerStart = z.object({
   type: z.literal('start'),
   file: Str(256),
   /** For JS: the bundle's blob: URL (created by the host). */
   codeUrl: Str(512).optional(),
+  /** For JS in the DOM environment: the bundle itself (host/dom-frame.ts: the host's blob: URLs are not the frame's). */
+  code: Str(20_000_000).optional(),
   filter: Str(4_000).optional(),
   skipIds: z.array(Str(32)).max(100_000),
   testTimeoutMs: z.number().int().positive(),

@@ -4,7 +4,7 @@ import { applyEvent, createProgress, emptyReport, markInterrupted, toFailure, tr
 import { bundleTestFile } from './bundler';
 import { jsRuntimeSource } from './bundles';
 import { StackMapper, locatePython } from './locate';
-import { readTestConfig } from './project-config';
+import { readTestConfig, testEnvironmentOf } from './project-config';
 import { DEFAULT_LIMITS, RunRequest, type Limits, type RunUnit } from './protocol';
 import { testKindOf } from './resolve';
 import { SandboxStoppedError, type SandboxClient } from './sandbox-client';
@@ -23,7 +23,8 @@ export async function runTestsOn(sandbox: SandboxClient, files: ReadonlyMap<stri
   try {
     const config = readTestConfig(files);
     if (!config.ok) throw new Error(config.error);
-    const limits: Limits = { ...DEFAULT_LIMITS, ...config.config };
+    const { environment: _, ...overrides } = config.config;
+    const limits: Limits = { ...DEFAULT_LIMITS, ...overrides };
     const paths = [...files.keys()].filter((p) => testKindOf(p) !== null).sort();
     const mappers = new Map<string, StackMapper>();
     const units: RunUnit[] = [];
@@ -33,10 +34,16 @@ export async function runTestsOn(sandbox: SandboxClient, files: ReadonlyMap<stri
         report.files.find((f) => f.path === path)?.errors.push({ message: 'Python tests are not run for background agents yet.' });
         continue;
       }
+      const environment = testEnvironmentOf(files.get(path) ?? '', config.config);
+      if (!environment.ok) {
+        applyEvent(report, { type: 'file-start', file: path });
+        report.files.find((f) => f.path === path)?.errors.push({ message: environment.error });
+        continue;
+      }
       const bundled = await bundleTestFile(files as Map<string, string>, path);
       if (bundled.ok) {
         mappers.set(path, new StackMapper(bundled.map));
-        units.push({ kind: 'js', file: path, code: bundled.code });
+        units.push({ kind: 'js', file: path, code: bundled.code, environment: environment.environment });
       } else {
         applyEvent(report, { type: 'file-start', file: path });
         report.files.find((f) => f.path === path)?.errors.push(...bundled.errors.slice(0, 20).map((e) => toFailure(e, e.location)));

@@ -8,7 +8,7 @@ import { bundleTestFile } from './bundler';
 import type { PackageSources } from './packages';
 import { jsRuntimeSource, pyRuntimeSource } from './bundles';
 import { StackMapper, locatePython } from './locate';
-import { readTestConfig } from './project-config';
+import { readTestConfig, testEnvironmentOf } from './project-config';
 import { DEFAULT_LIMITS, RunRequest, type Limits, type PyodideAssets, type RunUnit } from './protocol';
 import { testKindOf } from './resolve';
 import { SandboxStoppedError, type SandboxClient } from './sandbox-client';
@@ -88,7 +88,8 @@ export class TestRunner {
       const files = this.files();
       const config = readTestConfig(files);
       if (!config.ok) throw new Error(config.error);
-      limits = { ...limits, ...config.config };
+      const { environment: _, ...overrides } = config.config;
+      limits = { ...limits, ...overrides };
       const paths = scope.kind === 'all' ? this.testFiles() : files.has(scope.path) && testKindOf(scope.path) ? [scope.path] : [];
       const mappers = new Map<string, StackMapper>();
       const units: RunUnit[] = [];
@@ -99,10 +100,16 @@ export class TestRunner {
           units.push({ kind: 'py', file: path });
           continue;
         }
+        const environment = testEnvironmentOf(files.get(path) ?? '', config.config);
+        if (!environment.ok) {
+          applyEvent(report, { type: 'file-start', file: path });
+          report.files.find((f) => f.path === path)?.errors.push({ message: environment.error });
+          continue;
+        }
         const bundled = await bundleTestFile(files, path, packages);
         if (bundled.ok) {
           mappers.set(path, new StackMapper(bundled.map));
-          units.push({ kind: 'js', file: path, code: bundled.code });
+          units.push({ kind: 'js', file: path, code: bundled.code, environment: environment.environment });
         } else {
           // Reported like any file error, at the location esbuild gave.
           applyEvent(report, { type: 'file-start', file: path });

@@ -50,10 +50,11 @@ function externals(input: BundleInput): esbuild.Plugin {
         return { path: args.path, namespace: 'flint-empty' };
       });
       // The shim is CommonJS, so `require('lodash.debounce')` is the function itself when the
-      // dependency came from CommonJS (its bundle says so with `__flintCjs`), else the namespace.
+      // dependency came from CommonJS (its bundle carries its module.exports as `__flintCjs`),
+      // else the namespace.
       build.onResolve({ filter: /.*/, namespace: 'flint-dep' }, (args) => ({ path: args.path.replace(/^flint-ns:/, ''), namespace: 'flint-ns' }));
       build.onLoad({ filter: /.*/, namespace: 'flint-dep' }, (args) => ({
-        contents: `var ns = require(${JSON.stringify(`flint-ns:${args.path}`)}); module.exports = ns.__flintCjs ? ns.default : ns;`,
+        contents: `var ns = require(${JSON.stringify(`flint-ns:${args.path}`)}); module.exports = '__flintCjs' in ns ? ns.__flintCjs : ns;`,
         loader: 'js',
       }));
       build.onResolve({ filter: /.*/, namespace: 'flint-ns' }, (args) => ({ path: args.path, external: true }));
@@ -131,7 +132,16 @@ export async function bundlePackage(input: BundleInput): Promise<string> {
   const format = entry ? first.metafile!.inputs[entry]?.format : undefined;
   if (format !== 'cjs') return first.outputFiles![0].text;
   const names = await cjsExports(path.resolve(base.absWorkingDir!, entry!));
-  const wrapper = [`import m from ${JSON.stringify(spec)};`, 'export default m;', 'export const __flintCjs = true;', names.length ? `export const { ${names.join(', ')} } = m;` : ''].join('\n');
+  // `require`, not `import m from`: esbuild's default import of a CommonJS module marked
+  // `__esModule` is its `exports.default` (undefined for aria-query, say). The default export
+  // follows the bundlers (that `exports.default` when there is one, else module.exports);
+  // `__flintCjs` carries module.exports itself, for a `require()` from another package.
+  const wrapper = [
+    `const m = require(${JSON.stringify(spec)});`,
+    "export default m != null && m.__esModule && 'default' in m ? m.default : m;",
+    'export const __flintCjs = m;',
+    names.length ? `export const { ${names.join(', ')} } = m;` : '',
+  ].join('\n');
   const second = await esbuild.build({ ...base, stdin: { contents: wrapper, resolveDir: base.absWorkingDir!, loader: 'js' }, outfile: 'out.js' });
   return second.outputFiles![0].text;
 }

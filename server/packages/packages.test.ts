@@ -113,6 +113,35 @@ describe('resolve, fetch, bundle', () => {
     assert.equal(out!.html, '<b>hi <!-- -->ada</b>');
   });
 
+  it('CommonJS compiled from ESM (`__esModule`): default as the bundlers give it, named exports, and require() from another package', async () => {
+    // aria-query's shape: `__esModule` and named exports, no default; a Babel-compiled default; a CJS user of the first.
+    await registry.publishFiles({ 'package.json': JSON.stringify({ name: 'flag-named', version: '1.0.0', main: 'index.js' }), 'index.js': `Object.defineProperty(exports, '__esModule', { value: true });\nexports.roles = new Map([['button', 1]]);\n` });
+    await registry.publishFiles({ 'package.json': JSON.stringify({ name: 'flag-default', version: '1.0.0', main: 'index.js' }), 'index.js': `Object.defineProperty(exports, '__esModule', { value: true });\nexports.default = function greet(n) { return 'hi ' + n; };\nexports.extra = 2;\n` });
+    await registry.publishFiles({ 'package.json': JSON.stringify({ name: 'flag-user', version: '1.0.0', main: 'index.js', dependencies: { 'flag-named': '^1.0.0' } }), 'index.js': `var named = require('flag-named');\nmodule.exports = function size() { return named.roles.size; };\n` });
+    const pk = make();
+    const { items } = await pk.install(pj({ 'flag-named': '^1', 'flag-default': '^1', 'flag-user': '^1' }), undefined);
+    const { out, errors } = await runSession(
+      pk,
+      items,
+      {
+        'a.test.ts': `
+          import { roles } from 'flag-named';
+          import * as named from 'flag-named';
+          import greet, { extra } from 'flag-default';
+          import size from 'flag-user';
+          out.roles = roles.get('button');
+          out.namespaceRoles = named.roles === roles;
+          out.greet = greet('ada');
+          out.extra = extra;
+          out.size = size();
+        `,
+      },
+      'a.test.ts',
+    );
+    assert.deepEqual(errors, undefined);
+    assert.deepEqual(out, { roles: 1, namespaceRoles: true, greet: 'hi ada', extra: 2, size: 1 });
+  });
+
   it('a scoped package with scoped dependencies', async () => {
     const pk = make();
     const { items, lock } = await pk.install(pj({}, { '@jridgewell/trace-mapping': '^0.3.0' }), undefined);

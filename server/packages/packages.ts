@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import ssri from 'ssri';
 import { FlintError } from '../errors';
 import type { AddressPolicy } from '../net/address-policy';
 import { bundlePackage, splitSpecifier } from './bundle';
@@ -56,9 +55,14 @@ export function typesPackageOf(name: string): string {
   return `@types/${name.startsWith('@') ? name.slice(1).replace('/', '__') : name}`;
 }
 
+/**
+ * The shape of what bundle.ts emits. Bundles are cached on disk and served immutable under their
+ * id, so a change to that shape must change every id: bump this with it.
+ */
+const BUNDLE_FORMAT = 2;
+
 export function packageId(pkg: Pick<LockedPackage, 'name' | 'version' | 'integrity'>): string {
-  const digest = ssri.parse(pkg.integrity, { single: true });
-  const hex = digest ? Buffer.from(digest.digest, 'base64').toString('hex').slice(0, 16) : createHash('sha256').update(pkg.integrity).digest('hex').slice(0, 16);
+  const hex = createHash('sha256').update(`${BUNDLE_FORMAT}:${pkg.integrity}`).digest('hex').slice(0, 16);
   return `${pkg.name.replace('/', '+')}@${pkg.version}~${hex}`;
 }
 

@@ -5,10 +5,12 @@ import { startRegistry } from './verdaccio';
  * holding tarballs packed from this repository's node_modules. Ready (for Playwright's URL
  * check) once the last package is published.
  */
-const PACKAGES = ['react', 'react-dom', 'scheduler', 'zod', '@types/react', '@types/react-dom', 'csstype', '@jridgewell/trace-mapping', '@jridgewell/resolve-uri', '@jridgewell/sourcemap-codec', 'lodash'];
+const PACKAGES = ['react', 'react-dom', 'zod', '@types/react', '@types/react-dom', '@jridgewell/trace-mapping', '@testing-library/react'];
 const registry = await startRegistry({ port: Number(process.env.PORT ?? 3405) });
-for (const name of PACKAGES) await registry.publishInstalled(name);
-console.log(`[registry] ${registry.url} with ${PACKAGES.join(', ')}`);
+const published = await registry.publishTree(PACKAGES);
+// Last, as the readiness mark playwright.config.ts waits for (it has no dependencies).
+published.push(...(await registry.publishTree(['lodash'])));
+console.log(`[registry] ${registry.url} with ${published.map((p) => `${p.name}@${p.version}`).join(', ')}`);
 const stop = () => void registry.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -19,6 +19,12 @@ export interface Registry {
   storage: string;
   /** Packs `node_modules/<name>` and publishes it (as `as`, or at `version`, when given). */
   publishInstalled(name: string, opts?: { as?: string; version?: string }): Promise<{ name: string; version: string; integrity: string }>;
+  /**
+   * Publishes each of `names` and everything it needs (dependencies, and peers that are
+   * installed), each version found by Node's resolution from the package that requires it — so a
+   * nested copy (`pretty-format/node_modules/ansi-styles@5`) is published beside the hoisted one.
+   */
+  publishTree(names: string[]): Promise<Array<{ name: string; version: string }>>;
   /** Publishes a package made of `files` (package.json included). */
   publishFiles(files: Record<string, string>): Promise<{ name: string; version: string; integrity: string }>;
   close(): Promise<void>;
@@ -102,6 +108,25 @@ export async function startRegistry(opts: { port?: number; storage?: string } = 
         await fs.rm(tmp, { recursive: true, force: true });
       }
     },
+    async publishTree(names) {
+      const done = new Map<string, { name: string; version: string }>();
+      const queue = names.map((name) => ({ name, from: ROOT, optional: false }));
+      while (queue.length) {
+        const { name, from, optional } = queue.shift()!;
+        const dir = await installedDir(name, from);
+        if (!dir) {
+          if (optional) continue;
+          throw new Error(`publishTree: ${name} (needed by ${path.relative(ROOT, from) || 'the repository'}) is not installed`);
+        }
+        if ([...done.keys()].includes(dir)) continue;
+        const manifest = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8'));
+        const packed = await packDir(dir);
+        done.set(dir, await publish(packed.manifest, packed.tarball));
+        for (const dep of Object.keys(manifest.dependencies ?? {})) queue.push({ name: dep, from: dir, optional: false });
+        for (const dep of Object.keys(manifest.peerDependencies ?? {})) queue.push({ name: dep, from: dir, optional: true });
+      }
+      return [...done.values()];
+    },
     async publishFiles(files) {
       const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'flint-pack-'));
       try {
@@ -123,4 +148,13 @@ export async function startRegistry(opts: { port?: number; storage?: string } = 
       if (!opts.storage) await fs.rm(storage, { recursive: true, force: true });
     },
   };
+}
+
+/** Where Node would find `name` when `from` (a package folder) requires it; null if nowhere. */
+async function installedDir(name: string, from: string): Promise<string | null> {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (await fs.stat(path.join(candidate, 'package.json')).then(() => true, () => false)) return await fs.realpath(candidate);
+    if (dir === ROOT || dir === path.dirname(dir)) return null;
+  }
 }

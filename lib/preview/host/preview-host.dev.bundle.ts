@@ -94,8 +94,8 @@ function pkgs(): Record<string, Record<string, unknown>> {
 }
 
 function interop(ns: Record<string, unknown>): unknown {
-  // A CommonJS package (the packages pipeline marks its ESM wrapper): its own module.exports.
-  if (ns.__flintCjs === true && 'default' in ns) return ns.default;
+  // A CommonJS package (its ESM wrapper from the packages pipeline carries it): its own module.exports.
+  if ('__flintCjs' in ns) return ns.__flintCjs;
   // An ESM namespace as CommonJS exports that esbuild's __toESM takes as is.
   const out: Record<string, unknown> = { __esModule: true };
   for (const k of Object.keys(ns)) out[k] = ns[k];

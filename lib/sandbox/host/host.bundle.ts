@@ -31,7 +31,13 @@ import {
   type SerializedError,
   type WorkerStart,
 } from '../protocol';
+import { DomFrame, isDomFrame, serveAsDomFrame } from './dom-frame';
 import { BundleUrlCache } from './url-cache';
+
+/** What runs one test file: a Worker, or a document for a file in the DOM environment. */
+type TestWorker = Worker | DomFrame;
+/** A JS file that runs in a Worker (the ones spare workers are kept for). */
+const inWorker = (u: RunUnit) => u.kind === 'js' && u.environment !== 'dom';
 
 /** Extra time a worker gets to report its own (asynchronous) timeout before it is killed. */
 const GRACE_MS = 1_000;
@@ -45,6 +51,8 @@ const PY_LOAD_MS = 60_000;
  */
 const parentOrigin = document.querySelector('meta[name="flint-ide-origin"]')?.getAttribute('content') || location.origin;
 const runtimes: { js?: string; py?: string } = {};
+/** The JS runtime's source, for DOM-environment frames (which cannot load `runtimes.js`, a URL of this origin). */
+let jsRuntimeSource: string | undefined;
 let pyodide: PyodideAssets | undefined;
 let active: Run | null = null;
 
@@ -123,7 +131,11 @@ class EventBatcher {
   }
 }
 
-window.addEventListener('message', (ev) => {
+// In a DOM-environment test frame this script only bootstraps the runtime (dom-frame.ts).
+if (isDomFrame()) serveAsDomFrame();
+else window.addEventListener('message', onIdeMessage);
+
+function onIdeMessage(ev: MessageEvent) {
   if (ev.source !== window.parent || ev.origin !== parentOrigin) return;
   const parsed = IdeToHost.safeParse(ev.data);
   if (!parsed.success) {
@@ -152,7 +164,7 @@ window.addEventListener('message', (ev) => {
     default:
       unreachable(msg);
   }
-});
+}
 
 function unreachable(x: never): never {
   throw new Error(`unexpected ${JSON.stringify(x)}`);
@@ -161,13 +173,14 @@ function unreachable(x: never): never {
 function setRuntime(kind: 'js' | 'py', source: string) {
   if (runtimes[kind]) URL.revokeObjectURL(runtimes[kind]!);
   runtimes[kind] = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  if (kind === 'js') jsRuntimeSource = source;
   dropSpares(kind);
 }
 
 const bundleUrls = new BundleUrlCache();
 
 type Attempt =
-  | { kind: 'done'; errors: SerializedError[]; worker: Worker }
+  | { kind: 'done'; errors: SerializedError[]; worker: TestWorker }
   | { kind: 'killed'; testId: string | null; reason: 'test' | 'run' | 'cancel'; limitMs?: number }
   | { kind: 'crashed'; message: string };
 
@@ -185,7 +198,7 @@ class Run {
   constructor(readonly request: RunRequest) {
     this.deadline = this.started + request.limits.runTimeoutMs;
     this.events = new EventBatcher(request.runId);
-    this.jsLeft = request.units.filter((u) => u.kind === 'js').length;
+    this.jsLeft = request.units.filter(inWorker).length;
   }
 
   private emit(event: RunEvent) {
@@ -220,7 +233,7 @@ class Run {
     this.emit({ type: 'run-end', status, durationMs: performance.now() - this.started });
     // Ready for the next run: workers start (a new interpreter boots) while the person reads the results.
     if (status === 'cancelled') return;
-    const jsFiles = this.request.units.filter((u) => u.kind === 'js').length;
+    const jsFiles = this.request.units.filter(inWorker).length;
     const py = this.request.units.some((u) => u.kind === 'py');
     // Booting Pyodide takes seconds: it starts at once, as ever. JS workers start a moment later.
     if (py) prepareSpares('py', 1);
@@ -237,7 +250,9 @@ class Run {
     const seen = { collected: null as CollectedTest[] | null };
     const errors: SerializedError[] = [];
     let consoleDropped = 0;
-    const codeUrl = unit.kind === 'js' ? bundleUrls.urlFor(unit.file, unit.code) : undefined;
+    const inDom = unit.kind === 'js' && unit.environment === 'dom';
+    // A DOM frame is another opaque origin: it gets the code, not this document's blob: URL.
+    const code = inDom ? { code: unit.code } : unit.kind === 'js' ? { codeUrl: bundleUrls.urlFor(unit.file, unit.code) } : {};
     const runtimeUrl = runtimes[unit.kind];
     let result: 'ok' | 'run-timeout' | 'cancelled' = 'ok';
     try {
@@ -246,9 +261,9 @@ class Run {
         return result;
       }
       for (let attempt = 0; ; attempt++) {
-        let worker: Worker | null;
+        let worker: TestWorker | null;
         try {
-          worker = unit.kind === 'py' && this.pyWorker ? this.pyWorker : takeWorker(unit.kind);
+          worker = inDom ? new DomFrame(jsRuntimeSource!) : unit.kind === 'py' && this.pyWorker ? this.pyWorker : takeWorker(unit.kind);
         } catch (err) {
           errors.push({ name: 'SandboxError', message: `Could not start a worker: ${String(err)}` });
           break;
@@ -258,7 +273,7 @@ class Run {
           errors.push({ name: 'SandboxError', message: 'Could not start a worker.' });
           break;
         }
-        if (unit.kind === 'js') {
+        if (unit.kind === 'js' && unit.environment !== 'dom') {
           if (attempt === 0) this.jsLeft--;
           // One worker starting ahead while this one runs, when a later file will need it.
           if (this.jsLeft > 0 || attempt > 0) prepareSpares('js', 1);
@@ -266,7 +281,7 @@ class Run {
         const outcome = await this.attempt(worker, unit.kind === 'py', {
           type: 'start',
           file,
-          codeUrl,
+          ...code,
           filter,
           skipIds: [...reported],
           testTimeoutMs: limits.testTimeoutMs,
@@ -292,7 +307,7 @@ class Run {
         });
         if (outcome.kind === 'done') {
           errors.push(...outcome.errors);
-          if (unit.kind === 'py' && !this.cancelled) this.pyWorker = outcome.worker;
+          if (unit.kind === 'py' && !this.cancelled) this.pyWorker = outcome.worker as Worker;
           else outcome.worker.terminate();
           break;
         }
@@ -344,7 +359,7 @@ class Run {
 
   /** One worker's life: resolves when it reports `done`, is killed by a limit, or crashes. */
   private attempt(
-    worker: Worker,
+    worker: TestWorker,
     /** Keep the worker alive when it finishes (a Python interpreter serves the next file). */
     keepOnDone: boolean,
     start: WorkerStart,

@@ -3,6 +3,10 @@
  * by the sandbox host from a blob: URL). One worker runs one test file: it installs the test API
  * and `expect` (@vitest/expect on chai) as globals, loads the file's bundle, runs it and reports
  * every step to the host, which enforces the time limits by terminating it.
+ *
+ * The same script also runs in a document of its own (a file in the DOM environment, host/dom-frame.ts):
+ * then it talks to the host over the MessagePort the frame's bootstrap left in `DOM_FRAME_PORT`,
+ * and loads the file's bundle with a <script> element.
  */
 import * as chai from 'chai';
 import { JestAsymmetricMatchers, JestChaiExpect, JestExtend, getState, setState, type ExpectStatic } from '@vitest/expect';
@@ -10,11 +14,57 @@ import { processError } from '@vitest/utils/error';
 import { fn, spyOn, isMockFunction, clearAllMocks, resetAllMocks, restoreAllMocks } from '@vitest/spy';
 import { format } from '@vitest/utils/display';
 import { Harness, type SerializedError } from '../harness';
-import { BUNDLE_URL, MAX_EVENTS_PER_MESSAGE, WorkerStart, clipError, type WorkerBatch, type WorkerEvent } from '../protocol';
+import { BUNDLE_URL, DOM_FRAME_PORT, MAX_EVENTS_PER_MESSAGE, WorkerStart, clipError, type WorkerBatch, type WorkerEvent } from '../protocol';
 import { captureConsole, stripAnsi } from './capture';
 
-declare const self: { postMessage(m: unknown): void; onmessage: ((e: { data: unknown }) => void) | null };
 declare function importScripts(...urls: string[]): void;
+
+/** Where the host is: this Worker's own scope, or in a document the port the host sends first. */
+const inWorker = typeof importScripts === 'function';
+let toHost: { postMessage(m: unknown): void } | null = inWorker ? (globalThis as unknown as { postMessage(m: unknown): void }) : null;
+function listen(onMessage: (data: unknown) => void) {
+  if (inWorker) {
+    (globalThis as unknown as { onmessage: (e: MessageEvent) => void }).onmessage = (e) => onMessage(e.data);
+    return;
+  }
+  const port = (globalThis as Record<string, unknown>)[DOM_FRAME_PORT] as MessagePort;
+  toHost = port;
+  port.onmessage = (m) => onMessage(m.data);
+}
+
+/**
+ * Runs the test file's bundle. In a Worker `importScripts` throws what the file throws at load; in
+ * a document that arrives as an `error` event, which is taken for the file's load error.
+ */
+function loadBundle(url: string): Promise<unknown> {
+  if (inWorker) {
+    try {
+      importScripts(url);
+      return Promise.resolve(undefined);
+    } catch (err) {
+      return Promise.resolve(err);
+    }
+  }
+  return new Promise((resolve) => {
+    let thrown: unknown;
+    const onError = (e: ErrorEvent) => {
+      if (e.filename !== url) return;
+      thrown ??= e.error ?? new Error(e.message);
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    };
+    window.addEventListener('error', onError, true);
+    const script = document.createElement('script');
+    script.src = url;
+    const done = (err?: unknown) => {
+      window.removeEventListener('error', onError, true);
+      resolve(err ?? thrown);
+    };
+    script.onload = () => done();
+    script.onerror = () => done(new Error('The test file could not be loaded into its document.'));
+    document.head.append(script);
+  });
+}
 
 chai.use(JestExtend);
 chai.use(JestChaiExpect);
@@ -65,7 +115,7 @@ function serialize(err: unknown): SerializedError {
 let held: WorkerEvent[] = [];
 const flush = () => {
   if (held.length === 0) return;
-  self.postMessage(held.length === 1 ? held[0] : ({ type: 'batch', events: held } satisfies WorkerBatch));
+  toHost?.postMessage(held.length === 1 ? held[0] : ({ type: 'batch', events: held } satisfies WorkerBatch));
   held = [];
 };
 const hold = (event: WorkerEvent) => {
@@ -79,16 +129,16 @@ const post = (event: WorkerEvent) => {
 };
 
 let started = false;
-self.onmessage = (message) => {
+listen((data) => {
   if (started) return;
-  const parsed = WorkerStart.safeParse(message.data);
-  if (!parsed.success || !parsed.data.codeUrl) {
+  const parsed = WorkerStart.safeParse(data);
+  if (!parsed.success || !(parsed.data.codeUrl || parsed.data.code)) {
     post({ type: 'done', errors: [{ message: 'The sandbox worker got a malformed start message.' }], consoleDropped: 0 });
     return;
   }
   started = true;
   void run(parsed.data);
-};
+});
 
 /** `expect.assertions(n)` / `expect.hasAssertions()`: reset before each test, checked after it, as Vitest's runner does. */
 function assertionHooks(expect: ExpectStatic) {
@@ -148,7 +198,8 @@ const warm = warmUp();
 
 async function run(start: WorkerStart) {
   await warm;
-  bundleUrl = start.codeUrl!;
+  // A document cannot load the host's blob: URLs (another opaque origin): it gets the code itself.
+  bundleUrl = start.code !== undefined ? URL.createObjectURL(new Blob([start.code], { type: 'text/javascript' })) : start.codeUrl!;
   const harness = new Harness();
   const g = globalThis as Record<string, unknown>;
   // Mocks for `toHaveBeenCalled…`: `vi.fn()`/`vi.spyOn()`, also spelled `jest.*`.
@@ -163,11 +214,16 @@ async function run(start: WorkerStart) {
     (entry) => post({ type: 'console', entry }),
     () => current,
   );
-  try {
-    importScripts(start.codeUrl!);
-  } catch (err) {
-    harness.recordLoadError(err);
+  if (!inWorker) {
+    // What a Worker's `onerror` tells the host (an error thrown outside any test, in a timer say)
+    // a document sees itself; the file's own load errors are taken by loadBundle first.
+    window.addEventListener('error', (e) => {
+      e.preventDefault();
+      post({ type: 'console', entry: { level: 'error', text: `Uncaught ${e.message || 'error'}`.slice(0, 4000), ...(current ? { testId: current } : {}) } });
+    });
   }
+  const loadError = await loadBundle(bundleUrl);
+  if (loadError !== undefined) harness.recordLoadError(loadError);
   const summary = await harness.run({
     testTimeoutMs: start.testTimeoutMs,
     filter: start.filter,
