@@ -16,7 +16,7 @@ import { ChangesPanel } from './changes-panel';
 import { BinaryView } from './binary-view';
 import { AgentList } from './agent-list';
 import { CommandProvider } from './command-provider';
-import { useCommandBus } from './commands-context';
+import { useCommand, useCommandBus } from './commands-context';
 import { ThemeToggle } from './theme-toggle';
 import { WorkspacePanels } from './workspace-panels';
 import { PreviewPanel } from './preview-panel';
@@ -45,6 +45,7 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
   const tierState = useIdeStore(selectTierState);
   const openBinary = useIdeStore((s) => s.openBinary);
   const [preview, setPreview] = useState(false);
+  useCommand('preview.toggle', () => setPreview((p) => !p));
   if (fatal) {
     return (
       <main className="fatal">
@@ -108,9 +109,9 @@ function WorkspaceLayout({ sessionId, token, sandboxOrigin }: { sessionId: strin
             <div className="editor-slot" style={openBinary ? { display: 'none' } : undefined}>
               <CodeEditor />
             </div>
-            {preview && <PreviewPanel sandboxOrigin={sandboxOrigin} />}
           </section>
         }
+        preview={preview ? <PreviewPanel sandboxOrigin={sandboxOrigin} /> : null}
         tests={<TestPanel sandboxOrigin={sandboxOrigin} />}
         ai={
           <section className="ai-pane" aria-label="AI">

@@ -108,3 +108,37 @@ test('the live diff is not told by colour alone: − marks removed lines, + adde
   await expect(ws.hunks.nth(1).locator('.hunk-diff .del').first()).toHaveText(/^−/);
   await expect(ws.hunks.nth(1).locator('.hunk-diff .add').first()).toHaveText(/^\+/);
 });
+
+test('the preview opens from the keyboard as a resizable panel beside the editor, without remounting it; its width is kept', async ({ page, workspace: ws }) => {
+  test.setTimeout(120_000);
+  await ws.newSession();
+  const editorNode = ws.editor.locator('.monaco-editor').first();
+  await editorNode.evaluate((el) => el.setAttribute('data-flint-mark', 'same'));
+  await ws.editor.locator('.view-line').first().click();
+  await page.keyboard.press('Alt+Shift+KeyV');
+  const preview = page.getByTestId('panel-preview');
+  await expect(preview).toBeVisible();
+  await expect(page.getByTestId('preview-panel')).toBeVisible();
+  await expect(page.getByTestId('preview-toggle')).toHaveAttribute('aria-pressed', 'true');
+  // The editor's DOM is the one it had: opening the preview did not remount Monaco.
+  await expect(ws.editor.locator('.monaco-editor[data-flint-mark="same"]')).toHaveCount(1);
+  const before = await preview.evaluate(width);
+  expect(before).toBeGreaterThan(100);
+  // Its edge from the keyboard: ArrowLeft widens the preview.
+  await page.getByTestId('resize-preview').focus();
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await expect.poll(() => preview.evaluate(width)).toBeGreaterThan(before + 20);
+  const after = await preview.evaluate(width);
+
+  // Closed (the palette's command, as the shortcut) and opened again after a reload: the width it had.
+  await page.keyboard.press('Alt+Shift+KeyV');
+  await expect(preview).toHaveCount(0);
+  await expect(ws.editor.locator('.monaco-editor[data-flint-mark="same"]')).toHaveCount(1);
+  await page.reload();
+  await ws.waitReady();
+  await page.getByTestId('preview-toggle').click();
+  await expect(preview).toBeVisible();
+  await expect.poll(async () => Math.abs((await preview.evaluate(width)) - after)).toBeLessThan(3);
+});
+

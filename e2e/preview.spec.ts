@@ -192,4 +192,47 @@ console.log('origin ' + self.origin);
       peer.close();
     }
   });
+
+  test('pairing partners each see their own preview of the same state, and each their own proposal view', async ({ page, browser }) => {
+    const { id, ws } = await openPreview(page, APP_FILES);
+    const partnerContext = await browser.newContext();
+    try {
+      const partnerPage = await partnerContext.newPage();
+      const partner = new Workspace(partnerPage);
+      await partner.openLink(await ws.shareLink('edit'));
+      await partnerPage.getByTestId('preview-toggle').click();
+      const [mine, theirs] = [frameOf(page), frameOf(partnerPage)];
+      await expect(mine.locator('#inc')).toHaveText('Count: 0', { timeout: 90_000 });
+      await expect(theirs.locator('#inc')).toHaveText('Count: 0', { timeout: 90_000 });
+      // Each frame is that person's own app: a click in one changes only that one's state.
+      await theirs.locator('#inc').click();
+      await expect(theirs.locator('#inc')).toHaveText('Count: 1');
+      await expect(mine.locator('#inc')).toHaveText('Count: 0');
+
+      // An edit reaches both previews (a component: hot, each keeping its own state).
+      const peer = await SessionPeer.join(id, { cookie: await identityOf(page.context()) });
+      try {
+        peer.replace('src/App.tsx', '<h1>{title}</h1>', '<h1>{title}!</h1>');
+        await expect(mine.locator('h1')).toHaveText('Counter app!');
+        await expect(theirs.locator('h1')).toHaveText('Counter app!');
+        await expect(theirs.locator('#inc')).toHaveText('Count: 1');
+        await expect(mine.locator('#inc')).toHaveText('Count: 0');
+      } finally {
+        peer.close();
+      }
+
+      // The owner's proposal: the partner looks at it running while the owner's preview stays on the files.
+      const marker = uniqueMarker('pairproposal');
+      const line = '      <button id="inc" onClick={() => setN(n + 1)}>Count: {n}</button>\n';
+      await sim.rule({ match: marker, text: scriptedResponse([{ path: 'src/App.tsx', search: line, replace: line.replace('Count:', 'Proposed:') }]), times: 1 });
+      await ws.prompt(`Rename the counter ${marker}`);
+      await ws.waitForStatus('done');
+      await expect(partner.hunks).toHaveCount(1);
+      await partnerPage.getByTestId('preview-proposal-toggle').check();
+      await expect(theirs.locator('#inc')).toHaveText(/^Proposed: \d$/);
+      await expect(mine.locator('#inc')).toHaveText(/^Count: \d$/);
+    } finally {
+      await partnerContext.close();
+    }
+  });
 });

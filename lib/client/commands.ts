@@ -45,6 +45,7 @@ export const COMMANDS = [
   { id: 'panel.files', title: 'Show or hide the file list', group: 'View', keys: ['Mod+B'], scope: 'global' },
   { id: 'panel.tests', title: 'Show or hide the test panel', group: 'View', keys: ['Mod+J'], scope: 'global' },
   { id: 'panel.ai', title: 'Show or hide the AI column', group: 'View', keys: ['Mod+Alt+B'], scope: 'global' },
+  { id: 'preview.toggle', title: 'Show or hide the live preview', group: 'View', keys: ['Alt+Shift+V'], scope: 'global' },
   { id: 'palette.open', title: 'Command palette', group: 'Help', keys: ['Mod+K', 'Mod+Shift+P'], scope: 'global', notInEditor: ['Mod+K'] },
   { id: 'shortcuts.open', title: 'Keyboard shortcuts', group: 'Help', keys: ['?'], scope: 'outside-text' },
 ] as const satisfies readonly (Omit<CommandSpec, 'id'> & { id: string })[];
