@@ -193,17 +193,25 @@ async function scaleSection(r: Results, pids: { flintPid: number; simPid: number
   r.scale = { steps: steps as unknown as Array<Record<string, number>>, maxStreamsUnder50ms: passing.length ? Math.max(...passing) : null };
 }
 
-/** Gross regressions only: each compares Flint with the peer measured in the same run. */
+/**
+ * Gross regressions only: each compares Flint with the peer measured in the same run, and fails
+ * when Flint is more than twice the peer plus a few ms. The quick run takes 3–7 samples a figure
+ * on a shared machine: two medians that close can swap places by noise alone (a strict `<=`
+ * failed CI runs at load 12–24 with Flint ahead in the full bench), while a regression that
+ * matters (Flint several times slower) still fails.
+ */
+const GROSS = (flint: number, peer: number, slackMs: number) => !(flint <= 2 * peer + slackMs);
+
 function quickVerdict(r: Results): string[] {
   const failures: string[] = [];
   for (const h of r.harness) {
-    if (!(h.flint.addedTtftP50 <= h.peer.addedTtftP50)) failures.push(`added TTFT p50 at ${h.tps} tok/s: Flint ${h.flint.addedTtftP50.toFixed(2)} ms is worse than the peer's ${h.peer.addedTtftP50.toFixed(2)} ms`);
-    if (!(h.flint.perTokenP50 <= 2 * h.peer.perTokenP50 + 2)) failures.push(`per-token lag at ${h.tps} tok/s: Flint ${h.flint.perTokenP50.toFixed(2)} ms is more than twice the peer's ${h.peer.perTokenP50.toFixed(2)} ms`);
+    if (GROSS(h.flint.addedTtftP50, h.peer.addedTtftP50, 5)) failures.push(`added TTFT p50 at ${h.tps} tok/s: Flint ${h.flint.addedTtftP50.toFixed(2)} ms is more than twice the peer's ${h.peer.addedTtftP50.toFixed(2)} ms`);
+    if (GROSS(h.flint.perTokenP50, h.peer.perTokenP50, 2)) failures.push(`per-token lag at ${h.tps} tok/s: Flint ${h.flint.perTokenP50.toFixed(2)} ms is more than twice the peer's ${h.peer.perTokenP50.toFixed(2)} ms`);
   }
-  if (r.interrupt && !(r.interrupt.flint.toUpstreamCloseP50 <= r.interrupt.peer.toUpstreamCloseP50)) {
-    failures.push(`interrupt → upstream closed p50: Flint ${r.interrupt.flint.toUpstreamCloseP50.toFixed(1)} ms is worse than the peer's ${r.interrupt.peer.toUpstreamCloseP50.toFixed(1)} ms`);
+  if (r.interrupt && GROSS(r.interrupt.flint.toUpstreamCloseP50, r.interrupt.peer.toUpstreamCloseP50, 5)) {
+    failures.push(`interrupt → upstream closed p50: Flint ${r.interrupt.flint.toUpstreamCloseP50.toFixed(1)} ms is more than twice the peer's ${r.interrupt.peer.toUpstreamCloseP50.toFixed(1)} ms`);
   }
-  if (r.noop && !(r.noop.flintP50 <= r.noop.peerP50)) failures.push(`no-op round trip p50: Flint ${r.noop.flintP50.toFixed(2)} ms is worse than the peer's ${r.noop.peerP50.toFixed(2)} ms`);
+  if (r.noop && GROSS(r.noop.flintP50, r.noop.peerP50, 2)) failures.push(`no-op round trip p50: Flint ${r.noop.flintP50.toFixed(2)} ms is more than twice the peer's ${r.noop.peerP50.toFixed(2)} ms`);
   return failures;
 }
 
@@ -251,7 +259,7 @@ async function main() {
     const failures = quickVerdict(r);
     for (const f of failures) console.error(`[bench:quick] FAIL ${f}`);
     if (failures.length) process.exit(1);
-    console.log('[bench:quick] ok: Flint is not behind the peer on added TTFT, per-token lag, no-op round trip or interrupt in this run');
+    console.log('[bench:quick] ok: Flint is not grossly behind the peer (at most twice it, plus a few ms) on added TTFT, per-token lag, no-op round trip or interrupt in this run');
     return;
   }
   mkdirSync('bench/results', { recursive: true });
