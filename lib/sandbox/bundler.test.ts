@@ -149,3 +149,80 @@ describe('BundleCache', () => {
     assert.equal(calls.length, 5);
   });
 });
+
+describe('BundleCache with packages (vendor split)', () => {
+  // Package bundles as the server makes them: ESM whose imports of other packages are their URLs.
+  const BUNDLES: Record<string, string> = {
+    '/_flint/pkg/react@1/': 'let n = 0; export const useId = () => ++n; export const identity = {}; export default { useId, identity };',
+    '/_flint/pkg/react-dom@1/server': 'import * as React from "/_flint/pkg/react@1/"; export const sameReact = (r) => r === React.identity; export const render = () => "<b>" + React.useId() + "</b>";',
+    // A CommonJS package as bundle.ts wraps it: default = module.exports, __flintCjs.
+    '/_flint/pkg/chunk@1/': 'var m = function chunk(xs, n) { const out = []; for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n)); return out; }; export default m; export const __flintCjs = true;',
+  };
+  const loads: string[] = [];
+  const packages = {
+    urls: { react: '/_flint/pkg/react@1/', 'react-dom': '/_flint/pkg/react-dom@1/', chunk: '/_flint/pkg/chunk@1/' },
+    errors: { broken: 'Package "broken" was not found in the registry.' },
+    load: async (url: string) => {
+      loads.push(url);
+      if (BUNDLES[url] === undefined) throw new Error(`HTTP 404 ${url}`);
+      return BUNDLES[url];
+    },
+  };
+  const TEST = "import * as React from 'react';\nimport { render, sameReact } from 'react-dom/server';\nimport chunk from 'chunk';\nout.result = [sameReact(React.identity), render(), render(), chunk([1, 2, 3], 2), typeof React.default.useId];\n";
+  const run = (code: string) => {
+    const out: Record<string, unknown> = {};
+    new Function('out', code)(out);
+    return out.result;
+  };
+  const counting = () => {
+    const calls: string[] = [];
+    const build: typeof esbuild.build = ((opts: esbuild.BuildOptions) => {
+      calls.push(String((opts.entryPoints as string[])[0]));
+      return esbuild.build(opts);
+    }) as typeof esbuild.build;
+    return { calls, esb: { build } };
+  };
+
+  it('one copy of each package, shared by the test and the packages; default, named and namespace imports as from the bundles', async () => {
+    const r = await new BundleCache().bundle(esbuild, new Map([['a.test.ts', TEST]]), 'a.test.ts', packages);
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+    assert.deepEqual(run(r.code), [true, '<b>1</b>', '<b>2</b>', [[1, 2], [3]], 'function']);
+    // The same as bundling the packages into the test's bundle.
+    const inlined = await bundleWith(esbuild, new Map([['a.test.ts', TEST]]), 'a.test.ts', undefined, packages);
+    assert.ok(inlined.ok);
+    assert.deepEqual(run(inlined.code), run(r.code));
+  });
+
+  it('parses the packages once for every file and every edit that imports the same ones', async () => {
+    const cache = new BundleCache();
+    const { calls, esb } = counting();
+    const files = (t: string) => new Map([['a.test.ts', t], ['b.test.ts', TEST.replace('out.result', 'out.other')]]);
+    assert.ok((await cache.bundle(esb, files(TEST), 'a.test.ts', packages)).ok);
+    assert.ok((await cache.bundle(esb, files(TEST), 'b.test.ts', packages)).ok);
+    const edited = await cache.bundle(esb, files(`${TEST}out.edited = 'yes';\n`), 'a.test.ts', packages);
+    assert.ok(edited.ok && edited.code.includes('yes'));
+    assert.deepEqual(calls, ['a.test.ts', 'flint-vendor', 'b.test.ts', 'a.test.ts']);
+    assert.deepEqual(run(edited.code), [true, '<b>1</b>', '<b>2</b>', [[1, 2], [3]], 'function']);
+  });
+
+  it('keeps the source map on the session’s lines after the vendor', async () => {
+    const test = "import chunk from 'chunk';\n\nexport const boom = () => {\n  throw new Error('boom ' + chunk([1], 1).length);\n};\n";
+    const r = await new BundleCache().bundle(esbuild, new Map([['src/x.test.ts', test]]), 'src/x.test.ts', packages);
+    assert.ok(r.ok);
+    const lines = r.code.split('\n');
+    const line = lines.findIndex((l) => l.includes('"boom "')) + 1;
+    const col = lines[line - 1].indexOf('throw') + 1;
+    assert.deepEqual({ ...new StackMapper(r.map).position(line, col) }, { path: 'src/x.test.ts', line: 4, column: 2 });
+  });
+
+  it('a failed package is named at the import; a bundle that does not load fails the file; .mts importers get the packages inlined', async () => {
+    const failed = await new BundleCache().bundle(esbuild, new Map([['a.test.ts', "import x from 'broken';\nit('x', () => x);\n"]]), 'a.test.ts', packages);
+    assert.ok(!failed.ok && /"broken" was not found/.test(failed.errors[0].message) && failed.errors[0].location?.line === 1);
+    const missing = await new BundleCache().bundle(esbuild, new Map([['a.test.ts', "import x from 'react-dom/nope';\nit('x', () => x);\n"]]), 'a.test.ts', packages);
+    assert.ok(!missing.ok && /Could not load the package bundle \/_flint\/pkg\/react-dom@1\/nope: HTTP 404/.test(missing.errors[0].message));
+    const mts = await new BundleCache().bundle(esbuild, new Map([['a.test.mts', "import chunk from 'chunk';\nout.result = chunk([1, 2], 1);\n"]]), 'a.test.mts', packages);
+    assert.ok(mts.ok);
+    assert.doesNotMatch(mts.code, /__flintPackage/);
+    assert.deepEqual(run(mts.code), [[1], [2]]);
+  });
+});

@@ -2,9 +2,11 @@
  * The browser side of a session's npm packages at bundle time. The server bundles each
  * package@version into ESM whose imports of other packages are URLs of their bundles
  * (`/_flint/pkg/<id>/<subpath>`, immutable). The test bundler rewrites a bare specifier of the
- * session's code (`react`, `lodash/chunk`) to that URL and loads every such URL into the same
- * esbuild build, so a test's bundle is one script (workers get no import map) holding one copy
- * of each package: react-dom's `react` and the test's `react` are the same URL, one module.
+ * session's code (`react`, `lodash/chunk`) to that URL; the package bundles a test file imports
+ * are bundled once into a vendor script per set of URLs (bundler.ts `BundleCache`), which the
+ * session's bundle is joined to, so a test's bundle is one script (workers get no import map)
+ * holding one copy of each package: react-dom's `react` and the test's `react` are the same
+ * URL, one module. The preview inlines them with `bundleWith` into a vendor script of its own.
  */
 
 /** What the bundler needs to know about the session's packages (from `packages:status`). */

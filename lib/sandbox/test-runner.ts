@@ -4,7 +4,7 @@ import { filesOf } from '@/lib/collab/workspace-doc';
 import type { Response, TestsResultPayload } from '@/lib/protocol';
 import type { FlintSocket } from '@/lib/client/connection';
 import { applyEvent, createProgress, createSnapshotter, emptyReport, markInterrupted, toFailure, trackProgress } from './aggregate';
-import { bundleTestFile } from './bundler';
+import { bundleTestFile, loadEsbuild } from './bundler';
 import type { PackageSources } from './packages';
 import { jsRuntimeSource, pyRuntimeSource } from './bundles';
 import { StackMapper, locatePython } from './locate';
@@ -93,7 +93,10 @@ export class TestRunner {
       const paths = scope.kind === 'all' ? this.testFiles() : files.has(scope.path) && testKindOf(scope.path) ? [scope.path] : [];
       const mappers = new Map<string, StackMapper>();
       const units: RunUnit[] = [];
-      const packages = paths.some((p) => testKindOf(p) === 'js') ? await this.deps.packages?.sources() : undefined;
+      const hasJs = paths.some((p) => testKindOf(p) === 'js');
+      // esbuild-wasm starts (≈1 s the first time) while the server resolves the packages.
+      if (hasJs) void loadEsbuild().catch(() => undefined);
+      const packages = hasJs ? await this.deps.packages?.sources() : undefined;
       for (const path of paths) {
         const kind = testKindOf(path)!;
         if (kind === 'py') {

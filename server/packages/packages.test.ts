@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
-import { bundleWith } from '@/lib/sandbox/bundler';
+import { BundleCache, bundleWith } from '@/lib/sandbox/bundler';
 import { cachedLoader, type PackageSources } from '@/lib/sandbox/packages';
 import { startRegistry, type Registry } from '@/test/support/verdaccio';
 import { Packages, PACKAGE_URL_PREFIX, type PackageItem } from './packages';
@@ -16,7 +16,8 @@ import { npmConfiguredRegistry, registryFor } from './registry';
  * Against a real registry (Verdaccio, no uplink, loopback) holding tarballs packed from this
  * repository's node_modules: resolution, integrity, the cache and the lock, every error, and
  * the bundles run — a session file importing zod, lodash/chunk, react and react-dom/server
- * bundled the way the sandbox does it (bundler.ts with Node's esbuild, same version) and run.
+ * bundled the way the sandbox does it (bundler.ts with Node's esbuild, same version) and run,
+ * split (session code + a vendor script, the test runner's way) and inlined (the preview's).
  */
 
 let registry: Registry;
@@ -40,10 +41,17 @@ async function runSession(pk: Packages, items: PackageItem[], files: Record<stri
       return code;
     }),
   };
-  const result = await bundleWith(esbuild, new Map(Object.entries(files)), entry, undefined, sources);
+  // The sandbox's way (BundleCache: session code + a vendor script of the packages) and the
+  // inlined one (bundleWith, as the preview's vendor does) must run alike.
+  const result = await new BundleCache().bundle(esbuild, new Map(Object.entries(files)), entry, sources);
+  const inlined = await bundleWith(esbuild, new Map(Object.entries(files)), entry, undefined, sources);
+  assert.equal(inlined.ok, result.ok);
   if (!result.ok) return { errors: result.errors.map((e) => e.message) };
   const out: Record<string, unknown> = {};
   new Function('out', result.code)(out);
+  const outInlined: Record<string, unknown> = {};
+  new Function('out', (inlined as { code: string }).code)(outInlined);
+  assert.deepEqual(outInlined, out);
   return { out };
 }
 
