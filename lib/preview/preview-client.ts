@@ -11,7 +11,8 @@ import { PreviewStackMapper } from './stack';
  * The IDE's end of the live preview: the `<iframe sandbox="allow-scripts">` on the sandbox
  * origin, the build of the app from the files it is given (the live workspace, or the workspace
  * with the pending proposal applied), and what comes back (console, errors). `schedule()` is
- * called on every change; builds are coalesced to one per animation frame and never overlap.
+ * called on every change; the first change after a quiet spell builds at once, a burst is
+ * coalesced to one build per animation frame, and builds never overlap.
  * After the first load only the modules whose code changed are sent; the frame applies them hot
  * or asks for a reload (a fresh document, everything sent again).
  */
@@ -39,6 +40,8 @@ export interface PreviewState {
 export type PreviewStoreApi = StoreApi<PreviewState>;
 
 const MAX_CONSOLE = 500;
+/** Changes closer than this to the last build's start are batched to the next animation frame. */
+const FRAME_MS = 16;
 
 export function previewUrl(sandboxOrigin: string, ideOrigin: string): string {
   return `${sandboxOrigin}/sandbox/preview?ide=${encodeURIComponent(ideOrigin)}`;
@@ -131,7 +134,12 @@ export class PreviewClient {
     }
   };
 
-  /** Something changed: rebuild on the next animation frame (many edits in one frame, one build). */
+  /**
+   * Something changed: rebuild. The first change after a quiet spell builds at once (in a task of
+   * its own, after the edit's handlers); changes within a frame of the last build's start wait for
+   * the next animation frame, so a burst (a proposal streaming in) is still one build per frame.
+   * Waiting for this page's frame on every edit only delayed it: the preview frame paints on its own.
+   */
   schedule = () => {
     if (this.disposed) return;
     if (this.building) {
@@ -140,12 +148,15 @@ export class PreviewClient {
     }
     if (this.scheduled) return;
     this.scheduled = true;
-    requestAnimationFrame(() => {
+    const run = () => {
       this.scheduled = false;
       void this.rebuild();
-    });
+    };
+    if (performance.now() - this.lastBuild >= FRAME_MS) setTimeout(run, 0);
+    else requestAnimationFrame(run);
   };
   private scheduled = false;
+  private lastBuild = -Infinity;
 
   /** Starts over: a fresh document and a full load. */
   reload() {
@@ -155,6 +166,7 @@ export class PreviewClient {
 
   private async rebuild() {
     if (this.disposed) return;
+    this.lastBuild = performance.now();
     this.building = true;
     this.again = false;
     try {
